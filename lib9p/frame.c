@@ -1,0 +1,106 @@
+/*
+ * Framing, and the in-place builders for the two hot replies (Rread,
+ * Rreaddir) with the dirent encoder and iterator of Rreaddir payloads.
+ */
+#include "p9_cursor.h"
+
+int
+p9_frame_need(const uint8_t *buf, size_t have, uint32_t msize, size_t *need)
+{
+	uint32_t size;
+
+	if (have < 4) {
+		*need = 4;
+		return 0;
+	}
+	size = p9_le32(buf);
+	if (size < P9_HDRSZ)
+		return P9_ERR_UNDERSIZE;
+	if (size > msize)
+		return P9_ERR_TOOBIG;
+	*need = size;
+	return 0;
+}
+
+uint8_t *
+p9_rdata_begin(uint8_t *buf, size_t cap, uint8_t type, uint16_t tag, uint32_t count,
+    uint32_t *room)
+{
+	struct p9_wr wr = { .base = buf, .cap = cap };
+	uint32_t zero = 0;
+	size_t avail;
+
+	if (cap < P9_RDATA_HDRSZ)
+		return NULL;
+	p9_wr_u32(&wr, &zero);
+	p9_wr_u8(&wr, &type);
+	p9_wr_u16(&wr, &tag);
+	p9_wr_u32(&wr, &zero);
+	avail = cap - P9_RDATA_HDRSZ;
+	*room = avail < count ? (uint32_t)avail : count;
+	return buf + P9_RDATA_HDRSZ;
+}
+
+size_t
+p9_rdata_seal(uint8_t *buf, uint32_t used)
+{
+	size_t len = (size_t)P9_RDATA_HDRSZ + used;
+
+	p9_put_le32(buf, (uint32_t)len);
+	p9_put_le32(buf + 7, used);
+	return len;
+}
+
+size_t
+p9_dirent_size(const struct p9_dirent *d)
+{
+	return P9_QIDSZ + 8 + 1 + p9_sz_str(&d->name);
+}
+
+int
+p9_dirent_put(uint8_t *buf, uint32_t cap, uint32_t *used, const struct p9_dirent *d)
+{
+	struct p9_wr wr = { .base = buf, .cap = cap, .pos = *used };
+
+	/* Whole entries only: the client fails a split entry with EIO. */
+	if (*used > cap || p9_dirent_size(d) > cap - *used)
+		return P9_ERR_NOSPACE;
+	p9_wr_qid(&wr, &d->qid);
+	p9_wr_u64(&wr, &d->offset);
+	p9_wr_u8(&wr, &d->type);
+	p9_wr_str(&wr, &d->name);
+	if (wr.err != 0)
+		return wr.err;
+	*used = (uint32_t)wr.pos;
+	return 0;
+}
+
+void
+p9_dirent_iter_init(struct p9_dirent_iter *it, struct p9_data payload)
+{
+	it->base = payload.ptr;
+	it->len = payload.ptr != NULL ? payload.len : 0;
+	it->pos = 0;
+	it->err = 0;
+}
+
+int
+p9_dirent_next(struct p9_dirent_iter *it, struct p9_dirent *d)
+{
+	struct p9_rd rd = { .base = it->base, .len = it->len, .pos = it->pos };
+
+	if (it->err != 0)
+		return it->err;
+	if (it->pos == it->len)
+		return 0;
+	p9_rd_qid(&rd, &d->qid);
+	p9_rd_u64(&rd, &d->offset);
+	p9_rd_u8(&rd, &d->type);
+	p9_rd_str(&rd, &d->name);
+	if (rd.err != 0) {
+		it->err = rd.err == P9_ERR_SHORT ? P9_ERR_DIRENT : rd.err;
+		return it->err;
+	}
+	it->pos = (uint32_t)rd.pos;
+	return 1;
+}

@@ -1,0 +1,369 @@
+/*
+ * Bounded cursors over wire bytes, and the field-kind primitives that the
+ * message table expands into. Private to lib9p: this is the only code that
+ * indexes raw buffers.
+ *
+ * Read cursor: a sticky error. A read past the end sets err (first error
+ * wins, with the offset where it happened) and yields zero / an empty view
+ * without moving. Values that steer a loop or memory are checked inside
+ * the primitive that reads them (nwname, nwqid, string and data counts), so
+ * generated code never branches. Bounds are compared as lengths, never as
+ * pointers (base + pos + n can overflow).
+ *
+ * Write cursor: the same with a capacity; running out sets P9_ERR_NOSPACE.
+ * Encoders refuse what the decoder would refuse (NUL in a string, more
+ * than 16 names or qids), so whatever we encode decodes again.
+ */
+#ifndef P9_CURSOR_H
+#define P9_CURSOR_H
+
+#include <string.h>
+
+#include "p9.h"
+
+struct p9_rd {
+	const uint8_t	*base;
+	size_t		 len;		/* the frame's bytes */
+	size_t		 pos;		/* invariant: pos <= len */
+	int		 err;		/* 0 or the first P9_ERR_*; sticky */
+	size_t		 err_pos;	/* where it first went wrong */
+};
+
+struct p9_wr {
+	uint8_t		*base;
+	size_t		 cap;
+	size_t		 pos;		/* invariant: pos <= cap */
+	int		 err;
+};
+
+static inline void
+p9_rd_fail(struct p9_rd *rd, int err, size_t at)
+{
+	if (rd->err == 0) {
+		rd->err = err;
+		rd->err_pos = at;
+	}
+}
+
+/* The one bounds gate for reading. */
+static inline const uint8_t *
+p9_rd_take(struct p9_rd *rd, size_t n)
+{
+	if (rd->err != 0)
+		return NULL;
+	if (n > rd->len - rd->pos) {
+		p9_rd_fail(rd, P9_ERR_SHORT, rd->pos);
+		return NULL;
+	}
+	rd->pos += n;
+	return rd->base + rd->pos - n;
+}
+
+static inline void
+p9_rd_u8(struct p9_rd *rd, uint8_t *v)
+{
+	const uint8_t *p = p9_rd_take(rd, 1);
+
+	*v = p != NULL ? p[0] : 0;
+}
+
+static inline void
+p9_rd_u16(struct p9_rd *rd, uint16_t *v)
+{
+	const uint8_t *p = p9_rd_take(rd, 2);
+
+	*v = p != NULL ? (uint16_t)(p[0] | p[1] << 8) : 0;
+}
+
+static inline uint32_t
+p9_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline void
+p9_rd_u32(struct p9_rd *rd, uint32_t *v)
+{
+	const uint8_t *p = p9_rd_take(rd, 4);
+
+	*v = p != NULL ? p9_le32(p) : 0;
+}
+
+static inline void
+p9_rd_u64(struct p9_rd *rd, uint64_t *v)
+{
+	const uint8_t *p = p9_rd_take(rd, 8);
+
+	*v = p != NULL ? (uint64_t)p9_le32(p) | (uint64_t)p9_le32(p + 4) << 32 : 0;
+}
+
+/* Display variants: same wire form, other text form. */
+static inline void p9_rd_x32(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); }
+static inline void p9_rd_x64(struct p9_rd *rd, uint64_t *v) { p9_rd_u64(rd, v); }
+static inline void p9_rd_o32(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); }
+
+/* A u32 that older senders omit at the very end of the frame (Tfsync datasync). */
+static inline void
+p9_rd_opt32(struct p9_rd *rd, uint32_t *v)
+{
+	if (rd->err == 0 && rd->pos == rd->len)
+		*v = 0;
+	else
+		p9_rd_u32(rd, v);
+}
+
+static inline void
+p9_rd_str(struct p9_rd *rd, struct p9_str *v)
+{
+	size_t at = rd->pos;
+	uint16_t n;
+	const uint8_t *p;
+
+	p9_rd_u16(rd, &n);
+	p = p9_rd_take(rd, n);
+	v->ptr = "";
+	v->len = 0;
+	if (p == NULL)
+		return;
+	if (memchr(p, 0, n) != NULL) {
+		p9_rd_fail(rd, P9_ERR_NUL, at);
+		return;
+	}
+	v->ptr = (const char *)p;
+	v->len = n;
+}
+
+static inline void
+p9_rd_data(struct p9_rd *rd, struct p9_data *v)
+{
+	uint32_t n;
+	const uint8_t *p;
+
+	p9_rd_u32(rd, &n);
+	p = p9_rd_take(rd, n);
+	v->ptr = p;
+	v->len = p != NULL ? n : 0;
+}
+
+static inline void
+p9_rd_qid(struct p9_rd *rd, struct p9_qid *v)
+{
+	const uint8_t *p = p9_rd_take(rd, P9_QIDSZ);
+
+	if (p == NULL) {
+		v->type = 0;
+		v->version = 0;
+		v->path = 0;
+		return;
+	}
+	v->type = p[0];
+	v->version = p9_le32(p + 1);
+	v->path = (uint64_t)p9_le32(p + 5) | (uint64_t)p9_le32(p + 9) << 32;
+}
+
+static inline void
+p9_rd_strs(struct p9_rd *rd, struct p9_strs *v)
+{
+	size_t at = rd->pos;
+	uint16_t n, i;
+
+	p9_rd_u16(rd, &n);
+	v->n = 0;
+	if (n > P9_MAXWELEM) {
+		p9_rd_fail(rd, P9_ERR_NWNAME, at);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p9_rd_str(rd, &v->s[i]);
+	if (rd->err == 0)
+		v->n = n;
+}
+
+static inline void
+p9_rd_qids(struct p9_rd *rd, struct p9_qids *v)
+{
+	size_t at = rd->pos;
+	uint16_t n, i;
+
+	p9_rd_u16(rd, &n);
+	v->n = 0;
+	if (n > P9_MAXWELEM) {
+		p9_rd_fail(rd, P9_ERR_NWQID, at);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p9_rd_qid(rd, &v->q[i]);
+	if (rd->err == 0)
+		v->n = n;
+}
+
+/* The one bounds gate for writing. */
+static inline uint8_t *
+p9_wr_put(struct p9_wr *wr, size_t n)
+{
+	if (wr->err != 0)
+		return NULL;
+	if (n > wr->cap - wr->pos) {
+		wr->err = P9_ERR_NOSPACE;
+		return NULL;
+	}
+	wr->pos += n;
+	return wr->base + wr->pos - n;
+}
+
+static inline void
+p9_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void
+p9_wr_u8(struct p9_wr *wr, const uint8_t *v)
+{
+	uint8_t *p = p9_wr_put(wr, 1);
+
+	if (p != NULL)
+		p[0] = *v;
+}
+
+static inline void
+p9_wr_u16(struct p9_wr *wr, const uint16_t *v)
+{
+	uint8_t *p = p9_wr_put(wr, 2);
+
+	if (p != NULL) {
+		p[0] = (uint8_t)*v;
+		p[1] = (uint8_t)(*v >> 8);
+	}
+}
+
+static inline void
+p9_wr_u32(struct p9_wr *wr, const uint32_t *v)
+{
+	uint8_t *p = p9_wr_put(wr, 4);
+
+	if (p != NULL)
+		p9_put_le32(p, *v);
+}
+
+static inline void
+p9_wr_u64(struct p9_wr *wr, const uint64_t *v)
+{
+	uint8_t *p = p9_wr_put(wr, 8);
+
+	if (p != NULL) {
+		p9_put_le32(p, (uint32_t)*v);
+		p9_put_le32(p + 4, (uint32_t)(*v >> 32));
+	}
+}
+
+static inline void p9_wr_x32(struct p9_wr *wr, const uint32_t *v) { p9_wr_u32(wr, v); }
+static inline void p9_wr_x64(struct p9_wr *wr, const uint64_t *v) { p9_wr_u64(wr, v); }
+static inline void p9_wr_o32(struct p9_wr *wr, const uint32_t *v) { p9_wr_u32(wr, v); }
+static inline void p9_wr_opt32(struct p9_wr *wr, const uint32_t *v) { p9_wr_u32(wr, v); }
+
+static inline void
+p9_wr_bytes(struct p9_wr *wr, const void *src, size_t n)
+{
+	uint8_t *p = p9_wr_put(wr, n);
+
+	if (p != NULL && n > 0)
+		memcpy(p, src, n);
+}
+
+static inline void
+p9_wr_str(struct p9_wr *wr, const struct p9_str *v)
+{
+	if (wr->err == 0 && v->len > 0 && memchr(v->ptr, 0, v->len) != NULL) {
+		wr->err = P9_ERR_NUL;
+		return;
+	}
+	p9_wr_u16(wr, &v->len);
+	p9_wr_bytes(wr, v->ptr, v->len);
+}
+
+static inline void
+p9_wr_data(struct p9_wr *wr, const struct p9_data *v)
+{
+	p9_wr_u32(wr, &v->len);
+	p9_wr_bytes(wr, v->ptr, v->len);
+}
+
+static inline void
+p9_wr_qid(struct p9_wr *wr, const struct p9_qid *v)
+{
+	uint8_t *p = p9_wr_put(wr, P9_QIDSZ);
+
+	if (p != NULL) {
+		p[0] = v->type;
+		p9_put_le32(p + 1, v->version);
+		p9_put_le32(p + 5, (uint32_t)v->path);
+		p9_put_le32(p + 9, (uint32_t)(v->path >> 32));
+	}
+}
+
+static inline void
+p9_wr_strs(struct p9_wr *wr, const struct p9_strs *v)
+{
+	uint16_t i;
+
+	if (v->n > P9_MAXWELEM) {
+		if (wr->err == 0)
+			wr->err = P9_ERR_NWNAME;
+		return;
+	}
+	p9_wr_u16(wr, &v->n);
+	for (i = 0; i < v->n; i++)
+		p9_wr_str(wr, &v->s[i]);
+}
+
+static inline void
+p9_wr_qids(struct p9_wr *wr, const struct p9_qids *v)
+{
+	uint16_t i;
+
+	if (v->n > P9_MAXWELEM) {
+		if (wr->err == 0)
+			wr->err = P9_ERR_NWQID;
+		return;
+	}
+	p9_wr_u16(wr, &v->n);
+	for (i = 0; i < v->n; i++)
+		p9_wr_qid(wr, &v->q[i]);
+}
+
+/* Encoded sizes. Counts above 16 are clamped here; encode refuses them. */
+static inline size_t p9_sz_u8(const uint8_t *v) { (void)v; return 1; }
+static inline size_t p9_sz_u16(const uint16_t *v) { (void)v; return 2; }
+static inline size_t p9_sz_u32(const uint32_t *v) { (void)v; return 4; }
+static inline size_t p9_sz_u64(const uint64_t *v) { (void)v; return 8; }
+static inline size_t p9_sz_x32(const uint32_t *v) { (void)v; return 4; }
+static inline size_t p9_sz_x64(const uint64_t *v) { (void)v; return 8; }
+static inline size_t p9_sz_o32(const uint32_t *v) { (void)v; return 4; }
+static inline size_t p9_sz_opt32(const uint32_t *v) { (void)v; return 4; }
+static inline size_t p9_sz_str(const struct p9_str *v) { return 2 + (size_t)v->len; }
+static inline size_t p9_sz_data(const struct p9_data *v) { return 4 + (size_t)v->len; }
+static inline size_t p9_sz_qid(const struct p9_qid *v) { (void)v; return P9_QIDSZ; }
+
+static inline size_t
+p9_sz_strs(const struct p9_strs *v)
+{
+	size_t n = 2;
+	uint16_t i;
+
+	for (i = 0; i < v->n && i < P9_MAXWELEM; i++)
+		n += p9_sz_str(&v->s[i]);
+	return n;
+}
+
+static inline size_t
+p9_sz_qids(const struct p9_qids *v)
+{
+	return 2 + (size_t)P9_QIDSZ * (v->n < P9_MAXWELEM ? v->n : P9_MAXWELEM);
+}
+
+#endif /* P9_CURSOR_H */

@@ -1,0 +1,86 @@
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+int no_alloc_depth;
+unsigned long forbidden_allocs;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+static void
+alloc_check(const char *what)
+{
+	if (no_alloc_depth > 0) {
+		forbidden_allocs++;
+		fail_msg("%s called inside a no-allocation region", what);
+	}
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	alloc_check("malloc");
+	return __real_malloc(n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t m)
+{
+	alloc_check("calloc");
+	return __real_calloc(n, m);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	alloc_check("realloc");
+	return __real_realloc(p, n);
+}
+
+static size_t
+pages_for(size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + pg - 1) / pg * pg + pg;
+}
+
+uint8_t *
+guarded_copy(const void *src, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t total = pages_for(len);
+	uint8_t *base = mmap(NULL, total, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (base == MAP_FAILED)
+		abort();
+	if (mprotect(base + total - pg, pg, PROT_NONE) != 0)
+		abort();
+	if (len > 0)
+		memcpy(base + total - pg - len, src, len);
+	return base + total - pg - len;
+}
+
+void
+guarded_free(uint8_t *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t total = pages_for(len);
+	uint8_t *base = p + len + pg - total;
+
+	munmap(base, total);
+}

@@ -1,0 +1,27 @@
+/* Shared helpers of the lib9p tests. */
+#ifndef P9_TESTUTIL_H
+#define P9_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation guard: while no_alloc_depth > 0, any malloc/calloc/realloc
+ * reached through the linker wrappers fails the test. Tests bracket codec
+ * calls with P9_NO_ALLOC_BEGIN / P9_NO_ALLOC_END.
+ */
+extern int no_alloc_depth;
+extern unsigned long forbidden_allocs;
+#define P9_NO_ALLOC_BEGIN()	(no_alloc_depth++)
+#define P9_NO_ALLOC_END()	(no_alloc_depth--)
+
+/*
+ * Guard-page buffers: guarded_copy() places len bytes so that they end
+ * exactly at the end of a read-write page followed by a PROT_NONE page;
+ * a one-byte over-read faults. guarded_free() releases it. Never NULL
+ * (aborts on mmap failure).
+ */
+uint8_t *guarded_copy(const void *src, size_t len);
+void guarded_free(uint8_t *p, size_t len);
+
+#endif
