@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The project's test command. On a fresh Debian 12 as root it installs what it
+# needs; as another user it expects the tools to be there. Then it builds and
+# tests with gcc, with gcc + ASan/UBSan and with clang, installs into a
+# scratch DESTDIR and links a small program against the installed copy.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+packages=(meson ninja-build gcc clang libc6-dev libcmocka-dev pkg-config lcov)
+tools=(meson ninja gcc clang pkg-config lcov)
+
+step_names=()
+step_times=()
+current=""
+start_all=$(date +%s)
+
+step() {
+	current=$1
+	printf '\n==== %s\n' "$current"
+	step_start=$(date +%s)
+}
+
+step_done() {
+	step_names+=("$current")
+	step_times+=($(($(date +%s) - step_start)))
+}
+
+cleanup=""
+on_exit() {
+	local rc=$? i
+	[ -z "$cleanup" ] || rm -rf "$cleanup"
+	printf '\n==== summary\n'
+	for i in "${!step_names[@]}"; do
+		printf 'ok    %-40s %4ss\n' "${step_names[$i]}" "${step_times[$i]}"
+	done
+	if [ "$rc" -ne 0 ]; then
+		printf 'FAIL  %-40s\n' "$current"
+		printf 'ci/test.sh: FAILED (exit %d) after %ss\n' "$rc" $(($(date +%s) - start_all))
+	else
+		printf 'ci/test.sh: all passed in %ss\n' $(($(date +%s) - start_all))
+	fi
+}
+trap on_exit EXIT
+
+# setup DIR [meson options...]: configure DIR from scratch, even on a rerun.
+setup() {
+	local dir=$1
+	shift
+	if [ -d "$dir/meson-private" ]; then
+		meson setup --wipe "$dir" "$@"
+	else
+		rm -rf "$dir"
+		meson setup "$dir" "$@"
+	fi
+}
+
+missing_tools() {
+	local t
+	for t in "${tools[@]}"; do
+		command -v "$t" >/dev/null 2>&1 || printf '%s ' "$t"
+	done
+	[ -f /usr/include/cmocka.h ] || printf 'libcmocka-dev '
+}
+
+step "install build dependencies"
+if [ "$(id -u)" -eq 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends "${packages[@]}"
+else
+	missing=$(missing_tools)
+	if [ -n "$missing" ]; then
+		echo "ci/test.sh: missing: $missing- run as root to install: ${packages[*]}" >&2
+		exit 1
+	fi
+	echo "not root and every tool is present: skipping apt-get"
+fi
+step_done
+
+step "gcc build + tests (build-ci)"
+CC=gcc setup build-ci
+meson compile -C build-ci
+meson test -C build-ci --print-errorlogs
+step_done
+
+step "gcc ASan+UBSan build + tests (build-ci-asan)"
+CC=gcc setup build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C build-ci-asan
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	meson test -C build-ci-asan --print-errorlogs
+step_done
+
+step "clang build + tests (build-ci-clang)"
+CC=clang setup build-ci-clang
+meson compile -C build-ci-clang
+meson test -C build-ci-clang --print-errorlogs
+step_done
+
+step "install into DESTDIR and link against it"
+dest=$(mktemp -d)
+cleanup=$dest
+DESTDIR=$dest meson install -C build-ci --no-rebuild --quiet
+prefix=$(meson introspect build-ci --buildoptions |
+	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+libdir=$(meson introspect build-ci --buildoptions |
+	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
+case $libdir in /*) ;; *) libdir=$prefix/$libdir ;; esac
+for f in "$prefix/include/9pl/p9.h" "$prefix/include/9pl/p9_msgs.def" \
+    "$libdir/lib9pl.so" "$libdir/lib9pl.a" "$libdir/pkgconfig/9pl.pc" "$prefix/bin/p9dump"; do
+	if [ ! -e "$dest$f" ]; then
+		echo "not installed: $f" >&2
+		exit 1
+	fi
+	echo "installed: $f"
+done
+# p9dump is installed; p9bench is not.
+if [ -e "$dest$prefix/bin/p9bench" ]; then
+	echo "p9bench must not be installed" >&2
+	exit 1
+fi
+cat >"$dest/use9pl.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <9pl/p9.h>
+
+int
+main(void)
+{
+	static const unsigned char tclunk[] = { 11, 0, 0, 0, 120, 2, 0, 1, 0, 0, 0 };
+	struct p9_msg m;
+	char line[128];
+
+	if (p9_msg_decode(tclunk, sizeof(tclunk), &m) != 0 || m.type != P9_TCLUNK ||
+	    m.tclunk.fid != 1)
+		return 1;
+	if (p9_msg_print(&m, line, sizeof(line)) < 0)
+		return 1;
+	printf("%s\n", line);
+	return strcmp(p9_type_name(m.type), "Tclunk") != 0;
+}
+C
+export PKG_CONFIG_PATH=$dest$libdir/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$dest
+flags=$(pkg-config --cflags --libs 9pl)
+echo "pkg-config --cflags --libs 9pl: $flags"
+# shellcheck disable=SC2086
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/use9pl" "$dest/use9pl.c" $flags
+LD_LIBRARY_PATH=$dest$libdir "$dest/use9pl"
+# shellcheck disable=SC2086
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/use9pl-static" "$dest/use9pl.c" \
+	$(pkg-config --cflags 9pl) "$dest$libdir/lib9pl.a"
+"$dest/use9pl-static"
+LD_LIBRARY_PATH=$dest$libdir "$dest$prefix/bin/p9dump" --help >/dev/null
+step_done
