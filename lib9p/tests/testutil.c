@@ -84,3 +84,27 @@ guarded_free(uint8_t *p, size_t len)
 
 	munmap(base, total);
 }
+
+void
+test_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_error(fmt, ap);
+	va_end(ap);
+	print_error("\n");
+	fail();
+}
+
+void
+bytes_equal(const char *ctx, const uint8_t *got, const uint8_t *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (got[i] != want[i])
+			test_fail("%s: byte %zu is 0x%02x, want 0x%02x", ctx, i,
+			    got[i], want[i]);
+	}
+}

@@ -24,4 +24,19 @@ extern unsigned long forbidden_allocs;
 uint8_t *guarded_copy(const void *src, size_t len);
 void guarded_free(uint8_t *p, size_t len);
 
+/*
+ * Fail the current cmocka test with a printf-style message (cmocka's
+ * fail_msg needs a literal format and a GNU comma extension).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 1, 2)))
+#endif
+void test_fail(const char *fmt, ...);
+
+/*
+ * Compare n bytes; on a difference, fail naming ctx and the first
+ * differing offset with both bytes.
+ */
+void bytes_equal(const char *ctx, const uint8_t *got, const uint8_t *want, size_t n);
+
 #endif
