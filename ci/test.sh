@@ -123,7 +123,7 @@ fi
 cat >"$dest/use9pl.c" <<'C'
 #include <stdio.h>
 #include <string.h>
-#include <9pl/p9.h>
+#include <p9.h>
 
 int
 main(void)
