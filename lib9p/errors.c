@@ -21,6 +21,9 @@ static const char *const err_text[] = {
 	[-P9_ERR_TXT_TRAILING] = "text: unexpected input after the last field",
 	[-P9_ERR_TXT_SCRATCH] = "text: scratch buffer too small",
 	[-P9_ERR_DIRENT] = "directory entry cut short",
+	[-P9_ERR_NOTAG] = "no free tag",
+	[-P9_ERR_TAG] = "reply to a tag with no outstanding request",
+	[-P9_ERR_RTYPE] = "reply type does not answer the request",
 };
 
 const char *

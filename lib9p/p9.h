@@ -142,7 +142,10 @@ enum p9_err {
 	P9_ERR_TXT_TRAILING = -16, /* text: something after the last field */
 	P9_ERR_TXT_SCRATCH = -17, /* text: scratch buffer too small for strings/data */
 	P9_ERR_DIRENT = -18,	/* a dirent is cut short by the end of its payload */
-	P9_ERR__LAST = -18
+	P9_ERR_NOTAG = -19,	/* client: every tag is in use */
+	P9_ERR_TAG = -20,	/* client: reply to a tag with no outstanding request */
+	P9_ERR_RTYPE = -21,	/* client: reply type does not answer the request */
+	P9_ERR__LAST = -21
 };
 
 /* A short human-readable text for a p9_err (or "unknown error"). */
@@ -336,7 +339,9 @@ P9_MUST_USE int p9_dirent_next(struct p9_dirent_iter *it, struct p9_dirent *d);
  * p9_msg_print writes the line (no newline) and a NUL terminator into
  * buf[0..cap) and returns the line's length; if that is >= cap the output
  * was truncated (snprintf-style), and a buffer of the returned length + 1
- * holds it. Returns a negative P9_ERR_TYPE for an unknown type.
+ * holds it. Returns a negative P9_ERR_TYPE for an unknown type, or
+ * P9_ERR_NWNAME / P9_ERR_NWQID for more than 16 names or qids (buf then
+ * holds "").
  */
 long p9_msg_print(const struct p9_msg *m, char *buf, size_t cap);
 
@@ -344,8 +349,9 @@ long p9_msg_print(const struct p9_msg *m, char *buf, size_t cap);
  * Parse one line (text[0..len), no newline) into *m. Unescaped bytes of
  * strings and data are stored in scratch[0..scratch_len) and *m's views
  * point there or into text; both must outlive *m. Returns 0 or a negative
- * P9_ERR_TXT_* (P9_ERR_TXT_SCRATCH if scratch is too small); if errpos is
- * not NULL it receives the offset in text where parsing failed.
+ * P9_ERR_TXT_* (P9_ERR_TXT_SCRATCH if scratch is too small), or P9_ERR_NUL
+ * for a string holding NUL; if errpos is not NULL it receives the offset in
+ * text where parsing failed (0 on success).
  */
 P9_MUST_USE int p9_msg_parse(const char *text, size_t len, struct p9_msg *m,
     uint8_t *scratch, size_t scratch_len, size_t *errpos);
