@@ -33,10 +33,10 @@ on_exit() {
 	[ -z "$cleanup" ] || rm -rf "$cleanup"
 	printf '\n==== summary\n'
 	for i in "${!step_names[@]}"; do
-		printf 'ok    %-40s %4ss\n' "${step_names[$i]}" "${step_times[$i]}"
+		printf 'ok    %-46s %4ss\n' "${step_names[$i]}" "${step_times[$i]}"
 	done
 	if [ "$rc" -ne 0 ]; then
-		printf 'FAIL  %-40s\n' "$current"
+		printf 'FAIL  %s\n' "$current"
 		printf 'ci/test.sh: FAILED (exit %d) after %ss\n' "$rc" $(($(date +%s) - start_all))
 	else
 		printf 'ci/test.sh: all passed in %ss\n' $(($(date +%s) - start_all))
