@@ -1084,11 +1084,12 @@ t_type_from_name(void **state)
 static void
 t_strerror(void **state)
 {
-	const char *seen[1 - P9_ERR__LAST];
+	const char *seen[64];
 	int e, f;
 
 	(void)state;
-	assert_int_equal(P9_ERR__LAST, P9_ERR_DIRENT);
+	assert_true(-P9_ERR__LAST < 64);
+	assert_true(P9_ERR__LAST <= P9_ERR_DIRENT);
 	for (e = 0; e >= P9_ERR__LAST; e--) {
 		const char *s = p9_strerror(e);
 
