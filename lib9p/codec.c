@@ -90,7 +90,7 @@ int
 p9_msg_decode_ex(const uint8_t *buf, size_t len, unsigned flags, struct p9_msg *m,
     size_t *errpos)
 {
-	struct p9_rd rd = { .base = buf, .len = len };
+	struct p9_rd rd = { .base = buf, .len = len, .flags = flags };
 	uint32_t size;
 	uint16_t tag;
 	int err;

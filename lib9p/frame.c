@@ -65,6 +65,9 @@ p9_dirent_put(uint8_t *buf, uint32_t cap, uint32_t *used, const struct p9_dirent
 	/* Whole entries only: the client fails a split entry with EIO. */
 	if (*used > cap || p9_dirent_size(d) > cap - *used)
 		return P9_ERR_NOSPACE;
+	/* Refuse before writing: on error nothing is written. */
+	if (d->name.len > 0 && memchr(d->name.ptr, 0, d->name.len) != NULL)
+		return P9_ERR_NUL;
 	p9_wr_qid(&wr, &d->qid);
 	p9_wr_u64(&wr, &d->offset);
 	p9_wr_u8(&wr, &d->type);

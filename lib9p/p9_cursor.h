@@ -27,6 +27,7 @@ struct p9_rd {
 	size_t		 pos;		/* invariant: pos <= len */
 	int		 err;		/* 0 or the first P9_ERR_*; sticky */
 	size_t		 err_pos;	/* where it first went wrong */
+	unsigned	 flags;		/* P9_DEC_* */
 };
 
 struct p9_wr {
@@ -103,11 +104,17 @@ static inline void p9_rd_x32(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); 
 static inline void p9_rd_x64(struct p9_rd *rd, uint64_t *v) { p9_rd_u64(rd, v); }
 static inline void p9_rd_o32(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); }
 
-/* A u32 that older senders omit at the very end of the frame (Tfsync datasync). */
+/*
+ * A u32 that older senders omit at the very end of the frame (Tfsync
+ * datasync). Tolerant decoding ignores trailing bytes, so there fewer than
+ * 4 bytes left are trailing bytes after an omitted field.
+ */
 static inline void
 p9_rd_opt32(struct p9_rd *rd, uint32_t *v)
 {
-	if (rd->err == 0 && rd->pos == rd->len)
+	size_t left = rd->len - rd->pos;
+
+	if (rd->err == 0 && (left == 0 || (left < 4 && (rd->flags & P9_DEC_TOLERANT))))
 		*v = 0;
 	else
 		p9_rd_u32(rd, v);

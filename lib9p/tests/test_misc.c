@@ -395,11 +395,13 @@ t_dirent_put_nul(void **state)
 {
 	static const char bad[] = { 'a', '\0', 'b' };
 	struct p9_dirent d = dents[2];
-	uint8_t buf[64];
+	uint8_t buf[64], before[64];
 	uint32_t used = 7;
 	int err;
 
 	(void)state;
+	memset(buf, 0xa5, sizeof(buf));
+	memcpy(before, buf, sizeof(buf));
 	d.name.ptr = bad;
 	d.name.len = sizeof(bad);
 	P9_NO_ALLOC_BEGIN();
@@ -407,6 +409,7 @@ t_dirent_put_nul(void **state)
 	P9_NO_ALLOC_END();
 	assert_int_equal(err, P9_ERR_NUL);
 	assert_int_equal(used, 7);
+	assert_memory_equal(buf, before, sizeof(buf));	/* nothing written */
 	/* An empty name is the codec's business no more than '/' is: it packs. */
 	d.name.ptr = "";
 	d.name.len = 0;
