@@ -62,7 +62,8 @@ p9_dirent_put(uint8_t *buf, uint32_t cap, uint32_t *used, const struct p9_dirent
 {
 	struct p9_wr wr = { .base = buf, .cap = cap, .pos = *used };
 
-	/* Whole entries only: the client fails a split entry with EIO. */
+	/* Whole entries only: the client fails a split entry with EIO. With
+	 * the room checked here the writes below cannot fail. */
 	if (*used > cap || p9_dirent_size(d) > cap - *used)
 		return P9_ERR_NOSPACE;
 	/* Refuse before writing: on error nothing is written. */
@@ -71,9 +72,8 @@ p9_dirent_put(uint8_t *buf, uint32_t cap, uint32_t *used, const struct p9_dirent
 	p9_wr_qid(&wr, &d->qid);
 	p9_wr_u64(&wr, &d->offset);
 	p9_wr_u8(&wr, &d->type);
-	p9_wr_str(&wr, &d->name);
-	if (wr.err != 0)
-		return wr.err;
+	p9_wr_u16(&wr, &d->name.len);	/* name checked above: no second scan */
+	p9_wr_bytes(&wr, d->name.ptr, d->name.len);
 	*used = (uint32_t)wr.pos;
 	return 0;
 }
