@@ -107,7 +107,7 @@ prefix=$(meson introspect build-ci --buildoptions |
 libdir=$(meson introspect build-ci --buildoptions |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
 case $libdir in /*) ;; *) libdir=$prefix/$libdir ;; esac
-for f in "$prefix/include/9pl/p9.h" "$prefix/include/9pl/p9_msgs.def" \
+for f in "$prefix/include/9pl/p9.h" "$prefix/include/9pl/p9_client.h" "$prefix/include/9pl/p9_msgs.def" \
     "$libdir/lib9pl.so" "$libdir/lib9pl.a" "$libdir/pkgconfig/9pl.pc" "$prefix/bin/p9dump"; do
 	if [ ! -e "$dest$f" ]; then
 		echo "not installed: $f" >&2
@@ -124,13 +124,24 @@ cat >"$dest/use9pl.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include <p9.h>
+#include <p9_client.h>
 
 int
 main(void)
 {
 	static const unsigned char tclunk[] = { 11, 0, 0, 0, 120, 2, 0, 1, 0, 0, 0 };
+	struct p9_creq slots[2];
+	struct p9_client c;
 	struct p9_msg m;
 	char line[128];
+	unsigned char out[64];
+
+	/* The client encodes the same frame (lowest free tag is 0, so tag 0). */
+	p9_client_init(&c, slots, 2, 8192);
+	m = (struct p9_msg){ .type = P9_TCLUNK };
+	m.tclunk.fid = 1;
+	if (p9_client_request(&c, &m, NULL, out, sizeof(out)) != 11 || out[5] != 0)
+		return 1;
 
 	if (p9_msg_decode(tclunk, sizeof(tclunk), &m) != 0 || m.type != P9_TCLUNK ||
 	    m.tclunk.fid != 1)
