@@ -207,45 +207,6 @@ static const int table_types[] = {
 };
 #define NTYPES	(sizeof(table_types) / sizeof(table_types[0]))
 
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-/* Decode src[0..len) from a guard-page copy, with no allocation allowed. */
-static int
-decode_guarded(const uint8_t *src, size_t len, unsigned flags, struct p9_msg *m,
-    size_t *errpos, uint8_t **copy)
-{
-	uint8_t *g = guarded_copy(src, len);
-	int err;
-
-	*errpos = 0xdeadbeef;
-	P9_NO_ALLOC_BEGIN();
-	err = p9_msg_decode_ex(g, len, flags, m, errpos);
-	P9_NO_ALLOC_END();
-	if (copy != NULL)
-		*copy = g;
-	else
-		guarded_free(g, len);
-	return err;
-}
-
-static long
-encode_noalloc(const struct p9_msg *m, uint8_t *buf, size_t cap)
-{
-	long n;
-
-	P9_NO_ALLOC_BEGIN();
-	n = p9_msg_encode(m, buf, cap);
-	P9_NO_ALLOC_END();
-	return n;
-}
-
 /* ---- tests ---- */
 
 /* The vectors cover exactly the types of the table: a new row needs a vector. */

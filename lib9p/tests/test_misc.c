@@ -18,42 +18,6 @@
 #include "p9.h"
 #include "testutil.h"
 
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-/* Decode src[0..len) from a guard-page copy with no allocation allowed. */
-static int
-decode_guarded(const uint8_t *src, size_t len, unsigned flags, struct p9_msg *m,
-    size_t *errpos)
-{
-	uint8_t *g = guarded_copy(src, len);
-	int err;
-
-	*errpos = 0xdeadbeef;
-	P9_NO_ALLOC_BEGIN();
-	err = p9_msg_decode_ex(g, len, flags, m, errpos);
-	P9_NO_ALLOC_END();
-	guarded_free(g, len);
-	return err;
-}
-
-static long
-encode_noalloc(const struct p9_msg *m, uint8_t *buf, size_t cap)
-{
-	long n;
-
-	P9_NO_ALLOC_BEGIN();
-	n = p9_msg_encode(m, buf, cap);
-	P9_NO_ALLOC_END();
-	return n;
-}
-
 static int
 frame_need(const uint8_t *buf, size_t have, uint32_t msize, size_t *need)
 {
@@ -74,13 +38,13 @@ expect_decode_error(const char *ctx, const uint8_t *b, size_t len, int err, size
 {
 	struct p9_msg m;
 	size_t pos;
-	int got = decode_guarded(b, len, 0, &m, &pos);
+	int got = decode_guarded(b, len, 0, &m, &pos, NULL);
 
 	if (got != err || pos != errpos)
 		test_fail("%s: decode gave %d (%s) at %zu, want %d (%s) at %zu", ctx, got,
 		    p9_strerror(got), pos, err, p9_strerror(err), errpos);
 	/* Tolerance is about trailing bytes only. */
-	got = decode_guarded(b, len, P9_DEC_TOLERANT, &m, &pos);
+	got = decode_guarded(b, len, P9_DEC_TOLERANT, &m, &pos, NULL);
 	if (got != err || pos != errpos)
 		test_fail("%s: tolerant decode gave %d at %zu, want %d at %zu", ctx, got, pos,
 		    err, errpos);
@@ -169,7 +133,7 @@ t_frame_need_stream(void **state)
 			assert_int_equal(frame_need(stream + off, arrived - off, 8192, &need), 0);
 			if (arrived - off < need || need < 7)
 				break;
-			assert_int_equal(decode_guarded(stream + off, need, 0, &m, &errpos), 0);
+			assert_int_equal(decode_guarded(stream + off, need, 0, &m, &errpos, NULL), 0);
 			assert_int_equal(m.type, types[nframes]);
 			off += need;
 			nframes++;
@@ -850,7 +814,7 @@ t_size_mismatch(void **state)
 	size_t errpos;
 
 	(void)state;
-	assert_int_equal(decode_guarded(b, 11, 0, &m, &errpos), 0);
+	assert_int_equal(decode_guarded(b, 11, 0, &m, &errpos, NULL), 0);
 	/* The frame is 12 bytes, the size says 11 (and then 10, 13, 0xffffffff). */
 	expect_decode_error("size 11 of 12", b, 12, P9_ERR_SIZE, 0);
 	b[0] = 10;

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "p9.h"
+
 int no_alloc_depth;
 unsigned long forbidden_allocs;
 
@@ -107,4 +109,42 @@ bytes_equal(const char *ctx, const uint8_t *got, const uint8_t *want, size_t n)
 			test_fail("%s: byte %zu is 0x%02x, want 0x%02x", ctx, i,
 			    got[i], want[i]);
 	}
+}
+
+void
+put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+int
+decode_guarded(const uint8_t *src, size_t len, unsigned flags, struct p9_msg *m,
+    size_t *errpos, uint8_t **copy)
+{
+	uint8_t *g = guarded_copy(src, len);
+	int err;
+
+	*errpos = 0xdeadbeef;
+	P9_NO_ALLOC_BEGIN();
+	err = p9_msg_decode_ex(g, len, flags, m, errpos);
+	P9_NO_ALLOC_END();
+	if (copy != NULL)
+		*copy = g;
+	else
+		guarded_free(g, len);
+	return err;
+}
+
+long
+encode_noalloc(const struct p9_msg *m, uint8_t *buf, size_t cap)
+{
+	long n;
+
+	P9_NO_ALLOC_BEGIN();
+	n = p9_msg_encode(m, buf, cap);
+	P9_NO_ALLOC_END();
+	return n;
 }

@@ -39,4 +39,21 @@ void test_fail(const char *fmt, ...);
  */
 void bytes_equal(const char *ctx, const uint8_t *got, const uint8_t *want, size_t n);
 
+struct p9_msg;
+
+/* Little-endian store, for patching size fields of test frames. */
+void put_le32(uint8_t *p, uint32_t v);
+
+/*
+ * Decode src[0..len) from a guard-page copy with no allocation allowed.
+ * *errpos is poisoned first so a decoder that forgets it is caught. If
+ * copy is not NULL the guarded copy is kept there (release it with
+ * guarded_free) so views can be checked against it.
+ */
+int decode_guarded(const uint8_t *src, size_t len, unsigned flags, struct p9_msg *m,
+    size_t *errpos, uint8_t **copy);
+
+/* p9_msg_encode with no allocation allowed. */
+long encode_noalloc(const struct p9_msg *m, uint8_t *buf, size_t cap);
+
 #endif
