@@ -1,0 +1,75 @@
+/*
+ * Engine internals: connections, the worker pool, the event loop. Op
+ * handlers do not include this.
+ */
+#ifndef P9D_CONN_H
+#define P9D_CONN_H
+
+#include "srv.h"
+
+#define FID_BUCKETS	256
+
+/* Reply bytes waiting for the socket to accept them. */
+struct outbuf {
+	struct outbuf	*next;
+	size_t		 len, off;
+	uint8_t		 data[];
+};
+
+struct conn {
+	struct srv	*srv;
+	int		 fd;
+	atomic_uint	 refs;		/* the loop's + one per live request */
+	struct conn	*next;		/* server's list of connections */
+
+	/* Read side: the loop thread only. */
+	uint8_t		*rbuf;
+	size_t		 rlen, rcap;
+	struct req	*partial;	/* a large frame being read straight into its req */
+	bool		 reading;	/* EPOLLIN armed */
+
+	pthread_mutex_t	 lock;		/* tags and request states, below */
+	uint32_t	 msize;
+	bool		 versioned;
+	bool		 closing;
+	struct req	**inflight;	/* requests not yet answered, max_inflight of them */
+	unsigned	 ninflight;
+	struct req	*freereqs;	/* recycled requests */
+
+	pthread_mutex_t	 fid_lock;	/* the fid table */
+	struct fid	*fids[FID_BUCKETS];
+	unsigned	 nfids;
+
+	pthread_mutex_t	 wlock;		/* the socket's write side and outq */
+	struct outbuf	*outq, **outq_tail;
+	size_t		 outq_bytes;
+	bool		 dead;		/* write failed: drop every later reply */
+};
+
+/* fid.c */
+void fid_table_clear(struct conn *c);	/* drop every fid (Tversion, close) */
+
+/* conn.c */
+struct conn *conn_new(struct srv *s, int fd);
+/* Read what the socket has and start the requests it completes. Returns
+ * false when the connection must be closed. */
+bool conn_on_readable(struct conn *c);
+bool conn_on_writable(struct conn *c);
+void conn_close(struct conn *c);	/* loop thread: cancel, release, drop ref */
+void conn_put(struct conn *c);
+/* Does the loop want to read more now (backpressure)? */
+bool conn_want_read(struct conn *c);
+bool conn_want_write(struct conn *c);
+
+/* pool.c */
+int pool_start(unsigned nthreads);
+void pool_push(struct req *r);
+void pool_stop(void);			/* drain nothing: workers finish their current request */
+/* Run one request (worker thread); defined in conn.c. */
+void req_run(struct req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
+    size_t scratch_len);
+
+/* loop.c */
+void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
+
+#endif /* P9D_CONN_H */

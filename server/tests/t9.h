@@ -1,0 +1,103 @@
+/*
+ * Integration-test harness for p9d: start a server on a fresh temporary
+ * export, talk to it with lib9p's client over a Unix socket, stop it.
+ *
+ * No sleeps: the test binds the listening socket itself and hands it to
+ * p9d with --listen-fd, so connect() succeeds as soon as the socket exists
+ * (the kernel queues the connection until p9d accepts it). Every wait is
+ * bounded (T9_TIMEOUT_MS per reply). The server binary's path comes from
+ * the environment variable P9D (meson sets it).
+ */
+#ifndef T9_H
+#define T9_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "p9.h"
+#include "p9_client.h"
+
+#define T9_TIMEOUT_MS	10000
+#define T9_MSIZE	65536
+
+struct t9srv {
+	pid_t	pid;
+	char	dir[256];	/* temporary directory, removed by t9_stop */
+	char	export[300];	/* dir/export: the exported tree (created empty) */
+	char	outside[300];	/* dir/outside: a sibling the server must never reach */
+	char	sock[300];	/* dir/sock: the Unix socket */
+};
+
+/*
+ * Create the temp dirs, bind and listen on the socket, spawn p9d
+ * (-e export --listen-fd N plus `args`, a NULL-terminated list or NULL).
+ * Fails the test on error.
+ */
+void t9_start(struct t9srv *s, const char *const *args);
+
+/* SIGTERM the server, wait for it (bounded), assert it exited 0, remove the
+ * temp dir. Returns the exit status. */
+int t9_stop(struct t9srv *s);
+
+/* Path helper: snprintf into a static rotating buffer "export/rel". */
+const char *t9_path(struct t9srv *s, const char *rel);
+
+/* One client connection. */
+struct t9c {
+	int			fd;
+	struct p9_client	cl;
+	struct p9_creq		slots[64];
+	uint32_t		msize;
+	uint8_t			*tbuf;		/* request encode buffer */
+	uint8_t			*rbuf;		/* last reply frame; views of replies point here */
+	size_t			rbuf_len;
+};
+
+/* Connect to s and negotiate Tversion with msize (0: T9_MSIZE). Fails the test on error. */
+void t9_connect(struct t9srv *s, struct t9c *c, uint32_t msize);
+/* Connect without Tversion (for version tests). */
+void t9_connect_raw(struct t9srv *s, struct t9c *c);
+void t9_close(struct t9c *c);
+
+/*
+ * Send *t (its tag is assigned) and wait for its reply into *r (views into
+ * c->rbuf, valid until the next call on c). Returns 0 for a reply of the
+ * expected type, or the ecode of an Rlerror (> 0). Fails the test on
+ * protocol errors, a closed connection or a timeout.
+ */
+int t9_rpc(struct t9c *c, struct p9_msg *t, struct p9_msg *r);
+
+/* Pipelining: send without waiting, then receive replies in any order. */
+uint16_t t9_send(struct t9c *c, struct p9_msg *t);		/* returns the tag */
+/* Receive one reply (any tag), bounded by T9_TIMEOUT_MS; returns its tag. */
+uint16_t t9_recv(struct t9c *c, struct p9_msg *r);
+/* Write raw bytes (malformed frames); returns 0 or errno. */
+int t9_send_raw(struct t9c *c, const void *buf, size_t len);
+/* Wait (bounded) until the server closes the connection; true if it did. */
+bool t9_wait_closed(struct t9c *c);
+
+/* Shorthands, each an RPC; they return 0 or the Rlerror ecode. */
+int t9_attach(struct t9c *c, uint32_t fid, const char *uname, uint32_t n_uname,
+    struct p9_qid *qid);
+/* Walk a '/'-separated path ("" clones); returns 0, an ecode, or -k for a
+ * partial walk of k qids. */
+int t9_walk(struct t9c *c, uint32_t fid, uint32_t newfid, const char *path,
+    struct p9_qid *last);
+int t9_clunk(struct t9c *c, uint32_t fid);
+int t9_lopen(struct t9c *c, uint32_t fid, uint32_t flags, struct p9_qid *qid,
+    uint32_t *iounit);
+int t9_lcreate(struct t9c *c, uint32_t dfid, const char *name, uint32_t flags,
+    uint32_t mode, struct p9_qid *qid);
+/* Read up to count bytes at offset into buf; returns bytes read or -ecode. */
+long t9_read(struct t9c *c, uint32_t fid, uint64_t offset, void *buf, uint32_t count);
+/* Write; returns bytes written or -ecode. */
+long t9_write(struct t9c *c, uint32_t fid, uint64_t offset, const void *buf, uint32_t count);
+int t9_getattr(struct t9c *c, uint32_t fid, uint64_t mask, struct p9_rgetattr *out);
+int t9_mkdir(struct t9c *c, uint32_t dfid, const char *name, uint32_t mode, struct p9_qid *qid);
+
+/* Host-side helpers on the temp tree (test setup and checks). */
+void t9_write_file(const char *path, const char *content);
+char *t9_read_file(const char *path);	/* malloc'd, NUL-terminated, NULL if absent */
+
+#endif /* T9_H */
