@@ -1,18 +1,338 @@
-/* op_lock.c: placeholder handlers until this family lands. */
+/*
+ * op_lock.c: Tlock and Tgetlock, POSIX byte-range locks (spec 3.17).
+ *
+ * Locks are open-file-description (OFD) locks on the fid's open
+ * descriptor. The owner is thus the fid: two fids conflict with each other
+ * whether they belong to one connection or two, as the protocol wants
+ * (plain fcntl locks would all belong to this one process and never
+ * conflict). Closing the fid's descriptor, at its last fid_put, drops its
+ * locks; so does the connection closing, which releases every fid.
+ *
+ * The server never waits for a lock: F_OFD_SETLK only, and a conflict is
+ * answered BLOCKED, after which the Linux client sleeps and retries
+ * (a worker stuck in F_OFD_SETLKW could not be flushed).
+ *
+ * OFD locks report no holder (F_OFD_GETLK gives l_pid -1), but Rgetlock
+ * should name one, so a table mirrors every granted lock with the proc_id
+ * and client_id it was asked for. The table is process-wide like the
+ * kernel's lock lists it shadows (there is one server per process), and a
+ * leaf lock: its mutex is held across F_OFD_SETLK and F_OFD_GETLK, which
+ * never block, so that the table changes in the same order as the
+ * kernel's locks and a lookup sees the state the kernel answered from.
+ * Locks taken by host processes are not in it: their holder is reported
+ * as proc_id 0 with an empty client_id.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "srv.h"
 
+#define LOCK_ID_MAX	64		/* client_id bytes kept and replied (spec 3.17: keep it short) */
+#define LOCK_RECS_MAX	65536		/* beyond this, holders go unrecorded */
+#define LOCK_OFF_MAX	((uint64_t)INT64_MAX)
+
+/* One granted range of one owner. An owner's records never overlap. */
+struct lockrec {
+	struct lockrec	*next;
+	const struct fid *owner;
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 start, end;	/* inclusive; end LOCK_OFF_MAX: to end of file */
+	short		 type;		/* F_RDLCK or F_WRLCK */
+	uint32_t	 proc_id;
+	uint16_t	 idlen;
+	char		 client_id[LOCK_ID_MAX];
+};
+
+static struct {
+	pthread_mutex_t	 mu;
+	struct lockrec	*head;
+	unsigned	 n;
+} locks = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
+/*
+ * The fid's open descriptor, which stays valid while we hold the fid (set
+ * once by Tlopen/Tlcreate, closed by the last fid_put). EBADF for an
+ * unopened or xattr fid (spec 3.17).
+ */
+static int
+open_fd_of(struct fid *f, int *fd)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->kind != FID_FILE || f->open_fd < 0)
+		err = EBADF;
+	*fd = f->open_fd;
+	pthread_mutex_unlock(&f->lock);
+	return err;
+}
+
+/* Wire type to fcntl type; -1 if unknown. */
+static short
+host_type(uint8_t type)
+{
+	switch (type) {
+	case P9_LOCK_TYPE_RDLCK:
+		return F_RDLCK;
+	case P9_LOCK_TYPE_WRLCK:
+		return F_WRLCK;
+	case P9_LOCK_TYPE_UNLCK:
+		return F_UNLCK;
+	default:
+		return -1;
+	}
+}
+
+/* The range as a struct flock. start is absolute and length 0 runs to the
+ * end of file (spec 3.17); both, and the last byte, must fit off_t. */
+static int
+range(uint64_t start, uint64_t length, short type, struct flock *fl)
+{
+	if (start > LOCK_OFF_MAX || length > LOCK_OFF_MAX ||
+	    (length != 0 && length - 1 > LOCK_OFF_MAX - start))
+		return EINVAL;
+	memset(fl, 0, sizeof(*fl));	/* OFD locks want l_pid 0 */
+	fl->l_type = type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)start;
+	fl->l_len = (off_t)length;
+	return 0;
+}
+
+static uint64_t
+range_end(uint64_t start, uint64_t length)
+{
+	return length == 0 ? LOCK_OFF_MAX : start + length - 1;
+}
+
+/* Remove [start, end] from owner's records of (dev, ino), splitting a
+ * record that straddles it. Caller holds locks.mu. */
+static void
+carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t end)
+{
+	struct lockrec **pp = &locks.head, *l;
+
+	while ((l = *pp) != NULL) {
+		if (l->owner != owner || l->dev != dev || l->ino != ino ||
+		    l->end < start || l->start > end) {
+			pp = &l->next;
+			continue;
+		}
+		if (l->start < start && l->end > end) {
+			struct lockrec *tail = locks.n < LOCK_RECS_MAX ?
+			    malloc(sizeof(*tail)) : NULL;
+
+			/* Without room the tail goes unrecorded (its holder
+			 * is then reported as unknown). */
+			if (tail != NULL) {
+				*tail = *l;
+				tail->start = end + 1;
+				l->next = tail;
+				locks.n++;
+			}
+			l->end = start - 1;
+			pp = &l->next;
+		} else if (l->start < start) {
+			l->end = start - 1;
+			pp = &l->next;
+		} else if (l->end > end) {
+			l->start = end + 1;
+			pp = &l->next;
+		} else {
+			*pp = l->next;
+			free(l);
+			locks.n--;
+		}
+	}
+}
+
+/* Record a granted Tlock (POSIX semantics: the new range replaces whatever
+ * the owner held there). Caller holds locks.mu. */
+static void
+record(const struct fid *owner, const struct stat *st, const struct p9_tlock *in,
+    short type)
+{
+	uint64_t end = range_end(in->start, in->length);
+	struct lockrec *l;
+
+	carve(owner, st->st_dev, st->st_ino, in->start, end);
+	if (type == F_UNLCK || locks.n >= LOCK_RECS_MAX ||
+	    (l = malloc(sizeof(*l))) == NULL)
+		return;
+	l->owner = owner;
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	l->start = in->start;
+	l->end = end;
+	l->type = type;
+	l->proc_id = in->proc_id;
+	l->idlen = in->client_id.len < LOCK_ID_MAX ? in->client_id.len : LOCK_ID_MAX;
+	memcpy(l->client_id, in->client_id.ptr, l->idlen);
+	l->next = locks.head;
+	locks.head = l;
+	locks.n++;
+}
+
+void
+lock_fid_released(struct fid *f)
+{
+	struct lockrec **pp, *l, *dead = NULL;
+
+	pthread_mutex_lock(&locks.mu);
+	for (pp = &locks.head; (l = *pp) != NULL;) {
+		if (l->owner == f) {
+			*pp = l->next;
+			l->next = dead;
+			dead = l;
+			locks.n--;
+		} else {
+			pp = &l->next;
+		}
+	}
+	pthread_mutex_unlock(&locks.mu);
+	while ((l = dead) != NULL) {
+		dead = l->next;
+		free(l);
+	}
+}
+
+/*
+ * Tlock: set or clear a range, never waiting (spec 3.17). SUCCESS, or
+ * BLOCKED on a conflict, or ERROR for other host failures (ENOLCK...).
+ * A read lock on a descriptor not open for reading, or a write lock on one
+ * not open for writing, is the caller's mistake, as in fcntl: Rlerror
+ * EBADF rather than a status.
+ */
 int
 op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	struct fid *f = fid_get(r->conn, in->fid);
+	short type = host_type(in->type);
+	struct flock fl;
+	struct stat st;
+	int fd, err;
+
+	if (f == NULL)
+		return EBADF;
+	err = open_fd_of(f, &fd);
+	if (err == 0 && (type < 0 ||
+	    (in->flags & ~(uint32_t)(P9_LOCK_FLAGS_BLOCK | P9_LOCK_FLAGS_RECLAIM)) != 0))
+		err = EINVAL;
+	if (err == 0)
+		err = range(in->start, in->length, type, &fl);
+	if (err == 0 && fstat(fd, &st) != 0)
+		err = errno;
+	if (err != 0) {
+		fid_put(f);
+		return err;
+	}
+	pthread_mutex_lock(&locks.mu);
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		record(f, &st, in, type);
+		out->status = P9_LOCK_SUCCESS;
+	} else if (errno == EAGAIN || errno == EACCES) {
+		out->status = P9_LOCK_BLOCKED;
+	} else if (errno == EBADF) {
+		err = EBADF;
+	} else {
+		out->status = P9_LOCK_ERROR;
+	}
+	pthread_mutex_unlock(&locks.mu);
+	fid_put(f);
+	return err;
 }
 
+/* The recorded holder of the lock the kernel reported as conflicting with
+ * self's request: another owner's record of that type overlapping the
+ * range, preferably starting where it does. Caller holds locks.mu. */
+static const struct lockrec *
+holder(const struct fid *self, const struct stat *st, const struct flock *fl)
+{
+	uint64_t start = (uint64_t)fl->l_start;
+	uint64_t end = range_end(start, (uint64_t)fl->l_len);
+	const struct lockrec *l, *best = NULL;
+
+	for (l = locks.head; l != NULL; l = l->next) {
+		if (l->owner == self || l->dev != st->st_dev || l->ino != st->st_ino ||
+		    l->type != fl->l_type || l->end < start || l->start > end)
+			continue;
+		if (l->start == start)
+			return l;
+		if (best == NULL)
+			best = l;
+	}
+	return best;
+}
+
+/* Copy at most LOCK_ID_MAX bytes of a client_id into r->scratch. */
+static struct p9_str
+reply_id(struct req *r, const char *id, size_t len)
+{
+	if (len > LOCK_ID_MAX)
+		len = LOCK_ID_MAX;
+	if (len > r->scratch_len)
+		len = r->scratch_len;
+	if (len > 0)
+		memcpy(r->scratch, id, len);
+	return (struct p9_str){ (const char *)r->scratch, (uint16_t)len };
+}
+
+/*
+ * Tgetlock: would this lock be granted? (spec 3.17). Linux always asks
+ * with type UNLCK, which cannot tell a read test from a write test: test
+ * the stricter, a write lock. No conflict: type UNLCK and the request's
+ * own range, proc_id and client_id echoed. Otherwise the conflicting
+ * lock's type and range (length 0: to end of file) and its recorded
+ * holder.
+ */
 int
 op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	struct fid *f = fid_get(r->conn, in->fid);
+	short type = host_type(in->type);
+	const struct lockrec *l;
+	struct flock fl;
+	struct stat st;
+	int fd, err;
+
+	if (f == NULL)
+		return EBADF;
+	err = open_fd_of(f, &fd);
+	if (err == 0 && type < 0)
+		err = EINVAL;
+	if (err == 0)
+		err = range(in->start, in->length, type == F_UNLCK ? F_WRLCK : type, &fl);
+	if (err == 0 && fstat(fd, &st) != 0)
+		err = errno;
+	if (err != 0) {
+		fid_put(f);
+		return err;
+	}
+	pthread_mutex_lock(&locks.mu);
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
+		err = errno;
+	} else if (fl.l_type == F_UNLCK) {
+		out->type = P9_LOCK_TYPE_UNLCK;
+		out->start = in->start;
+		out->length = in->length;
+		out->proc_id = in->proc_id;
+		out->client_id = reply_id(r, in->client_id.ptr, in->client_id.len);
+	} else {
+		out->type = fl.l_type == F_RDLCK ? P9_LOCK_TYPE_RDLCK : P9_LOCK_TYPE_WRLCK;
+		out->start = (uint64_t)fl.l_start;
+		out->length = (uint64_t)fl.l_len;
+		l = holder(f, &st, &fl);
+		out->proc_id = l != NULL ? l->proc_id : 0;
+		out->client_id = l != NULL ? reply_id(r, l->client_id, l->idlen) :
+		    (struct p9_str){ "", 0 };
+	}
+	pthread_mutex_unlock(&locks.mu);
+	fid_put(f);
+	return err;
 }

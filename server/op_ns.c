@@ -1,67 +1,450 @@
-/* op_ns.c: placeholder handlers until this family lands. */
+/*
+ * op_ns.c: the name space: mkdir, symlink, mknod, link, readlink, rename,
+ * renameat, unlinkat, remove (spec 3.9, 3.14, 3.15).
+ *
+ * Confinement: every operation names an entry as (a directory node's
+ * O_PATH descriptor, one validated name) and uses an *at call that never
+ * follows a symlink in that name: mkdirat, symlinkat, mknodat, linkat
+ * without AT_SYMLINK_FOLLOW, renameat, unlinkat. Directory nodes come from
+ * walks, which never cross a symlink, so a symlink planted in the export
+ * (or a directory swapped for one) cannot redirect anything outside: a fid
+ * that reached a symlink has a symlink node and is refused as a directory
+ * (ENOTDIR), and a fid that reached a directory keeps that directory
+ * wherever it is moved.
+ *
+ * Fids other than file fids (xattr fids) answer EBADF here: they name an
+ * attribute buffer, not a file-system object.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "srv.h"
 
-int
-op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
+/* A reference to the node of file fid `num`: EBADF if the fid is unknown
+ * or not a file fid. */
+static int
+file_node(struct req *r, uint32_t num, struct node **out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	struct fid *f = fid_get(r->conn, num);
+	int err = 0;
+
+	if (f == NULL)
+		return EBADF;
+	pthread_mutex_lock(&f->lock);
+	if (f->kind != FID_FILE)
+		err = EBADF;
+	else
+		*out = node_ref(f->node);
+	pthread_mutex_unlock(&f->lock);
+	fid_put(f);
+	return err;
 }
 
-int
-op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
+/* As file_node, and the node must be a directory (ENOTDIR: a fid that
+ * walked to a symlink is never used as a directory). */
+static int
+dir_node(struct req *r, uint32_t num, struct node **out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	int err = file_node(r, num, out);
+
+	if (err == 0 && !S_ISDIR((*out)->mode)) {
+		node_put(*out);
+		err = ENOTDIR;
+	}
+	return err;
 }
 
-int
-op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
+static bool
+is_dot(const char *name)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
-int
-op_readlink(struct req *r, const struct p9_treadlink *in, struct p9_rreadlink *out)
+/* A name for a new entry: spec 3.14, "." and ".." exist (CVE-2016-7116). */
+static int
+new_name(struct p9_str s, char buf[])
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	int err = fs_name(s, buf);
+
+	return err == 0 && is_dot(buf) ? EEXIST : err;
 }
 
-int
-op_link(struct req *r, const struct p9_tlink *in, struct p9_rlink *out)
+/* A name for either side of a rename: spec 3.15, "." and ".." -> EISDIR. */
+static int
+rename_name(struct p9_str s, char buf[])
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	int err = fs_name(s, buf);
+
+	return err == 0 && is_dot(buf) ? EISDIR : err;
 }
 
+/*
+ * After a create: the qid of (dfd, name), and the creator's group applied
+ * to that very object (through its own O_PATH descriptor, so a swap of the
+ * name for a symlink cannot redirect the chown). As in Tlcreate, a server
+ * that may not give the object that group (EPERM, EINVAL for an unmapped
+ * gid) keeps the group it got: the object exists, and failing the request
+ * would tell the client it does not.
+ */
+static int
+created(int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
+{
+	struct stat st;
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+	} else {
+		if (gid != (uint32_t)-1 && st.st_gid != (gid_t)gid &&
+		    fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH) != 0 &&
+		    errno != EPERM && errno != EINVAL)
+			err = errno;
+		*qid = fs_qid(&st);
+	}
+	close(fd);
+	return err;
+}
+
+/* Tmkdir: spec 3.14. The server runs with umask 0 (the client applied the
+ * caller's); mkdir itself keeps only the permission and sticky bits and
+ * inherits setgid from the parent. */
 int
 op_mkdir(struct req *r, const struct p9_tmkdir *in, struct p9_rmkdir *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	char name[NAME_MAX + 1];
+	struct node *dir;
+	int err;
+
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((err = dir_node(r, in->dfid, &dir)) != 0)
+		return err;
+	err = new_name(in->name, name);
+	if (err == 0 && mkdirat(dir->fd, name, (mode_t)(in->mode & 07777)) != 0)
+		err = errno;
+	if (err == 0)
+		err = created(dir->fd, name, in->gid, &out->qid);
+	node_put(dir);
+	return err;
 }
 
+/* Tsymlink: spec 3.14. The target is stored verbatim and never followed
+ * by the server; it may name anything, since nothing here resolves it. */
+int
+op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
+{
+	char name[NAME_MAX + 1], target[PATH_MAX];
+	struct node *dir;
+	int err;
+
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((err = dir_node(r, in->fid, &dir)) != 0)
+		return err;
+	err = new_name(in->name, name);
+	if (err == 0 && in->symtgt.len >= sizeof(target))
+		err = ENAMETOOLONG;
+	if (err == 0) {
+		memcpy(target, in->symtgt.ptr, in->symtgt.len);
+		target[in->symtgt.len] = '\0';
+		if (symlinkat(target, dir->fd, name) != 0)
+			err = errno;
+	}
+	if (err == 0)
+		err = created(dir->fd, name, in->gid, &out->qid);
+	node_put(dir);
+	return err;
+}
+
+/* Tmknod: spec 3.14. The type bits choose the node; device nodes need
+ * privilege on the host (EPERM otherwise), and none of these is ever
+ * opened by the server (fs_reopen, CVE-2023-2861). */
+int
+op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
+{
+	char name[NAME_MAX + 1];
+	mode_t type = (mode_t)in->mode & S_IFMT;
+	struct node *dir;
+	int err;
+
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((err = dir_node(r, in->dfid, &dir)) != 0)
+		return err;
+	err = new_name(in->name, name);
+	if (err == 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
+	    type != S_IFCHR && type != S_IFBLK)
+		err = EINVAL;
+	if (err == 0 && mknodat(dir->fd, name, type | (mode_t)(in->mode & 07777),
+	    makedev(in->major, in->minor)) != 0)
+		err = errno;
+	if (err == 0)
+		err = created(dir->fd, name, in->gid, &out->qid);
+	node_put(dir);
+	return err;
+}
+
+/*
+ * Link the object behind an O_PATH descriptor (never a name, so nothing
+ * can be swapped in) as (dfd, name). AT_EMPTY_PATH needs
+ * CAP_DAC_READ_SEARCH (ENOENT without it); the fallback links through the
+ * descriptor's magic link, which resolves to the inode itself, even for a
+ * symlink (it links the symlink, not its target). protected_hardlinks
+ * still applies there (EPERM for someone else's file).
+ */
+static int
+link_fd(int fd, int dfd, const char *name)
+{
+	char path[64];
+
+	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+}
+
+/* Tlink dfid fid name: a new name in dfid for fid's file (spec 3.14). */
+int
+op_link(struct req *r, const struct p9_tlink *in, struct p9_rlink *out)
+{
+	char name[NAME_MAX + 1];
+	struct node *dir, *src;
+	int err;
+
+	(void)out;
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((err = dir_node(r, in->dfid, &dir)) != 0)
+		return err;
+	if ((err = file_node(r, in->fid, &src)) != 0) {
+		node_put(dir);
+		return err;
+	}
+	err = new_name(in->name, name);
+	if (err == 0 && S_ISDIR(src->mode))
+		err = EPERM;	/* spec 3.14: directories cannot be hard-linked */
+	if (err == 0)
+		err = link_fd(src->fd, dir->fd, name);
+	node_put(src);
+	node_put(dir);
+	return err;
+}
+
+/* Treadlink: the target of the fid's symlink, read through its O_PATH
+ * descriptor (spec 3.14). The reply views r->scratch. */
+int
+op_readlink(struct req *r, const struct p9_treadlink *in, struct p9_rreadlink *out)
+{
+	size_t cap = r->scratch_len < PATH_MAX ? r->scratch_len : PATH_MAX;
+	struct node *n;
+	ssize_t len;
+	int err;
+
+	if ((err = file_node(r, in->fid, &n)) != 0)
+		return err;
+	if (!S_ISLNK(n->mode)) {
+		node_put(n);
+		return EINVAL;
+	}
+	len = readlinkat(n->fd, "", (char *)r->scratch, cap);
+	err = len < 0 ? errno : (size_t)len >= cap ? ENAMETOOLONG : 0;
+	node_put(n);
+	if (err == 0)
+		out->target = (struct p9_str){ (const char *)r->scratch, (uint16_t)len };
+	return err;
+}
+
+/*
+ * Can n be removed or renamed by its own name? The export root and nodes
+ * reached through ".." have no (parent, name): EBUSY. The entry must
+ * still be n: a node's parent and name are where it was reached from and
+ * go stale when the object is renamed or replaced behind it (Trenameat,
+ * the host); then ENOENT rather than acting on whatever has the name now.
+ */
+static int
+named_node(const struct node *n)
+{
+	struct stat at, self;
+
+	if (n->parent == NULL || n->name == NULL || fs_is_root(n))
+		return EBUSY;
+	if (fstatat(n->parent->fd, n->name, &at, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno;
+	if (fstat(n->fd, &self) != 0)
+		return errno;
+	return at.st_dev == self.st_dev && at.st_ino == self.st_ino ? 0 : ENOENT;
+}
+
+/*
+ * After Trename, point f at the node for the new location, so that a later
+ * Tremove or Trename uses the new name (spec 3.5). The new node shares the
+ * old one's inode (a dup of its descriptor, not a lookup of the name, which
+ * may already name something else). If f was switched meanwhile (a walk in
+ * place), the newer node stays. If the dup fails, f keeps the stale node:
+ * the rename itself has happened.
+ */
+static void
+follow_rename(struct fid *f, struct node *old, struct node *dir, const char *name)
+{
+	struct node *nn, *drop = NULL;
+	struct stat st;
+	int fd = fcntl(old->fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return;
+	}
+	nn = node_new(fd, &st, dir, name);
+	pthread_mutex_lock(&f->lock);
+	if (f->node == old) {
+		drop = f->node;
+		f->node = nn;
+	} else {
+		drop = nn;
+	}
+	pthread_mutex_unlock(&f->lock);
+	node_put(drop);
+}
+
+/* Trename fid dfid name: move fid's file into dfid as name; fid follows
+ * it (spec 3.15). Opened fids may be renamed: their descriptors do not
+ * care. */
+int
+op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
+{
+	char name[NAME_MAX + 1];
+	struct node *n = NULL, *dir = NULL;
+	struct fid *f;
+	int err;
+
+	(void)out;
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((f = fid_get(r->conn, in->fid)) == NULL)
+		return EBADF;
+	pthread_mutex_lock(&f->lock);
+	if (f->kind != FID_FILE)
+		err = EBADF;
+	else
+		n = node_ref(f->node);
+	pthread_mutex_unlock(&f->lock);
+	if (err == 0)
+		err = dir_node(r, in->dfid, &dir);
+	if (err == 0)
+		err = rename_name(in->name, name);
+	if (err == 0)
+		err = named_node(n);
+	if (err == 0 && renameat(n->parent->fd, n->name, dir->fd, name) != 0)
+		err = errno;
+	if (err == 0)
+		follow_rename(f, n, dir, name);
+	node_put(dir);
+	node_put(n);
+	fid_put(f);
+	return err;
+}
+
+/* Trenameat: POSIX rename of olddir/oldname to newdir/newname (spec 3.15).
+ * Fids of the moved object keep it (they hold descriptors); their stored
+ * parent and name go stale, which named_node detects. */
 int
 op_renameat(struct req *r, const struct p9_trenameat *in, struct p9_rrenameat *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	char oldname[NAME_MAX + 1], newname[NAME_MAX + 1];
+	struct node *od, *nd;
+	int err;
+
+	(void)out;
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((err = dir_node(r, in->olddirfid, &od)) != 0)
+		return err;
+	if ((err = dir_node(r, in->newdirfid, &nd)) != 0) {
+		node_put(od);
+		return err;
+	}
+	err = rename_name(in->oldname, oldname);
+	if (err == 0)
+		err = rename_name(in->newname, newname);
+	if (err == 0 && renameat(od->fd, oldname, nd->fd, newname) != 0)
+		err = errno;
+	node_put(nd);
+	node_put(od);
+	return err;
 }
 
+/* Tunlinkat: spec 3.15. Linux's unlink answers EISDIR for a directory and
+ * rmdir ENOTDIR for anything else, as the spec wants. */
 int
 op_unlinkat(struct req *r, const struct p9_tunlinkat *in, struct p9_runlinkat *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	char name[NAME_MAX + 1];
+	struct node *dir;
+	int err;
+
+	(void)out;
+	if ((err = srv_check_writable()) != 0)
+		return err;
+	if ((in->flags & ~(uint32_t)P9_AT_REMOVEDIR) != 0)
+		return EINVAL;
+	if ((err = dir_node(r, in->dirfid, &dir)) != 0)
+		return err;
+	err = fs_name(in->name, name);
+	if (err == 0 && strcmp(name, ".") == 0)
+		err = EINVAL;
+	else if (err == 0 && strcmp(name, "..") == 0)
+		err = ENOTEMPTY;
+	if (err == 0 && unlinkat(dir->fd, name,
+	    (in->flags & P9_AT_REMOVEDIR) != 0 ? AT_REMOVEDIR : 0) != 0)
+		err = errno;
+	node_put(dir);
+	return err;
 }
 
+/*
+ * Tremove: remove fid's file, and clunk the fid whatever happens (spec
+ * 3.9), so it leaves the table before anything can fail. An xattr fid
+ * names no file: it is freed without applying a pending Txattrcreate
+ * (only Tclunk commits) and the answer is EINVAL.
+ */
 int
 op_remove(struct req *r, const struct p9_tremove *in, struct p9_rremove *out)
 {
-	(void)r; (void)in; (void)out;
-	return EOPNOTSUPP;
+	struct fid *f = fid_remove(r->conn, in->fid);
+	struct node *n = NULL;
+	int err = 0;
+
+	(void)out;
+	if (f == NULL)
+		return EBADF;
+	pthread_mutex_lock(&f->lock);
+	if (f->kind != FID_FILE)
+		err = EINVAL;
+	else
+		n = node_ref(f->node);
+	pthread_mutex_unlock(&f->lock);
+	if (n != NULL) {
+		err = srv_check_writable();
+		if (err == 0)
+			err = named_node(n);
+		if (err == 0 && unlinkat(n->parent->fd, n->name,
+		    S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
+			err = errno;
+		node_put(n);
+	}
+	fid_put(f);
+	return err;
 }

@@ -215,6 +215,11 @@ int xattr_write(struct req *r, struct fid *f, const struct p9_twrite *in, struct
 /* op_xattr.c: apply a write fid's buffer at clunk (setxattr or removexattr). */
 int xattr_commit(struct fid *f);
 
+/* op_lock.c: forget the lock records (Rgetlock's holders) of f, whose
+ * locks the kernel drops when its open descriptor closes. Call once, at
+ * f's last fid_put, before or after closing open_fd. Takes a leaf mutex. */
+void lock_fid_released(struct fid *f);
+
 /* Handler prototypes, one per T-message of the table. */
 #define P9_PAIR(UP, lo, num, tf, rf) \
 	int op_##lo(struct req *r, const struct p9_t##lo *in, struct p9_r##lo *out);
