@@ -16,9 +16,19 @@ struct outbuf {
 	uint8_t		 data[];
 };
 
+/* What an epoll event points at: both kinds begin with this. */
+enum ev_kind { EV_LISTENER, EV_CONN };
+
 struct conn {
+	enum ev_kind	 kind;		/* EV_CONN */
 	struct srv	*srv;
-	int		 fd;
+	int		 fd;		/* read side (and write side for sockets) */
+	int		 wfd;		/* write side: fd, or another fd for pipes (--stdio) */
+	uint32_t	 evmask;	/* epoll interest now registered (loop thread) */
+	bool		 eof;		/* peer finished sending: close once idle */
+	bool		 registered;	/* in the loop's epoll set (loop thread) */
+	bool		 wake_pending;	/* on the loop's wake list (loop's wake lock) */
+	struct conn	*wake_next;
 	atomic_uint	 refs;		/* the loop's + one per live request */
 	struct conn	*next;		/* server's list of connections */
 
@@ -50,10 +60,12 @@ struct conn {
 void fid_table_clear(struct conn *c);	/* drop every fid (Tversion, close) */
 
 /* conn.c */
-struct conn *conn_new(struct srv *s, int fd);
-/* Read what the socket has and start the requests it completes. Returns
- * false when the connection must be closed. */
-bool conn_on_readable(struct conn *c);
+struct conn *conn_new(struct srv *s, int fd, int wfd);
+/* Read what the socket has and start the requests it completes. Returns 1
+ * to go on, 0 at end of input (close once idle), -1 to close now. */
+int conn_on_readable(struct conn *c);
+/* No request in flight and no reply waiting to be written. */
+bool conn_idle(struct conn *c);
 bool conn_on_writable(struct conn *c);
 void conn_close(struct conn *c);	/* loop thread: cancel, release, drop ref */
 void conn_put(struct conn *c);
@@ -69,7 +81,19 @@ void pool_stop(void);			/* drain nothing: workers finish their current request *
 void req_run(struct req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
     size_t scratch_len);
 
+/* op_session.c */
+int session_init(void);		/* the export root node */
+void session_fini(void);
+
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
+int loop_init(void);
+int loop_add_listener(int fd, const char *unix_path);	/* path to unlink at exit, or NULL */
+int loop_add_conn(int fd, int wfd);	/* serve an already-connected fd (pair) */
+/* Run until SIGINT/SIGTERM, or until nothing is left to serve (no
+ * listener and no connection). Returns 0. */
+int loop_run(void);
+/* Close listeners and connections, stop the pool, free everything. */
+void loop_shutdown(void);
 
 #endif /* P9D_CONN_H */

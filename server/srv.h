@@ -128,7 +128,7 @@ struct req {
 	struct req	*next;		/* worker queue / free list */
 	enum req_state	 state;
 	uint16_t	 tag;
-	bool		 flushed;	/* a Tflush waits for this reply */
+	bool		 dropped;	/* answer suppressed (Tversion reset, connection closed) */
 	struct req	*flushes;	/* Tflush requests to answer after our reply */
 	struct p9_msg	 in;		/* decoded request: views into frame */
 	uint8_t		*frame;

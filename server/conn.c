@@ -1,0 +1,769 @@
+/*
+ * One connection: frames in, requests through the pool, replies out.
+ *
+ * Lock order: c->lock (tags, request states) -> c->fid_lock -> fid->lock;
+ * c->wlock (socket write side) is taken alone, never with another held.
+ *
+ * Request lifetime (c->lock): the loop thread decodes a frame, registers
+ * its tag in c->inflight (QUEUED) and pushes it to the pool. A worker
+ * moves it to RUNNING, runs the handler with no lock held, then, under
+ * c->lock, takes it out of c->inflight (DONE) along with the Tflushes that
+ * wait for it, and sends the reply followed by their Rflushes. Tflush of a
+ * QUEUED request marks it CANCELLED: the worker drops it unrun, and the
+ * Rflush goes out at once. So no reply follows its Rflush, and an Rflush
+ * never precedes the reply of a request that ran (flush(5)).
+ *
+ * Memory stays bounded: at most max_inflight requests per connection
+ * (the loop stops reading beyond that) and at most OUTQ_MAX bytes of
+ * replies the peer has not read (likewise).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "conn.h"
+
+#define RBUF_LEN	(64 * 1024)	/* frames larger than this are read into their own buffer */
+#define REQ_INLINE	8192		/* frame buffer kept with a recycled request */
+#define OUTQ_MAX	(4u << 20)	/* unread reply bytes before we stop reading */
+#define MIN_MSIZE	4096
+
+struct conn *
+conn_new(struct srv *s, int fd, int wfd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->kind = EV_CONN;
+	c->srv = s;
+	c->fd = fd;
+	c->wfd = wfd;
+	atomic_init(&c->refs, 1);
+	c->rcap = RBUF_LEN;
+	c->rbuf = malloc(c->rcap);
+	c->inflight = calloc(s->cfg.max_inflight, sizeof(*c->inflight));
+	if (c->rbuf == NULL || c->inflight == NULL) {
+		free(c->rbuf);
+		free(c->inflight);
+		free(c);
+		return NULL;
+	}
+	c->msize = s->cfg.msize_max;
+	c->reading = true;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->fid_lock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
+	c->outq_tail = &c->outq;
+	return c;
+}
+
+void
+conn_put(struct conn *c)
+{
+	struct req *r;
+	struct outbuf *o;
+
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	/* Last reference: no request and no worker can reach c any more. */
+	fid_table_clear(c);
+	while ((r = c->freereqs) != NULL) {
+		c->freereqs = r->next;
+		free(r->frame);
+		free(r);
+	}
+	while ((o = c->outq) != NULL) {
+		c->outq = o->next;
+		free(o);
+	}
+	if (c->partial != NULL) {
+		free(c->partial->frame);
+		free(c->partial);
+	}
+	if (c->wfd != c->fd)
+		close(c->wfd);
+	close(c->fd);
+	free(c->rbuf);
+	free(c->inflight);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->fid_lock);
+	pthread_mutex_destroy(&c->wlock);
+	atomic_fetch_sub(&c->srv->nconns, 1);
+	free(c);
+}
+
+/* A request with room for a frame of len bytes; recycled when small. */
+static struct req *
+req_alloc(struct conn *c, size_t len)
+{
+	struct req *r = NULL;
+
+	if (len <= REQ_INLINE) {
+		pthread_mutex_lock(&c->lock);
+		if ((r = c->freereqs) != NULL)
+			c->freereqs = r->next;
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return NULL;
+		r->framecap = len > REQ_INLINE ? len : REQ_INLINE;
+		r->frame = malloc(r->framecap);
+		if (r->frame == NULL) {
+			free(r);
+			return NULL;
+		}
+	}
+	r->conn = c;
+	r->next = NULL;
+	r->flushes = NULL;
+	r->dropped = false;
+	r->framelen = 0;
+	r->id = NULL;
+	return r;
+}
+
+/* Give a finished request back (any thread); drops its connection ref. */
+static void
+req_free(struct req *r)
+{
+	struct conn *c = r->conn;
+
+	if (r->framecap <= REQ_INLINE) {
+		pthread_mutex_lock(&c->lock);
+		r->next = c->freereqs;
+		c->freereqs = r;
+		pthread_mutex_unlock(&c->lock);
+	} else {
+		free(r->frame);
+		free(r);
+	}
+	conn_put(c);
+}
+
+/* Write a whole reply, or queue what the socket does not take now. */
+static void
+conn_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct outbuf *o;
+	size_t off = 0;
+	bool wake = false;
+
+	pthread_mutex_lock(&c->wlock);
+	if (c->dead)
+		goto out;
+	while (c->outq == NULL && off < len) {
+		ssize_t n = write(c->wfd, buf + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else {
+			c->dead = true;
+			goto out;
+		}
+	}
+	if (off < len) {
+		o = malloc(sizeof(*o) + len - off);
+		if (o == NULL) {
+			c->dead = true;
+			goto out;
+		}
+		o->next = NULL;
+		o->len = len - off;
+		o->off = 0;
+		memcpy(o->data, buf + off, len - off);
+		wake = c->outq == NULL;
+		*c->outq_tail = o;
+		c->outq_tail = &o->next;
+		c->outq_bytes += o->len;
+	}
+out:
+	pthread_mutex_unlock(&c->wlock);
+	if (wake)
+		loop_wake_conn(c);
+}
+
+bool
+conn_on_writable(struct conn *c)
+{
+	struct outbuf *o;
+	bool ok = true;
+
+	pthread_mutex_lock(&c->wlock);
+	while ((o = c->outq) != NULL && !c->dead) {
+		ssize_t n = write(c->wfd, o->data + o->off, o->len - o->off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			c->dead = true;
+			break;
+		}
+		o->off += (size_t)n;
+		c->outq_bytes -= (size_t)n;
+		if (o->off == o->len) {
+			c->outq = o->next;
+			if (c->outq == NULL)
+				c->outq_tail = &c->outq;
+			free(o);
+		}
+	}
+	ok = !c->dead;
+	pthread_mutex_unlock(&c->wlock);
+	return ok;
+}
+
+bool
+conn_want_write(struct conn *c)
+{
+	bool want;
+
+	pthread_mutex_lock(&c->wlock);
+	want = c->outq != NULL && !c->dead;
+	pthread_mutex_unlock(&c->wlock);
+	return want;
+}
+
+bool
+conn_want_read(struct conn *c)
+{
+	bool want;
+
+	pthread_mutex_lock(&c->lock);
+	want = !c->closing && c->ninflight < c->srv->cfg.max_inflight;
+	pthread_mutex_unlock(&c->lock);
+	if (want) {
+		pthread_mutex_lock(&c->wlock);
+		want = c->outq_bytes < OUTQ_MAX && !c->dead;
+		pthread_mutex_unlock(&c->wlock);
+	}
+	return want;
+}
+
+static void
+trace(const char *dir, const struct p9_msg *m)
+{
+	char line[512];
+	long n = p9_msg_print(m, line, sizeof(line));
+
+	if (n < 0)
+		return;
+	fprintf(stderr, "p9d %s %s%s\n", dir, line, (size_t)n >= sizeof(line) ? "..." : "");
+}
+
+/* Encode and send a small reply from the loop thread (errors, Rflush, Rversion). */
+static void
+send_msg(struct conn *c, struct p9_msg *m)
+{
+	uint8_t buf[256];
+	long n = p9_msg_encode(m, buf, sizeof(buf));
+
+	if (c->srv->cfg.debug)
+		trace(">", m);
+	if (n > 0)
+		conn_send(c, buf, (size_t)n);
+}
+
+static void
+send_lerror(struct conn *c, uint16_t tag, uint32_t ecode)
+{
+	struct p9_msg m = { .type = P9_RLERROR };
+
+	m.tag = tag;
+	m.rlerror.ecode = ecode;
+	send_msg(c, &m);
+}
+
+static void
+send_rflush(struct conn *c, uint16_t tag)
+{
+	struct p9_msg m = { .type = P9_RFLUSH };
+
+	m.tag = tag;
+	send_msg(c, &m);
+}
+
+/* Under c->lock. */
+static struct req *
+find_tag(struct conn *c, uint16_t tag, unsigned *idx)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ninflight; i++) {
+		if (c->inflight[i]->tag == tag) {
+			if (idx != NULL)
+				*idx = i;
+			return c->inflight[i];
+		}
+	}
+	return NULL;
+}
+
+/* Under c->lock; returns whether the loop may have been paused by the limit. */
+static bool
+untrack(struct conn *c, struct req *r)
+{
+	unsigned i;
+	bool was_full = c->ninflight >= c->srv->cfg.max_inflight;
+
+	for (i = 0; i < c->ninflight; i++) {
+		if (c->inflight[i] == r) {
+			c->inflight[i] = c->inflight[--c->ninflight];
+			break;
+		}
+	}
+	return was_full;
+}
+
+/* Answer the Tflushes that waited for a request, in the order they came. */
+static void
+answer_flushes(struct conn *c, struct req *f)
+{
+	while (f != NULL) {
+		struct req *next = f->next;
+		struct req *waiting;
+
+		pthread_mutex_lock(&c->lock);
+		untrack(c, f);
+		waiting = f->flushes;
+		pthread_mutex_unlock(&c->lock);
+		if (!f->dropped)
+			send_rflush(c, f->tag);
+		answer_flushes(c, waiting);	/* flushes of this flush */
+		req_free(f);
+		f = next;
+	}
+}
+
+static void
+do_flush(struct conn *c, struct req *f)
+{
+	uint16_t oldtag = f->in.tflush.oldtag;
+	struct req *old, **pp;
+	bool answer_now = true;
+
+	pthread_mutex_lock(&c->lock);
+	old = oldtag != f->tag ? find_tag(c, oldtag, NULL) : NULL;
+	if (old != NULL && old->state == REQ_QUEUED) {
+		/* flush(5): not started, so it never happens and never replies. */
+		old->state = REQ_CANCELLED;
+		untrack(c, old);
+	} else if (old != NULL) {
+		/* Running (or a waiting Tflush): answer after its reply, in order. */
+		for (pp = &old->flushes; *pp != NULL; pp = &(*pp)->next)
+			;
+		f->next = NULL;
+		f->state = REQ_RUNNING;
+		*pp = f;
+		c->inflight[c->ninflight++] = f;
+		answer_now = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (answer_now) {
+		send_rflush(c, f->tag);
+		req_free(f);
+	}
+}
+
+/* Drop every outstanding request: queued ones never run, running ones
+ * finish but send nothing. Under c->lock. */
+static void
+drop_all(struct conn *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ninflight; i++) {
+		struct req *r = c->inflight[i];
+
+		r->dropped = true;
+		if (r->state == REQ_QUEUED)
+			r->state = REQ_CANCELLED;
+	}
+	c->ninflight = 0;
+}
+
+static void
+do_version(struct conn *c, struct req *r)
+{
+	const struct p9_tversion *in = &r->in.tversion;
+	struct p9_msg m = { .type = P9_RVERSION };
+
+	m.tag = r->tag;
+	/* version(5): a Tversion aborts everything and clunks every fid. */
+	pthread_mutex_lock(&c->lock);
+	drop_all(c);
+	c->versioned = false;
+	pthread_mutex_unlock(&c->lock);
+	fid_table_clear(c);
+
+	m.rversion.msize = in->msize < c->srv->cfg.msize_max ? in->msize : c->srv->cfg.msize_max;
+	if (!p9_str_eq(in->version, P9_VERSION_L)) {
+		m.rversion.version = (struct p9_str){ "unknown", 7 };
+	} else if (in->msize < MIN_MSIZE) {
+		send_lerror(c, r->tag, EMSGSIZE);
+		req_free(r);
+		return;
+	} else {
+		m.rversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+		pthread_mutex_lock(&c->lock);
+		c->msize = m.rversion.msize;
+		c->versioned = true;
+		pthread_mutex_unlock(&c->lock);
+	}
+	send_msg(c, &m);
+	req_free(r);
+}
+
+/*
+ * A complete frame has arrived (loop thread). Broken frames were refused
+ * by the framing check already; here a frame with a sane header but a bad
+ * body gets Rlerror on its tag, a duplicate tag closes the connection.
+ * Returns false to close.
+ */
+static bool
+start_req(struct conn *c, struct req *r)
+{
+	int err = p9_msg_decode_ex(r->frame, r->framelen, P9_DEC_TOLERANT, &r->in, NULL);
+	bool versioned;
+
+	r->tag = r->in.tag;
+	if (err == P9_ERR_SHORT && r->framelen < P9_HDRSZ) {
+		req_free(r);
+		return false;
+	}
+	if (err != 0) {
+		/* Unknown types and R-messages: EOPNOTSUPP (spec 2.1); a
+		 * malformed body: EINVAL. */
+		send_lerror(c, r->tag, err == P9_ERR_TYPE ? EOPNOTSUPP : EINVAL);
+		req_free(r);
+		return true;
+	}
+	if (c->srv->cfg.debug)
+		trace("<", &r->in);
+	if (r->in.type == P9_TVERSION) {
+		do_version(c, r);
+		return true;
+	}
+	pthread_mutex_lock(&c->lock);
+	versioned = c->versioned;
+	if (versioned && find_tag(c, r->tag, NULL) != NULL) {
+		pthread_mutex_unlock(&c->lock);
+		req_free(r);
+		return false;	/* a tag in use: the client is broken */
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!versioned || (r->in.type & 1) != 0 || r->in.type == P9_RLERROR) {
+		send_lerror(c, r->tag, versioned ? EOPNOTSUPP : EPROTO);
+		req_free(r);
+		return true;
+	}
+	if (r->in.type == P9_TFLUSH) {
+		do_flush(c, r);
+		return true;
+	}
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_QUEUED;
+	c->inflight[c->ninflight++] = r;
+	pthread_mutex_unlock(&c->lock);
+	pool_push(r);
+	return true;
+}
+
+/* Feed the buffered bytes to start_req while the limits allow. */
+static bool
+process_buffer(struct conn *c)
+{
+	size_t off = 0, need, have;
+	int err;
+	bool ok = true;
+
+	while (ok && conn_want_read(c)) {
+		struct req *r;
+
+		have = c->rlen - off;
+		err = p9_frame_need(c->rbuf + off, have, c->msize, &need);
+		if (err != 0) {
+			ok = false;	/* size < 7 or > msize: a broken stream */
+			break;
+		}
+		if (need > have && need <= c->rcap)
+			break;	/* wait for more */
+		r = req_alloc(c, need);
+		if (r == NULL) {
+			ok = false;
+			break;
+		}
+		atomic_fetch_add(&c->refs, 1);
+		if (need > have) {
+			/* Larger than our buffer: read the rest straight into it. */
+			memcpy(r->frame, c->rbuf + off, have);
+			r->framelen = have;
+			c->partial = r;
+			off += have;
+			break;
+		}
+		memcpy(r->frame, c->rbuf + off, need);
+		r->framelen = need;
+		off += need;
+		ok = start_req(c, r);
+	}
+	if (off > 0) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+	return ok;
+}
+
+bool
+conn_idle(struct conn *c)
+{
+	bool idle;
+
+	pthread_mutex_lock(&c->lock);
+	idle = c->ninflight == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (idle) {
+		pthread_mutex_lock(&c->wlock);
+		idle = c->outq == NULL || c->dead;
+		pthread_mutex_unlock(&c->wlock);
+	}
+	return idle;
+}
+
+int
+conn_on_readable(struct conn *c)
+{
+	if (c->eof)
+		return process_buffer(c) ? 0 : -1;
+	for (;;) {
+		ssize_t n;
+
+		if (!process_buffer(c))
+			return -1;
+		if (!conn_want_read(c))
+			return 1;
+		if (c->partial != NULL) {
+			struct req *r = c->partial;
+			size_t need;
+
+			if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
+				return -1;
+			n = read(c->fd, r->frame + r->framelen, need - r->framelen);
+			if (n > 0) {
+				r->framelen += (size_t)n;
+				if (r->framelen == need) {
+					c->partial = NULL;
+					if (!start_req(c, r))
+						return -1;
+				}
+				continue;
+			}
+		} else {
+			if (c->rlen == c->rcap)
+				return -1;	/* cannot happen: frames <= rcap are consumed */
+			n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+			if (n > 0) {
+				c->rlen += (size_t)n;
+				continue;
+			}
+		}
+		if (n == 0)
+			return c->partial != NULL || c->rlen > 0 ? -1 : 0;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
+	}
+}
+
+void
+conn_close(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->closing = true;
+	drop_all(c);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->wlock);
+	c->dead = true;		/* nothing more goes out; the fd closes at the last put */
+	pthread_mutex_unlock(&c->wlock);
+	shutdown(c->fd, SHUT_RDWR);
+	fid_table_clear(c);
+	conn_put(c);
+}
+
+/* Credentials: per thread (raw syscalls; glibc would apply setgroups to
+ * every thread of the process). */
+static void
+creds_apply(const struct ident *id)
+{
+	syscall(SYS_setgroups, (size_t)id->ngroups, id->groups);
+	setfsgid(id->gid);
+	setfsuid(id->uid);
+}
+
+static void
+creds_restore(void)
+{
+	setfsuid(0);
+	setfsgid(0);
+	syscall(SYS_setgroups, (size_t)0, NULL);
+}
+
+/* Every T-message but version/auth/attach/flush starts with a fid (fid,
+ * dfid, olddirfid, dirfid); the table tells which, per row. */
+static inline bool fid_of_u32(const uint32_t *v, uint32_t *out) { *out = *v; return true; }
+#define NOT_FID(kind, T) \
+	static inline bool fid_of_##kind(const T *v, uint32_t *out) { (void)v; (void)out; return false; }
+NOT_FID(u8, uint8_t)
+NOT_FID(u16, uint16_t)
+NOT_FID(u64, uint64_t)
+NOT_FID(x32, uint32_t)
+NOT_FID(x64, uint64_t)
+NOT_FID(o32, uint32_t)
+NOT_FID(opt32, uint32_t)
+NOT_FID(str, struct p9_str)
+NOT_FID(qid, struct p9_qid)
+NOT_FID(data, struct p9_data)
+NOT_FID(strs, struct p9_strs)
+NOT_FID(qids, struct p9_qids)
+
+static bool
+first_fid(const struct p9_msg *m, uint32_t *fid)
+{
+	bool got = false, ok = false;
+
+	switch (m->type) {
+#define F(kind, name)	if (!got) { got = true; ok = fid_of_##kind(&x->name, fid); }
+#define P9_PAIR(UP, lo, num, tf, rf) \
+	case P9_T##UP: { const struct p9_t##lo *x = &m->t##lo; (void)x; tf } break;
+#define P9_RONLY(UP, lo, num, rf)
+#include "p9_msgs.def"
+#undef P9_PAIR
+#undef P9_RONLY
+#undef F
+	default:
+		break;
+	}
+	return ok && m->type != P9_TVERSION && m->type != P9_TAUTH &&
+	    m->type != P9_TATTACH;
+}
+
+static int
+dispatch(struct req *r, struct p9_msg *out)
+{
+	switch (r->in.type) {
+#define P9_PAIR(UP, lo, num, tf, rf) \
+	case P9_T##UP: return op_##lo(r, &r->in.t##lo, &out->r##lo);
+#define P9_RONLY(UP, lo, num, rf)
+#include "p9_msgs.def"
+#undef P9_PAIR
+#undef P9_RONLY
+	default:
+		return EOPNOTSUPP;
+	}
+}
+
+void
+req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
+    size_t scratch_len)
+{
+	struct conn *c = r->conn;
+	struct p9_msg out;
+	struct p9_data *od;
+	struct req *flushes;
+	uint32_t fidnum, msize;
+	size_t cap;
+	long len;
+	int err;
+	bool was_full;
+
+	pthread_mutex_lock(&c->lock);
+	if (r->state == REQ_CANCELLED) {
+		pthread_mutex_unlock(&c->lock);
+		req_free(r);
+		return;
+	}
+	r->state = REQ_RUNNING;
+	msize = c->msize;
+	pthread_mutex_unlock(&c->lock);
+
+	/* Replies stay strictly below msize: Linux refuses size >= msize. */
+	cap = msize - 1 < replycap ? msize - 1 : replycap;
+	memset(&out, 0, sizeof(out));
+	out.type = (uint8_t)(r->in.type + 1);
+	out.tag = r->tag;
+	r->scratch = scratch;
+	r->scratch_len = scratch_len;
+	r->rdata = NULL;
+	r->rroom = 0;
+	if (r->in.type == P9_TREAD || r->in.type == P9_TREADDIR) {
+		uint32_t count = r->in.type == P9_TREAD ? r->in.tread.count : r->in.treaddir.count;
+
+		r->rdata = p9_rdata_begin(reply, cap, out.type, r->tag, count, &r->rroom);
+	}
+	r->id = NULL;
+	if (first_fid(&r->in, &fidnum)) {
+		struct fid *f = fid_get(c, fidnum);
+
+		if (f != NULL) {
+			r->id = ident_ref(f->id);
+			fid_put(f);
+		}
+	}
+	if (c->srv->as_root && r->id != NULL)
+		creds_apply(r->id);
+	err = dispatch(r, &out);
+	if (c->srv->as_root && r->id != NULL)
+		creds_restore();
+	ident_put(r->id);
+	r->id = NULL;
+
+	len = 0;
+	od = out.type == P9_RREAD ? &out.rread.data : &out.rreaddir.data;
+	if (err == 0 && r->rdata != NULL && od->ptr == r->rdata) {
+		/* Rread/Rreaddir data is already in place after its header. */
+		len = (long)p9_rdata_seal(reply, od->len);
+	} else if (err == 0) {
+		len = p9_msg_encode(&out, reply, cap);
+		if (len < 0)
+			err = EMSGSIZE;	/* the reply does not fit msize */
+	}
+	if (err != 0) {
+		memset(&out, 0, sizeof(out));
+		out.type = P9_RLERROR;
+		out.tag = r->tag;
+		out.rlerror.ecode = err > 0 && err < 4096 ? (uint32_t)err : EIO;
+		len = p9_msg_encode(&out, reply, cap);
+	}
+	if (c->srv->cfg.debug) {
+		struct p9_msg shown;
+
+		if (p9_msg_decode(reply, (size_t)len, &shown) == 0)
+			trace(">", &shown);
+	}
+
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_DONE;
+	was_full = r->dropped ? false : untrack(c, r);
+	flushes = r->flushes;
+	r->flushes = NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!r->dropped && len > 0)
+		conn_send(c, reply, (size_t)len);
+	answer_flushes(c, flushes);	/* after the reply: flush(5) */
+	if (was_full)
+		loop_wake_conn(c);	/* reading was paused at the limit */
+	req_free(r);
+}

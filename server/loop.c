@@ -1,0 +1,335 @@
+/*
+ * The event loop: one thread, epoll, level-triggered. It accepts
+ * connections, reads frames and starts requests (conn.c), writes replies
+ * the socket would not take at once, and re-evaluates a connection's
+ * interest when a worker asks (loop_wake_conn: a reply was queued, or a
+ * request finished while reading was paused at the in-flight limit).
+ * SIGINT and SIGTERM arrive through a signalfd and end the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+
+struct listener {
+	enum ev_kind	 kind;		/* EV_LISTENER */
+	int		 fd;
+	char		*unix_path;
+	struct listener	*next;
+};
+
+static struct {
+	int		 epfd;
+	int		 wakefd;
+	int		 sigfd;
+	struct listener	*listeners;
+	struct conn	*conns;
+	unsigned	 nconns;
+	pthread_mutex_t	 wake_lock;
+	struct conn	*wake_list;
+} L = {
+	.epfd = -1,
+	.wakefd = -1,
+	.sigfd = -1,
+	.wake_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* Sentinels for the two internal fds. */
+static int wake_tag, sig_tag;
+
+int
+loop_init(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t set;
+
+	L.epfd = epoll_create1(EPOLL_CLOEXEC);
+	L.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	L.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (L.epfd < 0 || L.wakefd < 0 || L.sigfd < 0)
+		return -1;
+	ev.data.ptr = &wake_tag;
+	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.wakefd, &ev) != 0)
+		return -1;
+	ev.data.ptr = &sig_tag;
+	return epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.sigfd, &ev);
+}
+
+int
+loop_add_listener(int fd, const char *unix_path)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (l == NULL)
+		return -1;
+	l->kind = EV_LISTENER;
+	l->fd = fd;
+	l->unix_path = unix_path != NULL ? strdup(unix_path) : NULL;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ev.data.ptr = l;
+	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		free(l->unix_path);
+		free(l);
+		return -1;
+	}
+	l->next = L.listeners;
+	L.listeners = l;
+	return 0;
+}
+
+static void
+set_interest(struct conn *c)
+{
+	uint32_t want = 0;
+
+	if (!c->eof && conn_want_read(c))
+		want |= EPOLLIN;
+	if (conn_want_write(c))
+		want |= EPOLLOUT;
+	if (c->wfd != c->fd) {
+		/* A pipe pair: read interest on fd, write interest on wfd. */
+		struct epoll_event r = { .events = want & EPOLLIN, .data.ptr = c };
+		struct epoll_event w = { .events = want & EPOLLOUT, .data.ptr = c };
+
+		if (want != c->evmask) {
+			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->fd, &r);
+			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->wfd, &w);
+		}
+	} else if (want != c->evmask) {
+		struct epoll_event ev = { .events = want, .data.ptr = c };
+
+		epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
+	c->evmask = want;
+}
+
+static int
+add_conn(struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+		return -1;
+	if (c->wfd != c->fd) {
+		ev.events = 0;
+		if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, c->wfd, &ev) != 0) {
+			epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			return -1;
+		}
+	}
+	c->evmask = EPOLLIN;
+	c->registered = true;
+	c->next = L.conns;
+	L.conns = c;
+	L.nconns++;
+	return 0;
+}
+
+int
+loop_add_conn(int fd, int wfd)
+{
+	struct conn *c;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (wfd != fd)
+		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+	atomic_fetch_add(&g_srv->nconns, 1);
+	c = conn_new(g_srv, fd, wfd);
+	if (c == NULL || add_conn(c) != 0) {
+		atomic_fetch_sub(&g_srv->nconns, 1);
+		if (c != NULL)
+			conn_put(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+remove_conn(struct conn *c)
+{
+	struct conn **pp;
+
+	for (pp = &L.conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	L.nconns--;
+	epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->wfd != c->fd)
+		epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->wfd, NULL);
+	c->registered = false;
+	conn_close(c);
+}
+
+static void
+on_accept(struct listener *l)
+{
+	for (;;) {
+		int one = 1;
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0)
+			return;		/* EAGAIN, or a transient error: retry on the next event */
+		/* The connection limit refuses the newcomer and keeps everyone else. */
+		if (atomic_fetch_add(&g_srv->nconns, 1) >= g_srv->cfg.max_conns) {
+			atomic_fetch_sub(&g_srv->nconns, 1);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = conn_new(g_srv, fd, fd);
+		if (c == NULL || add_conn(c) != 0) {
+			atomic_fetch_sub(&g_srv->nconns, 1);
+			if (c != NULL)
+				conn_put(c);
+			else
+				close(fd);
+		}
+	}
+}
+
+/* A connection had an event, or a wake: read, write, re-arm or close. */
+static void
+service(struct conn *c, uint32_t events)
+{
+	int rd = 1;
+
+	if (events & EPOLLOUT) {
+		if (!conn_on_writable(c)) {
+			remove_conn(c);
+			return;
+		}
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) || c->eof) {
+		rd = conn_on_readable(c);
+		if (rd < 0) {
+			remove_conn(c);
+			return;
+		}
+		if (rd == 0)
+			c->eof = true;
+	}
+	if (c->eof && conn_idle(c)) {
+		remove_conn(c);
+		return;
+	}
+	set_interest(c);
+}
+
+void
+loop_wake_conn(struct conn *c)
+{
+	uint64_t one = 1;
+	bool write_it = false;
+
+	pthread_mutex_lock(&L.wake_lock);
+	if (!c->wake_pending) {
+		c->wake_pending = true;
+		atomic_fetch_add(&c->refs, 1);
+		c->wake_next = L.wake_list;
+		write_it = L.wake_list == NULL;
+		L.wake_list = c;
+	}
+	pthread_mutex_unlock(&L.wake_lock);
+	if (write_it && write(L.wakefd, &one, sizeof(one)) < 0)
+		(void)0;	/* the counter is already non-zero: the loop will look */
+}
+
+static void
+on_wake(void)
+{
+	struct conn *list, *c;
+	uint64_t n;
+
+	if (read(L.wakefd, &n, sizeof(n)) < 0)
+		(void)0;
+	pthread_mutex_lock(&L.wake_lock);
+	list = L.wake_list;
+	L.wake_list = NULL;
+	for (c = list; c != NULL; c = c->wake_next)
+		c->wake_pending = false;
+	pthread_mutex_unlock(&L.wake_lock);
+	while ((c = list) != NULL) {
+		list = c->wake_next;
+		/* Resuming after a pause: frames may wait in our own buffer,
+		 * which no epoll event announces. */
+		if (c->registered)
+			service(c, conn_want_read(c) ? EPOLLIN : 0);
+		conn_put(c);
+	}
+}
+
+int
+loop_run(void)
+{
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int i, n;
+
+		if (L.listeners == NULL && L.conns == NULL)
+			return 0;	/* --fd: the one connection is over */
+		n = epoll_wait(L.epfd, evs, 64, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+
+			if (p == &sig_tag)
+				return 0;
+			if (p == &wake_tag) {
+				on_wake();
+				continue;
+			}
+			if (*(enum ev_kind *)p == EV_LISTENER)
+				on_accept(p);
+			else
+				service(p, evs[i].events);
+		}
+	}
+}
+
+void
+loop_shutdown(void)
+{
+	struct listener *l;
+	struct conn *c;
+
+	while ((l = L.listeners) != NULL) {
+		L.listeners = l->next;
+		close(l->fd);
+		if (l->unix_path != NULL)
+			unlink(l->unix_path);
+		free(l->unix_path);
+		free(l);
+	}
+	while ((c = L.conns) != NULL)
+		remove_conn(c);
+	/* Workers finish what they run (replies go nowhere) and free the
+	 * cancelled rest; then every connection's last reference drops. */
+	pool_stop();
+	on_wake();
+	close(L.epfd);
+	close(L.wakefd);
+	close(L.sigfd);
+}
