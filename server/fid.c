@@ -148,6 +148,8 @@ fid_put(struct fid *f)
 {
 	if (f == NULL || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
+	if (f->open_fd >= 0)
+		lock_fid_released(f);	/* its OFD locks die with open_fd below */
 	if (f->dir != NULL)
 		closedir(f->dir);	/* made from a dup of open_fd */
 	if (f->open_fd >= 0)
