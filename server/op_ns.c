@@ -27,13 +27,14 @@
 #include "srv.h"
 
 /* A reference to the node of file fid `num`: EBADF if the fid is unknown
- * or not a file fid. */
+ * or not a file fid. On error *out is NULL. */
 static int
 file_node(struct req *r, uint32_t num, struct node **out)
 {
 	struct fid *f = fid_get(r->conn, num);
 	int err = 0;
 
+	*out = NULL;
 	if (f == NULL)
 		return EBADF;
 	pthread_mutex_lock(&f->lock);
@@ -55,6 +56,7 @@ dir_node(struct req *r, uint32_t num, struct node **out)
 
 	if (err == 0 && !S_ISDIR((*out)->mode)) {
 		node_put(*out);
+		*out = NULL;
 		err = ENOTDIR;
 	}
 	return err;
