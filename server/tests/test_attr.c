@@ -744,6 +744,75 @@ setattr_symlink_confined(void **state)
 	free(s);
 }
 
+/*
+ * Root only: a second attach as an unprivileged uid. The server drops to
+ * that uid's fs credentials, so the host's checks apply: the owner may
+ * chmod, set times and truncate; a stranger may not. This also proves the
+ * /proc/self/fd paths work under switched credentials.
+ */
+static void
+setattr_as_user(void **state)
+{
+	struct fx *x = *state;
+	const uid_t u = 54321;	/* no passwd entry: gid = uid */
+	struct sa m = { .valid = P9_SETATTR_MODE | P9_SETATTR_CTIME, .mode = 0600 };
+	struct sa t = { .valid = P9_SETATTR_SIZE, .size = 2 };
+	struct sa ts = {
+		.valid = P9_SETATTR_ATIME | P9_SETATTR_MTIME | P9_SETATTR_ATIME_SET |
+		    P9_SETATTR_MTIME_SET,
+		.atime_sec = 1000, .mtime_sec = 2000,
+	};
+	struct sa now = { .valid = P9_SETATTR_ATIME | P9_SETATTR_MTIME };
+	struct sa own = { .valid = P9_SETATTR_UID, .uid = 0 };
+	struct sa grp = { .valid = P9_SETATTR_GID, .gid = 54321 };
+	struct p9_rgetattr a;
+	uint8_t *val;
+	uint64_t len;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		print_message("skipped: switching credentials needs a root server\n");
+		skip();
+	}
+	t9_write_file(t9_path(&x->s, "mine"), "hello");
+	assert_int_equal(chown(t9_path(&x->s, "mine"), u, u), 0);
+	assert_int_equal(chmod(t9_path(&x->s, "mine"), 0644), 0);
+	t9_write_file(t9_path(&x->s, "theirs"), "hello");
+	assert_int_equal(chmod(t9_path(&x->s, "theirs"), 0644), 0);
+	assert_int_equal(t9_attach(&x->c, 10, "", u, NULL), 0);
+
+	assert_int_equal(t9_walk(&x->c, 10, 11, "mine", NULL), 0);
+	assert_int_equal(setattr(x, 11, &m), 0);
+	assert_int_equal(setattr(x, 11, &ts), 0);
+	assert_int_equal(setattr(x, 11, &now), 0);
+	assert_int_equal(setattr(x, 11, &t), 0);
+	assert_int_equal(setattr(x, 11, &grp), 0);
+	assert_int_equal(setattr(x, 11, &own), EPERM);
+	st = host_lstat(t9_path(&x->s, "mine"));
+	assert_int_equal(st.st_mode, S_IFREG | 0600);
+	assert_int_equal(st.st_size, 2);
+	assert_int_equal(st.st_uid, u);
+	if (user_xattrs_ok(x)) {
+		assert_int_equal(xset(x, 11, 12, "user.u", "v", 1, 0), 0);
+		assert_int_equal(xget(x, 11, 12, "user.u", &val, &len), 0);
+		assert_int_equal(len, 1);
+		free(val);
+	}
+
+	assert_int_equal(t9_walk(&x->c, 10, 13, "theirs", NULL), 0);
+	assert_int_equal(t9_getattr(&x->c, 13, P9_GETATTR_ALL, &a), 0);
+	assert_int_equal(a.uid, 0);
+	assert_int_equal(setattr(x, 13, &m), EPERM);
+	assert_int_equal(setattr(x, 13, &ts), EPERM);
+	assert_int_equal(setattr(x, 13, &now), EACCES);
+	assert_int_equal(setattr(x, 13, &t), EACCES);
+	if (user_xattrs_ok(x))
+		assert_int_equal(xset(x, 13, 12, "user.u", "v", 1, 0), EACCES);
+	st = host_lstat(t9_path(&x->s, "theirs"));
+	assert_int_equal(st.st_mode, S_IFREG | 0644);
+	assert_int_equal(st.st_size, 5);
+}
+
 /* Txattrwalk, Txattrcreate */
 
 static void
@@ -1057,6 +1126,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(setattr_times_omit, setup, teardown),
 		cmocka_unit_test_setup_teardown(setattr_ctime_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(setattr_symlink_confined, setup, teardown),
+		cmocka_unit_test_setup_teardown(setattr_as_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(xattr_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(xattr_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(xattr_read_offsets, setup, teardown),
