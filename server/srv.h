@@ -209,10 +209,14 @@ srv_check_writable(void)
 	return g_srv->cfg.readonly ? 30 /* EROFS */ : 0;
 }
 
-/* op_xattr.c: Tread/Twrite on xattr fids (op_read/op_write dispatch to these). */
+/* op_xattr.c: Tread/Twrite on xattr fids (op_read/op_write dispatch to these).
+ * The caller holds a reference to f and not f->lock; these take f->lock and
+ * recheck f->kind under it (EBADF for the wrong kind). */
 int xattr_read(struct req *r, struct fid *f, const struct p9_tread *in, struct p9_rread *out);
 int xattr_write(struct req *r, struct fid *f, const struct p9_twrite *in, struct p9_rwrite *out);
-/* op_xattr.c: apply a write fid's buffer at clunk (setxattr or removexattr). */
+/* op_xattr.c: apply a write fid's buffer at clunk (setxattr or removexattr).
+ * Same locking as above; the buffer is taken out under f->lock, so it is
+ * applied at most once (0 if f is not, or no longer, a pending write). */
 int xattr_commit(struct fid *f);
 
 /* op_lock.c: forget the lock records (Rgetlock's holders) of f, whose
