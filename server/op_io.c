@@ -411,7 +411,11 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 		}
 	}
 	/* Seek every time: the stream may have read ahead past the last
-	 * entry we sent, and the client may restart from any cookie. */
+	 * entry we sent, and the client may restart from any cookie. No
+	 * cookie we hand out is above INT64_MAX (telldir is a long), and
+	 * glibc's seekdir would silently keep the old position for one. */
+	if (offset > (uint64_t)INT64_MAX)
+		return EINVAL;
 	if (offset == 0)
 		rewinddir(f->dir);
 	else

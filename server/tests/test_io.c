@@ -417,6 +417,45 @@ test_lcreate_new(void **state)
 	assert_int_equal(lstat(t9_path(&x->s, "withgid"), &st), 0);
 	assert_int_equal(st.st_gid, getegid());
 	assert_int_equal(st.st_mode & 07777, 0600);
+	/* Another gid is applied when the server may (it runs as root and
+	 * we attached as root); otherwise the file keeps the group it got. */
+	assert_int_equal(t9_walk(&x->c, ROOT, 5, "", NULL), 0);
+	{
+		struct p9_msg t = { .type = P9_TLCREATE }, r;
+
+		t.tlcreate.fid = 5;
+		assert_int_equal(p9_str_set(&t.tlcreate.name, "othergid"), 0);
+		t.tlcreate.flags = P9_DOTL_WRONLY;
+		t.tlcreate.mode = 0640;
+		t.tlcreate.gid = 12345;
+		assert_int_equal(t9_rpc(&x->c, &t, &r), 0);
+	}
+	assert_int_equal(lstat(t9_path(&x->s, "othergid"), &st), 0);
+	assert_int_equal(st.st_gid, geteuid() == 0 ? 12345 : getegid());
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+/* Open fids keep working after the name is unlinked or renamed on the
+ * host (spec 3.5). */
+static void
+test_io_after_unlink(void **state)
+{
+	struct fx *x = *state;
+	char buf[16];
+
+	t9_write_file(t9_path(&x->s, "gone"), "abc");
+	assert_int_equal(open_at(x, 1, "gone", P9_DOTL_RDWR, NULL), 0);
+	assert_int_equal(unlink(t9_path(&x->s, "gone")), 0);
+	assert_int_equal(t9_write(&x->c, 1, 3, "def", 3), 3);
+	assert_int_equal(t9_read(&x->c, 1, 0, buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "abcdef", 6);
+	assert_int_equal(do_fsync(&x->c, 1, 0), 0);
+
+	assert_int_equal(t9_walk(&x->c, ROOT, 2, "", NULL), 0);
+	assert_int_equal(t9_lcreate(&x->c, 2, "moved", P9_DOTL_RDWR, 0644, NULL), 0);
+	assert_int_equal(rename(t9_path(&x->s, "moved"), t9_path(&x->s, "there")), 0);
+	assert_int_equal(t9_write(&x->c, 2, 0, "hi", 2), 2);
+	host_str_equal(t9_path(&x->s, "there"), "hi");
 }
 
 static void
@@ -836,6 +875,8 @@ test_readdir_errors(void **state)
 	assert_int_equal(do_readdir(&x->c, 3, 0, 0, &data), EINVAL);
 	assert_int_equal(do_readdir(&x->c, 3, 0, 10, &data), EINVAL);
 	assert_int_equal(do_readdir(&x->c, 3, 0, 24, &data), EINVAL);
+	/* A cookie no directory stream can have handed out. */
+	assert_int_equal(do_readdir(&x->c, 3, UINT64_MAX, 4096, &data), EINVAL);
 	assert_int_equal(do_readdir(&x->c, 3, 0, 4096, &data), 0);
 	assert_int_equal(parse_ents(data, ents, &n, 4), 3);
 }
@@ -969,6 +1010,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lcreate_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lcreate_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lcreate_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_after_unlink, setup, teardown),
 		cmocka_unit_test(test_rw_msize_8192),
 		cmocka_unit_test(test_rw_msize_65536),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
