@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "t9.h"
@@ -953,6 +954,50 @@ test_fsync(void **state)
 	assert_int_equal(do_fsync(&x->c, 3, 0), 0);
 }
 
+/* Tread/Twrite on xattr fids go to op_xattr.c; other I/O on them is EBADF. */
+static void
+test_xattr_fids(void **state)
+{
+	struct fx *x = *state;
+	struct p9_msg t, r;
+	struct p9_data data;
+	char buf[64];
+
+	t9_write_file(t9_path(&x->s, "f"), "x");
+	if (setxattr(t9_path(&x->s, "f"), "user.k", "value", 5, 0) != 0) {
+		assert_int_equal(errno, ENOTSUP);
+		skip();
+	}
+	assert_int_equal(t9_walk(&x->c, ROOT, 1, "f", NULL), 0);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TXATTRWALK;
+	t.txattrwalk.fid = 1;
+	t.txattrwalk.newfid = 2;
+	assert_int_equal(p9_str_set(&t.txattrwalk.name, "user.k"), 0);
+	assert_int_equal(t9_rpc(&x->c, &t, &r), 0);
+	assert_int_equal(r.rxattrwalk.size, 5);
+	assert_int_equal(t9_read(&x->c, 2, 0, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "value", 5);
+	assert_int_equal(t9_write(&x->c, 2, 0, "z", 1), -EBADF);
+	assert_int_equal(do_fsync(&x->c, 2, 0), EBADF);
+	assert_int_equal(do_readdir(&x->c, 2, 0, 512, &data), EBADF);
+	assert_int_equal(t9_lopen(&x->c, 2, P9_DOTL_RDONLY, NULL, NULL), EINVAL);
+
+	assert_int_equal(t9_walk(&x->c, ROOT, 3, "f", NULL), 0);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TXATTRCREATE;
+	t.txattrcreate.fid = 3;
+	assert_int_equal(p9_str_set(&t.txattrcreate.name, "user.n"), 0);
+	t.txattrcreate.attr_size = 3;
+	assert_int_equal(t9_rpc(&x->c, &t, &r), 0);
+	assert_int_equal(t9_write(&x->c, 3, 0, "abc", 3), 3);
+	assert_int_equal(t9_read(&x->c, 3, 0, buf, sizeof(buf)), -EBADF);
+	assert_int_equal(do_fsync(&x->c, 3, 1), EBADF);
+	assert_int_equal(t9_clunk(&x->c, 3), 0);
+	assert_int_equal(getxattr(t9_path(&x->s, "f"), "user.n", buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+}
+
 /* Tstatfs */
 
 static void
@@ -1021,6 +1066,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readdir_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_fids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statfs, setup, teardown),
 	};
 
