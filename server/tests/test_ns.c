@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -892,6 +893,44 @@ test_remove(void **state)
 	assert_int_equal(t9_walk(&x->c, ROOT, 6, "g", NULL), 0);
 }
 
+/* Tremove on xattr fids: they name no file. The fid is freed, a pending
+ * Txattrcreate is not applied, and the answer is EINVAL. */
+static void
+test_remove_xattr_fid(void **state)
+{
+	struct fx *x = *state;
+	struct p9_msg t, r;
+	char v[8];
+
+	host_file(x, "f", "F");
+	if (setxattr(t9_path(&x->s, "f"), "user.probe", "1", 1, 0) != 0)
+		skip();
+	assert_int_equal(t9_walk(&x->c, ROOT, 1, "f", NULL), 0);
+
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TXATTRWALK;
+	t.txattrwalk.fid = 1;
+	t.txattrwalk.newfid = 2;
+	t.txattrwalk.name = S("user.probe");
+	assert_int_equal(t9_rpc(&x->c, &t, &r), 0);
+	assert_int_equal(remove9(&x->c, 2), EINVAL);
+	assert_int_equal(t9_clunk(&x->c, 2), EBADF);
+
+	assert_int_equal(t9_walk(&x->c, 1, 3, "", NULL), 0);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TXATTRCREATE;
+	t.txattrcreate.fid = 3;
+	t.txattrcreate.name = S("user.new");
+	t.txattrcreate.attr_size = 2;
+	assert_int_equal(t9_rpc(&x->c, &t, &r), 0);
+	assert_int_equal(t9_write(&x->c, 3, 0, "ab", 2), 2);
+	assert_int_equal(remove9(&x->c, 3), EINVAL);
+	assert_int_equal(t9_clunk(&x->c, 3), EBADF);
+	assert_true(getxattr(t9_path(&x->s, "f"), "user.new", v, sizeof(v)) < 0);
+	assert_int_equal(errno, ENODATA);
+	assert_true(host_exists(x, "f"));
+}
+
 /* ---- read-only export ---- */
 
 static void
@@ -1329,6 +1368,68 @@ test_lock_ranges(void **state)
 	assert_string_equal(g.client_id, "ten");
 }
 
+/*
+ * Many Tlocks in flight at once on one connection (the workers run them
+ * concurrently and may answer out of order) over disjoint ranges, then
+ * unlocks of every other one; the table of holders must end up exactly
+ * right whatever the order.
+ */
+#define PIPE_N		120
+#define PIPE_BATCH	40
+
+static void
+pipeline_locks(struct t9c *c, uint32_t fid, uint8_t type, int from, int step)
+{
+	struct p9_msg t, r;
+	int i, sent = 0, got;
+
+	for (i = from; i < PIPE_N; i += step * PIPE_BATCH) {
+		int j;
+
+		for (j = i, sent = 0; j < PIPE_N && sent < PIPE_BATCH; j += step, sent++) {
+			memset(&t, 0, sizeof(t));
+			t.type = P9_TLOCK;
+			t.tlock.fid = fid;
+			t.tlock.type = type;
+			t.tlock.start = (uint64_t)j * 10;
+			t.tlock.length = 5;
+			t.tlock.proc_id = 1000 + (uint32_t)j;
+			t.tlock.client_id = S("pipe");
+			t9_send(c, &t);
+		}
+		for (got = 0; got < sent; got++) {
+			t9_recv(c, &r);
+			assert_int_equal(r.type, P9_RLOCK);
+			assert_int_equal(r.rlock.status, P9_LOCK_SUCCESS);
+		}
+	}
+}
+
+static void
+test_lock_pipelined(void **state)
+{
+	struct fx *x = *state;
+	struct glk g;
+	int i;
+
+	host_file(x, "f", "data");
+	open_f(&x->c, 1, P9_DOTL_RDWR);
+	open_f(&x->c, 2, P9_DOTL_RDWR);
+	pipeline_locks(&x->c, 1, P9_LOCK_TYPE_WRLCK, 0, 1);
+	pipeline_locks(&x->c, 1, P9_LOCK_TYPE_UNLCK, 0, 2);
+	for (i = 0; i < PIPE_N; i++) {
+		assert_int_equal(getlock9(&x->c, 2, P9_LOCK_TYPE_UNLCK, (uint64_t)i * 10, 10, &g), 0);
+		if (i % 2 == 0) {
+			assert_int_equal(g.type, P9_LOCK_TYPE_UNLCK);
+		} else {
+			assert_int_equal(g.type, P9_LOCK_TYPE_WRLCK);
+			assert_int_equal(g.start, (uint64_t)i * 10);
+			assert_int_equal(g.length, 5);
+			assert_int_equal(g.proc_id, 1000 + (uint32_t)i);
+		}
+	}
+}
+
 static long
 now_ms(void)
 {
@@ -1432,12 +1533,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_renameat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlinkat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_xattr_fid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_confine_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confine_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confine_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_two_conns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_conn_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_errors, setup, teardown),
 	};
