@@ -527,6 +527,16 @@ process_buffer(struct conn *c)
 	return ok;
 }
 
+void
+conn_set_eof(struct conn *c)
+{
+	/* Under c->lock, so that a worker finishing the last request sees it
+	 * and wakes the loop to close (req_run). */
+	pthread_mutex_lock(&c->lock);
+	c->eof = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
 bool
 conn_idle(struct conn *c)
 {
@@ -598,8 +608,10 @@ conn_close(struct conn *c)
 	pthread_mutex_lock(&c->wlock);
 	c->dead = true;		/* nothing more goes out; the fd closes at the last put */
 	pthread_mutex_unlock(&c->wlock);
-	shutdown(c->fd, SHUT_RDWR);
+	/* Release fids (and so locks) before the peer sees the close, so a
+	 * client that saw EOF finds them gone unless a request still runs. */
 	fid_table_clear(c);
+	shutdown(c->fd, SHUT_RDWR);
 	conn_put(c);
 }
 
@@ -625,7 +637,8 @@ creds_restore(void)
  * dfid, olddirfid, dirfid); the table tells which, per row. */
 static inline bool fid_of_u32(const uint32_t *v, uint32_t *out) { *out = *v; return true; }
 #define NOT_FID(kind, T) \
-	static inline bool fid_of_##kind(const T *v, uint32_t *out) { (void)v; (void)out; return false; }
+	__attribute__((unused)) static inline bool \
+	fid_of_##kind(const T *v, uint32_t *out) { (void)v; (void)out; return false; }
 NOT_FID(u8, uint8_t)
 NOT_FID(u16, uint16_t)
 NOT_FID(u64, uint64_t)
@@ -687,7 +700,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	size_t cap;
 	long len;
 	int err;
-	bool was_full;
+	bool was_full, wake;
 
 	pthread_mutex_lock(&c->lock);
 	if (r->state == REQ_CANCELLED) {
@@ -763,7 +776,12 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	if (!r->dropped && len > 0)
 		conn_send(c, reply, (size_t)len);
 	answer_flushes(c, flushes);	/* after the reply: flush(5) */
-	if (was_full)
-		loop_wake_conn(c);	/* reading was paused at the limit */
+	pthread_mutex_lock(&c->lock);
+	/* Reading was paused at the limit, or the peer is gone and this was
+	 * the last request: either way the loop has something to do. */
+	wake = was_full || (c->eof && c->ninflight == 0);
+	pthread_mutex_unlock(&c->lock);
+	if (wake)
+		loop_wake_conn(c);
 	req_free(r);
 }

@@ -25,7 +25,7 @@ struct conn {
 	int		 fd;		/* read side (and write side for sockets) */
 	int		 wfd;		/* write side: fd, or another fd for pipes (--stdio) */
 	uint32_t	 evmask;	/* epoll interest now registered (loop thread) */
-	bool		 eof;		/* peer finished sending: close once idle */
+	bool		 eof;		/* peer finished sending: close once idle (written under lock) */
 	bool		 registered;	/* in the loop's epoll set (loop thread) */
 	bool		 wake_pending;	/* on the loop's wake list (loop's wake lock) */
 	struct conn	*wake_next;
@@ -66,6 +66,8 @@ struct conn *conn_new(struct srv *s, int fd, int wfd);
 int conn_on_readable(struct conn *c);
 /* No request in flight and no reply waiting to be written. */
 bool conn_idle(struct conn *c);
+/* Loop thread: the peer finished sending. */
+void conn_set_eof(struct conn *c);
 bool conn_on_writable(struct conn *c);
 void conn_close(struct conn *c);	/* loop thread: cancel, release, drop ref */
 void conn_put(struct conn *c);

@@ -225,7 +225,7 @@ service(struct conn *c, uint32_t events)
 			return;
 		}
 		if (rd == 0)
-			c->eof = true;
+			conn_set_eof(c);
 	}
 	if (c->eof && conn_idle(c)) {
 		remove_conn(c);

@@ -218,8 +218,9 @@ op_clunk(struct req *r, const struct p9_tclunk *in, struct p9_rclunk *out)
 	(void)out;
 	if (f == NULL)
 		return EBADF;
-	if (f->kind == FID_XATTR_WRITE)
-		err = xattr_commit(f);
+	/* xattr_commit checks the kind under f->lock itself and applies a
+	 * write fid's buffer once; other kinds are left alone. */
+	err = xattr_commit(f);
 	fid_put(f);
 	return err;
 }
