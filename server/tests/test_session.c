@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -305,6 +306,34 @@ test_pipelined(void **state)
 	t9_close(&c);
 }
 
+/* A client that sends its requests and then shuts down its sending side
+ * still gets every reply, and then the server closes (this once hung:
+ * nothing told the loop that the last request had finished). */
+static void
+test_half_close(void **state)
+{
+	struct t9c c;
+	struct p9_msg t, r;
+	int i;
+
+	(void)state;
+	t9_connect(&S, &c, 0);
+	assert_int_equal(t9_attach(&c, 0, "", getuid(), NULL), 0);
+	for (i = 0; i < 30; i++) {
+		t = (struct p9_msg){ .type = P9_TWALK };
+		t.twalk.fid = 0;
+		t.twalk.newfid = (uint32_t)(10 + i);
+		t9_send(&c, &t);
+	}
+	assert_int_equal(shutdown(c.fd, SHUT_WR), 0);
+	for (i = 0; i < 30; i++) {
+		t9_recv(&c, &r);
+		assert_int_equal(r.type, P9_RWALK);
+	}
+	assert_true(t9_wait_closed(&c));
+	t9_close(&c);
+}
+
 static void
 test_limits(void **state)
 {
@@ -373,6 +402,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walk_confined, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_flush_and_garbage, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_pipelined, start_default, stop),
+		cmocka_unit_test_setup_teardown(test_half_close, start_default, stop),
 		cmocka_unit_test(test_limits),
 	};
 
