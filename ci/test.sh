@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command. On a fresh Debian 12 as root it installs what it
 # needs; as another user it expects the tools to be there. Then it builds and
-# tests with gcc, with gcc + ASan/UBSan and with clang, installs into a
-# scratch DESTDIR and links a small program against the installed copy.
+# tests with gcc, with gcc + ASan/UBSan and with clang, runs the server's
+# tests under ThreadSanitizer, installs into a scratch DESTDIR and links a
+# small program against the installed copy. diod provides diodls/diodcat,
+# the independent client of server/tests/test_tools.sh (skipped without it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-packages=(meson ninja-build gcc clang libc6-dev libcmocka-dev pkg-config lcov)
+packages=(meson ninja-build gcc clang libc6-dev libcmocka-dev pkg-config lcov diod)
 tools=(meson ninja gcc clang pkg-config lcov)
 
 step_names=()
@@ -98,6 +100,15 @@ meson compile -C build-ci-clang
 meson test -C build-ci-clang --print-errorlogs
 step_done
 
+step "gcc TSan build + server tests (build-ci-tsan)"
+CC=gcc setup build-ci-tsan -Db_sanitize=thread -Db_lundef=false
+meson compile -C build-ci-tsan
+# halt_on_error: a race report kills p9d (or the test), so the test fails.
+# No suppressions: every report so far would be ours.
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	meson test -C build-ci-tsan --suite server --print-errorlogs
+step_done
+
 step "install into DESTDIR and link against it"
 dest=$(mktemp -d)
 cleanup=$dest
@@ -106,7 +117,10 @@ prefix=$(meson introspect build-ci --buildoptions |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
 libdir=$(meson introspect build-ci --buildoptions |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
+mandir=$(meson introspect build-ci --buildoptions |
+	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "mandir"))')
 case $libdir in /*) ;; *) libdir=$prefix/$libdir ;; esac
+case $mandir in /*) ;; *) mandir=$prefix/$mandir ;; esac
 for f in "$prefix/include/9pl/p9.h" "$prefix/include/9pl/p9_client.h" "$prefix/include/9pl/p9_msgs.def" \
     "$libdir/lib9pl.so" "$libdir/lib9pl.a" "$libdir/pkgconfig/9pl.pc" "$prefix/bin/p9dump"; do
 	if [ ! -e "$dest$f" ]; then
@@ -164,4 +178,12 @@ cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/use9pl-static" "$dest/use
 	$(pkg-config --cflags 9pl) "$dest$libdir/lib9pl.a"
 "$dest/use9pl-static"
 LD_LIBRARY_PATH=$dest$libdir "$dest$prefix/bin/p9dump" --help >/dev/null
+for f in "$prefix/bin/p9d" "$mandir/man8/p9d.8"; do
+	if [ ! -e "$dest$f" ]; then
+		echo "not installed: $f" >&2
+		exit 1
+	fi
+	echo "installed: $f"
+done
+LD_LIBRARY_PATH=$dest$libdir "$dest$prefix/bin/p9d" --help >/dev/null
 step_done
