@@ -296,20 +296,30 @@ send_rflush(struct conn *c, uint16_t tag)
 	send_msg(c, &m);
 }
 
-/* Under c->lock. */
+/*
+ * The outstanding request with this tag (under c->lock). A request whose
+ * reply is being written (REPLYING) no longer owns its tag: the client
+ * may have the reply and reuse the tag already. With `replying`, such a
+ * request is returned when no other has the tag (a Tflush for it must
+ * wait until the reply is out).
+ */
 static struct req *
-find_tag(struct conn *c, uint16_t tag, unsigned *idx)
+find_tag(struct conn *c, uint16_t tag, bool replying)
 {
+	struct req *found = NULL;
 	unsigned i;
 
 	for (i = 0; i < c->ninflight; i++) {
-		if (c->inflight[i]->tag == tag) {
-			if (idx != NULL)
-				*idx = i;
-			return c->inflight[i];
-		}
+		struct req *r = c->inflight[i];
+
+		if (r->tag != tag)
+			continue;
+		if (r->state != REQ_REPLYING)
+			return r;
+		if (replying)
+			found = r;
 	}
-	return NULL;
+	return found;
 }
 
 /* Under c->lock; returns whether the loop may have been paused by the limit. */
@@ -328,7 +338,12 @@ untrack(struct conn *c, struct req *r)
 	return was_full;
 }
 
-/* Answer the Tflushes that waited for a request, in the order they came. */
+/*
+ * Answer the Tflushes that waited for a request, in the order they came.
+ * Each stays registered until its Rflush is written, so that flushes of
+ * it attach to it meanwhile and the connection never looks idle with an
+ * answer still to write.
+ */
 static void
 answer_flushes(struct conn *c, struct req *f)
 {
@@ -336,12 +351,20 @@ answer_flushes(struct conn *c, struct req *f)
 		struct req *next = f->next;
 		struct req *waiting;
 
+		bool dropped;
+
 		pthread_mutex_lock(&c->lock);
+		f->state = REQ_REPLYING;
+		dropped = f->dropped;
+		pthread_mutex_unlock(&c->lock);
+		if (!dropped)
+			send_rflush(c, f->tag);
+		pthread_mutex_lock(&c->lock);
+		f->state = REQ_DONE;
 		untrack(c, f);
 		waiting = f->flushes;
+		f->flushes = NULL;
 		pthread_mutex_unlock(&c->lock);
-		if (!f->dropped)
-			send_rflush(c, f->tag);
 		answer_flushes(c, waiting);	/* flushes of this flush */
 		req_free(f);
 		f = next;
@@ -356,13 +379,14 @@ do_flush(struct conn *c, struct req *f)
 	bool answer_now = true;
 
 	pthread_mutex_lock(&c->lock);
-	old = oldtag != f->tag ? find_tag(c, oldtag, NULL) : NULL;
+	old = oldtag != f->tag ? find_tag(c, oldtag, true) : NULL;
 	if (old != NULL && old->state == REQ_QUEUED) {
 		/* flush(5): not started, so it never happens and never replies. */
 		old->state = REQ_CANCELLED;
 		untrack(c, old);
 	} else if (old != NULL) {
-		/* Running (or a waiting Tflush): answer after its reply, in order. */
+		/* Running, replying, or a waiting Tflush: answer after its
+		 * reply, in order. */
 		for (pp = &old->flushes; *pp != NULL; pp = &(*pp)->next)
 			;
 		f->next = NULL;
@@ -459,7 +483,7 @@ start_req(struct conn *c, struct req *r)
 	}
 	pthread_mutex_lock(&c->lock);
 	versioned = c->versioned;
-	if (versioned && find_tag(c, r->tag, NULL) != NULL) {
+	if (versioned && find_tag(c, r->tag, false) != NULL) {
 		pthread_mutex_unlock(&c->lock);
 		req_free(r);
 		return false;	/* a tag in use: the client is broken */
@@ -700,7 +724,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	size_t cap;
 	long len;
 	int err;
-	bool was_full, wake;
+	bool was_full, wake, dropped;
 
 	pthread_mutex_lock(&c->lock);
 	if (r->state == REQ_CANCELLED) {
@@ -767,14 +791,21 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 			trace(">", &shown);
 	}
 
+	/* The request stays in flight (REPLYING) until its reply is written:
+	 * a Tflush arriving meanwhile waits for it, and the loop never sees
+	 * the connection idle with a reply still to go. */
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_REPLYING;
+	dropped = r->dropped;
+	pthread_mutex_unlock(&c->lock);
+	if (!dropped && len > 0)
+		conn_send(c, reply, (size_t)len);
 	pthread_mutex_lock(&c->lock);
 	r->state = REQ_DONE;
-	was_full = r->dropped ? false : untrack(c, r);
+	was_full = untrack(c, r);
 	flushes = r->flushes;
 	r->flushes = NULL;
 	pthread_mutex_unlock(&c->lock);
-	if (!r->dropped && len > 0)
-		conn_send(c, reply, (size_t)len);
 	answer_flushes(c, flushes);	/* after the reply: flush(5) */
 	pthread_mutex_lock(&c->lock);
 	/* Reading was paused at the limit, or the peer is gone and this was

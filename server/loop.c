@@ -218,7 +218,11 @@ service(struct conn *c, uint32_t events)
 			return;
 		}
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) || c->eof) {
+	/* Frames already in our buffer announce themselves to no one: after
+	 * a pause (too many unread replies, just drained above) take them up
+	 * here. */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) || c->eof ||
+	    ((c->rlen > 0 || c->partial != NULL) && conn_want_read(c))) {
 		rd = conn_on_readable(c);
 		if (rd < 0) {
 			remove_conn(c);

@@ -209,6 +209,13 @@ main(int argc, char **argv)
 	sigset_t set;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* First of all: SIGINT/SIGTERM wait for the loop's signalfd, so a
+	 * signal during start-up ends us cleanly too. Workers inherit it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
 	srv.cfg.msize_max = 1048576;
 	srv.cfg.threads = ncpu > 2 ? (unsigned)ncpu * 2 : 4;
 	srv.cfg.max_fids = 16384;
@@ -305,10 +312,6 @@ main(int argc, char **argv)
 	/* Creation modes arrive already masked by the client's umask. */
 	umask(0);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* workers inherit it; the loop uses a signalfd */
 
 	if (session_init() != 0 || loop_init() != 0)
 		die("cannot start: %s", strerror(errno));

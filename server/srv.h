@@ -113,12 +113,13 @@ struct fid {
 
 /*
  * One request, from its frame being read until its reply is on the wire.
- * state (under conn->lock): QUEUED -> RUNNING -> DONE, or QUEUED ->
- * CANCELLED by Tflush or by the connection closing.
+ * state (under conn->lock): QUEUED -> RUNNING -> REPLYING -> DONE, or
+ * QUEUED -> CANCELLED by Tflush or by the connection closing.
  */
 enum req_state {
 	REQ_QUEUED,
 	REQ_RUNNING,
+	REQ_REPLYING,	/* reply being written: its tag may already be reused */
 	REQ_DONE,
 	REQ_CANCELLED,
 };

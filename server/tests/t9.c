@@ -39,6 +39,7 @@ t9_start(struct t9srv *s, const char *const *args)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *argv[64];
 	char fdarg[16];
+	sigset_t set, old;
 	int lfd, n = 0;
 
 	if (p9d == NULL)
@@ -69,13 +70,21 @@ t9_start(struct t9srv *s, const char *const *args)
 	for (; args != NULL && *args != NULL && n < 62; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+	/* Block SIGTERM/SIGINT across fork and exec (the mask survives both):
+	 * one sent before p9d's own setup then waits for its signalfd
+	 * instead of killing the child. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	s->pid = fork();
-	if (s->pid < 0)
-		fail_msg("fork: %s", strerror(errno));
 	if (s->pid == 0) {
 		execv(p9d, (char *const *)argv);
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (s->pid < 0)
+		fail_msg("fork: %s", strerror(errno));
 	close(lfd);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -334,6 +335,75 @@ test_half_close(void **state)
 	t9_close(&c);
 }
 
+/* --stdio serves one connection over a pipe pair and exits 0 when the
+ * peer closes it (inetd style; --fd is the same code with one socket). */
+static void
+test_stdio(void **state)
+{
+	static const uint8_t tversion[] = { 21, 0, 0, 0, P9_TVERSION, 0xff, 0xff,
+	    0x00, 0x20, 0, 0, 8, 0, '9', 'P', '2', '0', '0', '0', '.', 'L' };
+	const char *p9d = getenv("P9D");
+	int to[2], from[2], status;
+	uint8_t reply[64];
+	size_t got = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(p9d);
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pipe(from), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl(p9d, p9d, "-e", S.export, "--stdio", (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	assert_int_equal(write(to[1], tversion, sizeof(tversion)), (ssize_t)sizeof(tversion));
+	while (got < 21) {
+		ssize_t n = read(from[0], reply + got, sizeof(reply) - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	assert_int_equal(reply[4], P9_RVERSION);
+	assert_memory_equal(reply + 13, "9P2000.L", 8);
+	close(to[1]);	/* end of input: p9d answers what it has and exits */
+	assert_int_equal(read(from[0], reply, sizeof(reply)), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(from[0]);
+}
+
+/* SIGTERM with requests in flight and replies unread: p9d finishes or
+ * cancels them and exits 0 (t9_stop checks, bounded), leak-free under LSan. */
+static void
+test_sigterm_busy(void **state)
+{
+	struct t9c c;
+	struct p9_msg t;
+	int i;
+
+	(void)state;
+	t9_connect(&S, &c, 0);
+	assert_int_equal(t9_attach(&c, 0, "", getuid(), NULL), 0);
+	for (i = 0; i < 60; i++) {
+		t = (struct p9_msg){ .type = P9_TWALK };
+		t.twalk.fid = 0;
+		t.twalk.newfid = (uint32_t)(10 + i);
+		t9_send(&c, &t);
+	}
+	t9_stop(&S);
+	t9_close(&c);
+	t9_start(&S, NULL);	/* for the teardown's stop */
+}
+
 static void
 test_limits(void **state)
 {
@@ -403,6 +473,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flush_and_garbage, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_pipelined, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_half_close, start_default, stop),
+		cmocka_unit_test_setup_teardown(test_stdio, start_default, stop),
+		cmocka_unit_test_setup_teardown(test_sigterm_busy, start_default, stop),
 		cmocka_unit_test(test_limits),
 	};
 
