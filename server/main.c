@@ -295,6 +295,7 @@ main(int argc, char **argv)
 	srv.root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv.root_fd < 0 || fstat(srv.root_fd, &st) != 0)
 		die("cannot open export %s", real);
+	srv.export_real = real;
 	srv.root_dev = st.st_dev;
 	srv.root_ino = st.st_ino;
 	srv.as_root = geteuid() == 0;

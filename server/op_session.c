@@ -51,8 +51,13 @@ int
 op_auth(struct req *r, const struct p9_tauth *in, struct p9_rauth *out)
 {
 	(void)r; (void)in; (void)out;
-	/* attach(5): a server that needs no authentication refuses Tauth. */
-	return EOPNOTSUPP;
+	/*
+	 * attach(5): a server that needs no authentication refuses Tauth.
+	 * ENOENT is diod's answer, and diod's client library (diodls,
+	 * diodcat, ...) reads exactly that as "no authentication needed";
+	 * other errors make those tools give up. Linux never sends Tauth.
+	 */
+	return ENOENT;
 }
 
 /* Who the attaching user is: n_uname wins, uname otherwise (spec 3.2). */
@@ -102,18 +107,26 @@ make_ident(const struct p9_tattach *in, struct ident **out)
 	return 0;
 }
 
-/* aname selects the export: empty, or the export's own path. */
+/* Is aname the path e (trailing slashes aside)? */
 static bool
-aname_ok(struct p9_str aname)
+same_path(struct p9_str aname, const char *e)
 {
-	const char *e = g_srv->cfg.export_path;
 	size_t n = strlen(e);
 
 	while (n > 1 && e[n - 1] == '/')
 		n--;
 	while (aname.len > 1 && aname.ptr[aname.len - 1] == '/')
 		aname.len--;
-	return aname.len == 0 || (aname.len == n && memcmp(aname.ptr, e, n) == 0);
+	return aname.len == n && memcmp(aname.ptr, e, n) == 0;
+}
+
+/* aname selects the export: empty, the export's path as given to -e, or
+ * its absolute path with symlinks resolved (what diod's tools send). */
+static bool
+aname_ok(struct p9_str aname)
+{
+	return aname.len == 0 || same_path(aname, g_srv->cfg.export_path) ||
+	    same_path(aname, g_srv->export_real);
 }
 
 int

@@ -146,6 +146,7 @@ struct req {
 /* Configuration and process-wide state; one per server. */
 struct srv {
 	struct srv_config cfg;
+	const char	*export_real;	/* export_path resolved (realpath) */
 	int		 root_fd;	/* O_PATH | O_DIRECTORY of the export */
 	dev_t		 root_dev;
 	ino_t		 root_ino;
