@@ -38,6 +38,7 @@ static struct {
 	unsigned	 nconns;
 	pthread_mutex_t	 wake_lock;
 	struct conn	*wake_list;
+	struct conn	*closed;	/* removed during this epoll batch: freed after it */
 } L = {
 	.epfd = -1,
 	.wakefd = -1,
@@ -175,7 +176,23 @@ remove_conn(struct conn *c)
 	if (c->wfd != c->fd)
 		epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->wfd, NULL);
 	c->registered = false;
+	/* Later events of this batch may still point at c: keep it alive
+	 * until the batch is over (loop_run). */
+	atomic_fetch_add(&c->refs, 1);
+	c->next = L.closed;
+	L.closed = c;
 	conn_close(c);
+}
+
+static void
+release_closed(void)
+{
+	struct conn *c;
+
+	while ((c = L.closed) != NULL) {
+		L.closed = c->next;
+		conn_put(c);
+	}
 }
 
 static void
@@ -268,11 +285,16 @@ on_wake(void)
 	pthread_mutex_lock(&L.wake_lock);
 	list = L.wake_list;
 	L.wake_list = NULL;
-	for (c = list; c != NULL; c = c->wake_next)
-		c->wake_pending = false;
 	pthread_mutex_unlock(&L.wake_lock);
-	while ((c = list) != NULL) {
+	while (list != NULL) {
+		/* Take c off our list and let it be woken again in one step:
+		 * a worker's loop_wake_conn rewrites wake_next once
+		 * wake_pending is false. */
+		pthread_mutex_lock(&L.wake_lock);
+		c = list;
 		list = c->wake_next;
+		c->wake_pending = false;
+		pthread_mutex_unlock(&L.wake_lock);
 		/* Resuming after a pause: frames may wait in our own buffer,
 		 * which no epoll event announces. */
 		if (c->registered)
@@ -307,9 +329,10 @@ loop_run(void)
 			}
 			if (*(enum ev_kind *)p == EV_LISTENER)
 				on_accept(p);
-			else
+			else if (((struct conn *)p)->registered)
 				service(p, evs[i].events);
 		}
+		release_closed();
 	}
 }
 
@@ -329,6 +352,7 @@ loop_shutdown(void)
 	}
 	while ((c = L.conns) != NULL)
 		remove_conn(c);
+	release_closed();
 	/* Workers finish what they run (replies go nowhere) and free the
 	 * cancelled rest; then every connection's last reference drops. */
 	pool_stop();
