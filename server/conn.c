@@ -31,6 +31,7 @@
 #define RBUF_LEN	(64 * 1024)	/* frames larger than this are read into their own buffer */
 #define REQ_INLINE	8192		/* frame buffer kept with a recycled request */
 #define OUTQ_MAX	(4u << 20)	/* unread reply bytes before we stop reading */
+#define FREEBIG_MAX	4		/* large request buffers kept per connection */
 #define MIN_MSIZE	4096
 
 struct conn *
@@ -73,8 +74,11 @@ conn_put(struct conn *c)
 		return;
 	/* Last reference: no request and no worker can reach c any more. */
 	fid_table_clear(c);
-	while ((r = c->freereqs) != NULL) {
-		c->freereqs = r->next;
+	while ((r = c->freereqs) != NULL || (r = c->freebig) != NULL) {
+		if (r == c->freereqs)
+			c->freereqs = r->next;
+		else
+			c->freebig = r->next;
 		free(r->frame);
 		free(r);
 	}
@@ -98,18 +102,30 @@ conn_put(struct conn *c)
 	free(c);
 }
 
-/* A request with room for a frame of len bytes; recycled when small. */
+/*
+ * A request with room for a frame of len bytes, recycled when possible:
+ * no allocation per request in the steady state, large Twrites included
+ * (a few large buffers are kept per connection, at most FREEBIG_MAX x msize).
+ */
 static struct req *
 req_alloc(struct conn *c, size_t len)
 {
-	struct req *r = NULL;
+	struct req *r = NULL, **pp;
 
+	pthread_mutex_lock(&c->lock);
 	if (len <= REQ_INLINE) {
-		pthread_mutex_lock(&c->lock);
 		if ((r = c->freereqs) != NULL)
 			c->freereqs = r->next;
-		pthread_mutex_unlock(&c->lock);
+	} else {
+		for (pp = &c->freebig; (r = *pp) != NULL; pp = &r->next) {
+			if (r->framecap >= len) {
+				*pp = r->next;
+				c->nfreebig--;
+				break;
+			}
+		}
 	}
+	pthread_mutex_unlock(&c->lock);
 	if (r == NULL) {
 		r = calloc(1, sizeof(*r));
 		if (r == NULL)
@@ -136,12 +152,19 @@ req_free(struct req *r)
 {
 	struct conn *c = r->conn;
 
+	pthread_mutex_lock(&c->lock);
 	if (r->framecap <= REQ_INLINE) {
-		pthread_mutex_lock(&c->lock);
 		r->next = c->freereqs;
 		c->freereqs = r;
-		pthread_mutex_unlock(&c->lock);
-	} else {
+		r = NULL;
+	} else if (c->nfreebig < FREEBIG_MAX) {
+		r->next = c->freebig;
+		c->freebig = r;
+		c->nfreebig++;
+		r = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (r != NULL) {
 		free(r->frame);
 		free(r);
 	}

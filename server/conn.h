@@ -44,7 +44,9 @@ struct conn {
 	bool		 closing;
 	struct req	**inflight;	/* requests not yet answered, max_inflight of them */
 	unsigned	 ninflight;
-	struct req	*freereqs;	/* recycled requests */
+	struct req	*freereqs;	/* recycled requests with small frame buffers */
+	struct req	*freebig;	/* and a few with large ones (big Twrites) */
+	unsigned	 nfreebig;
 
 	pthread_mutex_t	 fid_lock;	/* the fid table */
 	struct fid	*fids[FID_BUCKETS];
