@@ -1,0 +1,233 @@
+/* Sockets for the runner and the recorder: dial, listen, framed receive with a deadline. */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "conform.h"
+
+static int
+unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+static struct addrinfo *
+tcp_addr(const char *addr, int passive)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char host[256];
+	const char *colon = strrchr(addr, ':');
+	size_t hl;
+
+	if (colon == NULL || colon == addr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	hl = (size_t)(colon - addr);
+	if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
+		addr++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	if (passive)
+		hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
+		errno = EHOSTUNREACH;
+		return NULL;
+	}
+	return ai;
+}
+
+int
+cf_dial(const char *addr)
+{
+	int fd;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sun;
+
+		if (unix_addr(addr + 5, &sun) != 0)
+			return -1;
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		return fd;
+	}
+	struct addrinfo *ai = tcp_addr(addr, 0);
+	int one = 1;
+
+	if (ai == NULL)
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		int e = errno;
+
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	freeaddrinfo(ai);
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+int
+cf_listen(const char *addr)
+{
+	int fd, one = 1;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sun;
+
+		if (unix_addr(addr + 5, &sun) != 0)
+			return -1;
+		(void)unlink(addr + 5);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+		    listen(fd, 16) != 0)) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	struct addrinfo *ai = tcp_addr(addr, 1);
+
+	if (ai == NULL)
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+void
+cf_conn_init(struct cf_conn *c, int fd)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+}
+
+void
+cf_conn_close(struct cf_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+int
+cf_send(struct cf_conn *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t w = send(c->fd, p, len, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long
+cf_recv_frame(struct cf_conn *c, int timeout_ms, uint32_t maxsize)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		size_t need;
+		int rc = p9_frame_need(c->buf, c->len, maxsize, &need);
+
+		if (rc != 0)
+			return -2;
+		if (need >= 7 && c->len >= need)
+			return (long)need;
+		if (c->eof || c->fd < 0)
+			return 0;
+		if (c->cap < need || c->cap - c->len < 4096) {
+			size_t cap = c->cap ? c->cap : 65536;
+			uint8_t *p;
+
+			while (cap < need || cap - c->len < 4096)
+				cap *= 2;
+			p = realloc(c->buf, cap);
+			if (p == NULL)
+				return -2;
+			c->buf = p;
+			c->cap = cap;
+		}
+		long left = deadline - now_ms();
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+		if (left <= 0)
+			return -1;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			return -1;
+		ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			c->eof = true;
+		else
+			c->len += (size_t)r;
+	}
+}
+
+void
+cf_consume(struct cf_conn *c, size_t n)
+{
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+}

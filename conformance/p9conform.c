@@ -1,0 +1,1372 @@
+/*
+ * p9conform: run conformance traces against any 9P2000.L server, or record
+ * a session as a trace (README.md). The runner makes each trace's fixtures
+ * through 9p in a fresh directory under the attach root, runs the trace on
+ * its own connections, removes the directory and prints TAP (and JUnit XML
+ * with --junit) and a closing "N passed, N failed" line.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "conform.h"
+
+#ifndef P9CONFORM_TRACES
+#define P9CONFORM_TRACES "/usr/local/share/p9conform/traces"
+#endif
+
+#define RAWMAX		(16u << 20)	/* frame bound before msize is negotiated */
+#define SYNC_TAG	0xfff0		/* tags the runner itself uses on trace connections */
+
+struct opts {
+	const char	*addr;
+	const char	*aname;
+	const char	*uname;
+	uint32_t	 n_uname;
+	uint32_t	 msize;
+	int		 timeout_ms;
+	bool		 verbose;
+	const char	*junit;
+	const char	*known;
+	const char	*only[64];
+	int		 nonly;
+	int		 wait_s;
+};
+
+static struct opts O = {
+	.aname = "", .msize = 65536, .timeout_ms = 5000,
+};
+
+/* Point *s at a C string (our strings are short; an overlong one becomes ""). */
+static void
+setstr(struct p9_str *s, const char *cstr)
+{
+	if (p9_str_set(s, cstr) != 0)
+		*s = (struct p9_str){ "", 0 };
+}
+
+/* --- a simple synchronous 9p client for fixtures and cleanup ---------------- */
+
+struct adm {
+	struct cf_conn	 c;
+	uint32_t	 msize;
+	uint8_t		*tbuf;
+	uint8_t		*rbuf;
+	uint32_t	 nextfid;
+	uint32_t	 gid;
+	struct p9_qid	 rootqid;
+};
+
+static long
+adm_send(struct cf_conn *c, struct p9_msg *t, uint8_t *buf, size_t cap)
+{
+	long n = p9_msg_encode(t, buf, cap);
+
+	if (n < 0 || cf_send(c, buf, (size_t)n) != 0)
+		return -1;
+	return n;
+}
+
+/* One RPC: 0 for the expected reply, the ecode for Rlerror, -1 otherwise. */
+static int
+adm_rpc(struct adm *a, struct p9_msg *t, struct p9_msg *r)
+{
+	long n;
+
+	t->tag = t->type == P9_TVERSION ? P9_NOTAG : 1;
+	if (adm_send(&a->c, t, a->tbuf, a->msize + 64) < 0)
+		return -1;
+	n = cf_recv_frame(&a->c, O.timeout_ms, a->msize ? a->msize : RAWMAX);
+	if (n <= 0)
+		return -1;
+	memcpy(a->rbuf, a->c.buf, (size_t)n);
+	cf_consume(&a->c, (size_t)n);
+	if (p9_msg_decode(a->rbuf, (size_t)n, r) != 0 || r->tag != t->tag)
+		return -1;
+	if (r->type == P9_RLERROR)
+		return (int)r->rlerror.ecode;
+	return r->type == t->type + 1 ? 0 : -1;
+}
+
+static void
+adm_close(struct adm *a)
+{
+	cf_conn_close(&a->c);
+	free(a->tbuf);
+	free(a->rbuf);
+	a->tbuf = a->rbuf = NULL;
+}
+
+static int
+adm_open(struct adm *a, char *err, size_t errlen)
+{
+	struct p9_msg t = { .type = P9_TVERSION }, r;
+	int fd = cf_dial(O.addr), rc;
+
+	memset(a, 0, sizeof(*a));
+	cf_conn_init(&a->c, -1);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot connect to %s: %s", O.addr, strerror(errno));
+		return -1;
+	}
+	cf_conn_init(&a->c, fd);
+	a->msize = O.msize;
+	a->tbuf = malloc(O.msize + 64);
+	a->rbuf = malloc(RAWMAX);
+	a->nextfid = 100;
+	if (a->tbuf == NULL || a->rbuf == NULL)
+		goto fail;
+	t.tversion.msize = O.msize;
+	setstr(&t.tversion.version, P9_VERSION_L);
+	if ((rc = adm_rpc(a, &t, &r)) != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L)) {
+		snprintf(err, errlen, "fixture connection: Tversion failed (%d)", rc);
+		goto fail;
+	}
+	a->msize = r.rversion.msize;
+	t = (struct p9_msg){ .type = P9_TATTACH };
+	t.tattach.fid = 0;
+	t.tattach.afid = P9_NOFID;
+	setstr(&t.tattach.uname, O.uname);
+	setstr(&t.tattach.aname, O.aname);
+	t.tattach.n_uname = O.n_uname;
+	if ((rc = adm_rpc(a, &t, &r)) != 0) {
+		snprintf(err, errlen, "fixture connection: Tattach failed (%d%s%s)", rc,
+		    rc > 0 ? " " : "", rc > 0 && cf_errno_name((uint32_t)rc) ? cf_errno_name((uint32_t)rc) : "");
+		goto fail;
+	}
+	a->rootqid = r.rattach.qid;
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.fid = 0;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	if (adm_rpc(a, &t, &r) == 0)
+		a->gid = r.rgetattr.gid;
+	return 0;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "fixture connection failed");
+	adm_close(a);
+	return -1;
+}
+
+static int
+adm_clunk(struct adm *a, uint32_t fid)
+{
+	struct p9_msg t = { .type = P9_TCLUNK }, r;
+
+	t.tclunk.fid = fid;
+	return adm_rpc(a, &t, &r);
+}
+
+/* Walk from fid along the first `n` elements of '/'-separated path into a new fid. */
+static int
+adm_walk(struct adm *a, uint32_t fid, const char *path, int skip_last, uint32_t *newfid,
+    const char **last)
+{
+	struct p9_msg t = { .type = P9_TWALK }, r;
+	char *copy = strdup(path), *save = NULL, *tok;
+	int rc;
+
+	t.twalk.fid = fid;
+	t.twalk.newfid = *newfid = a->nextfid++;
+	for (tok = strtok_r(copy, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
+		if (t.twalk.wname.n == P9_MAXWELEM)
+			break;
+		setstr(&t.twalk.wname.s[t.twalk.wname.n++], tok);
+	}
+	if (skip_last && t.twalk.wname.n > 0) {
+		struct p9_str l = t.twalk.wname.s[--t.twalk.wname.n];
+
+		*last = path + (l.ptr - copy);
+	}
+	rc = adm_rpc(a, &t, &r);
+	if (rc == 0 && r.rwalk.wqid.n != t.twalk.wname.n)
+		rc = ENOENT;
+	free(copy);
+	return rc;
+}
+
+/* Parse a data argument ("quoted", bare or fill(N)) with lib9p's text parser. */
+static int
+parse_data(const char *arg, struct p9_msg *m, uint8_t **scratch, char **line)
+{
+	const char *err;
+	char *x = cf_expand(arg, &(struct cf_vars){ 0 }, false, &err);
+	size_t n;
+
+	*scratch = NULL;
+	*line = NULL;
+	if (x == NULL)
+		return -1;
+	n = strlen(x) + 64;
+	*line = malloc(n);
+	*scratch = malloc(n);
+	if (*line == NULL || *scratch == NULL) {
+		free(x);
+		return -1;
+	}
+	snprintf(*line, n, "Twrite tag=0 fid=0 offset=0 data=%s", x[0] == '"' ? x : "\"\"");
+	if (x[0] != '"') {
+		/* a bare word is its own bytes */
+		free(*line);
+		*line = malloc(n + 2);
+		if (*line == NULL) {
+			free(x);
+			return -1;
+		}
+		snprintf(*line, n + 2, "Twrite tag=0 fid=0 offset=0 data=\"%s\"", x);
+	}
+	free(x);
+	return p9_msg_parse(*line, strlen(*line), m, *scratch, n, NULL) == 0 ? 0 : -1;
+}
+
+/* fixture KIND PATH [ARG] relative to dirfid. Returns 0 or a message in err. */
+static int
+make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t errlen)
+{
+	char kind[16], path[512], arg[1024] = "";
+	struct p9_msg t, r;
+	const char *last = NULL;
+	uint32_t pfid;
+	int rc, n;
+
+	n = sscanf(spec, "%15s %511s %1023[^\n]", kind, path, arg);
+	if (n < 2) {
+		snprintf(err, errlen, "bad fixture line");
+		return -1;
+	}
+	if ((rc = adm_walk(a, dirfid, path, 1, &pfid, &last)) != 0) {
+		snprintf(err, errlen, "fixture %.200s: walk to parent failed (%d)", path, rc);
+		return -1;
+	}
+	if (strcmp(kind, "dir") == 0) {
+		t = (struct p9_msg){ .type = P9_TMKDIR };
+		t.tmkdir.dfid = pfid;
+		setstr(&t.tmkdir.name, last);
+		t.tmkdir.mode = n == 3 ? (uint32_t)strtoul(arg, NULL, 8) : 0755;
+		t.tmkdir.gid = a->gid;
+		rc = adm_rpc(a, &t, &r);
+	} else if (strcmp(kind, "file") == 0) {
+		struct p9_msg d;
+		uint8_t *scratch;
+		char *line;
+		uint32_t off = 0;
+
+		t = (struct p9_msg){ .type = P9_TLCREATE };
+		t.tlcreate.fid = pfid;
+		setstr(&t.tlcreate.name, last);
+		t.tlcreate.flags = P9_DOTL_RDWR | P9_DOTL_CREATE;
+		t.tlcreate.mode = 0644;
+		t.tlcreate.gid = a->gid;
+		rc = adm_rpc(a, &t, &r);
+		if (rc == 0 && n == 3) {
+			if (parse_data(arg, &d, &scratch, &line) != 0)
+				rc = -1;
+			while (rc == 0 && off < d.twrite.data.len) {
+				uint32_t chunk = d.twrite.data.len - off;
+
+				if (chunk > a->msize - 24)
+					chunk = a->msize - 24;
+				t = (struct p9_msg){ .type = P9_TWRITE };
+				t.twrite.fid = pfid;
+				t.twrite.offset = off;
+				t.twrite.data = (struct p9_data){ d.twrite.data.ptr + off, chunk };
+				rc = adm_rpc(a, &t, &r);
+				if (rc == 0 && r.rwrite.count == 0)
+					rc = EIO;
+				if (rc == 0)
+					off += r.rwrite.count;
+			}
+			free(scratch);
+			free(line);
+		}
+	} else if (strcmp(kind, "symlink") == 0) {
+		t = (struct p9_msg){ .type = P9_TSYMLINK };
+		t.tsymlink.fid = pfid;
+		setstr(&t.tsymlink.name, last);
+		setstr(&t.tsymlink.symtgt, arg);
+		t.tsymlink.gid = a->gid;
+		rc = adm_rpc(a, &t, &r);
+	} else {
+		snprintf(err, errlen, "unknown fixture kind %s", kind);
+		(void)adm_clunk(a, pfid);
+		return -1;
+	}
+	(void)adm_clunk(a, pfid);
+	if (rc != 0) {
+		snprintf(err, errlen, "fixture %s %.200s failed (%d%s%s)", kind, path, rc,
+		    rc > 0 ? " " : "", rc > 0 && cf_errno_name((uint32_t)rc) ? cf_errno_name((uint32_t)rc) : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove dirfid/name and everything below it, through 9p. */
+static int
+rm_tree(struct adm *a, uint32_t dirfid, const char *name, int depth)
+{
+	struct p9_msg t, r;
+	uint32_t f, g;
+	const char *last;
+	bool isdir = false;
+	int rc;
+
+	if (depth > 32 || adm_walk(a, dirfid, name, 0, &f, &last) != 0)
+		return -1;
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.fid = f;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	if (adm_rpc(a, &t, &r) == 0)
+		isdir = (r.rgetattr.mode & 0170000) == 0040000;
+	if (isdir) {
+		char **names = NULL;
+		size_t nn = 0;
+		uint64_t off = 0;
+
+		t = (struct p9_msg){ .type = P9_TSETATTR };
+		t.tsetattr.fid = f;
+		t.tsetattr.valid = P9_SETATTR_MODE;
+		t.tsetattr.mode = 0700;
+		(void)adm_rpc(a, &t, &r);
+		if (adm_walk(a, f, "", 0, &g, &last) == 0) {
+			t = (struct p9_msg){ .type = P9_TLOPEN };
+			t.tlopen.fid = g;
+			t.tlopen.flags = P9_DOTL_RDONLY | P9_DOTL_DIRECTORY;
+			rc = adm_rpc(a, &t, &r);
+			for (int i = 0; rc == 0 && i < 10000; i++) {
+				struct p9_dirent_iter it;
+				struct p9_dirent d;
+				int got = 0;
+
+				t = (struct p9_msg){ .type = P9_TREADDIR };
+				t.treaddir.fid = g;
+				t.treaddir.offset = off;
+				t.treaddir.count = a->msize - 24;
+				if (adm_rpc(a, &t, &r) != 0)
+					break;
+				p9_dirent_iter_init(&it, r.rreaddir.data);
+				while (p9_dirent_next(&it, &d) == 1) {
+					char **p;
+
+					got = 1;
+					off = d.offset;
+					if ((d.name.len == 1 && d.name.ptr[0] == '.') ||
+					    (d.name.len == 2 && memcmp(d.name.ptr, "..", 2) == 0))
+						continue;
+					p = realloc(names, sizeof(*names) * (nn + 1));
+					if (p == NULL)
+						break;
+					names = p;
+					names[nn++] = strndup(d.name.ptr, d.name.len);
+				}
+				if (!got)
+					break;
+			}
+			(void)adm_clunk(a, g);
+		}
+		for (size_t i = 0; i < nn; i++) {
+			if (names[i] != NULL && strchr(names[i], '/') == NULL)
+				(void)rm_tree(a, f, names[i], depth + 1);
+			free(names[i]);
+		}
+		free(names);
+	}
+	t = (struct p9_msg){ .type = P9_TUNLINKAT };
+	t.tunlinkat.dirfid = dirfid;
+	setstr(&t.tunlinkat.name, name);
+	t.tunlinkat.flags = isdir ? P9_AT_REMOVEDIR : 0;
+	rc = adm_rpc(a, &t, &r);
+	if (rc != 0) {
+		/* servers without Tunlinkat: Tremove, which clunks f */
+		t = (struct p9_msg){ .type = P9_TREMOVE };
+		t.tremove.fid = f;
+		rc = adm_rpc(a, &t, &r);
+	} else {
+		(void)adm_clunk(a, f);
+	}
+	return rc;
+}
+
+/* --- running a trace ---------------------------------------------------------------- */
+
+struct pend {
+	uint16_t	 tag;
+	char		*pat;
+	int		 lineno;
+};
+
+struct tconn {
+	struct cf_conn	 c;
+	bool		 open;
+	uint32_t	 msize;
+	uint8_t		*frames[64];	/* received, not yet matched (copies) */
+	size_t		 flen[64];
+	int		 nframes;
+	struct pend	 opt[16];	/* "? R" lines waiting */
+	int		 nopt;
+	uint16_t	 forbidden[64];	/* tags whose reply must not come any more */
+	int		 nforbidden;
+};
+
+struct result {
+	bool	 ok;
+	int	 lineno;
+	char	 why[1024];
+	char	*expected;
+	char	*received;
+};
+
+struct run {
+	const struct cf_trace	*t;
+	struct tconn		 conn[CF_MAXCONN];
+	struct cf_vars		 v;
+	struct result		*res;
+	char			 dirname[128];
+};
+
+static bool
+failf(struct run *x, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->res->ok)
+		return false;
+	x->res->ok = false;
+	x->res->lineno = lineno;
+	va_start(ap, fmt);
+	vsnprintf(x->res->why, sizeof(x->res->why), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static void
+tconn_close(struct tconn *c)
+{
+	for (int i = 0; i < c->nframes; i++)
+		free(c->frames[i]);
+	for (int i = 0; i < c->nopt; i++)
+		free(c->opt[i].pat);
+	cf_conn_close(&c->c);
+	memset(c, 0, sizeof(*c));
+	c->c.fd = -1;
+}
+
+static bool
+send_line(struct run *x, struct tconn *c, const char *text, int lineno)
+{
+	const char *err = NULL;
+	char *s = cf_expand(text, &x->v, false, &err);
+	struct p9_msg m;
+	uint8_t *scratch, *buf;
+	size_t errpos = 0, cap;
+	long n;
+	int rc;
+
+	if (s == NULL)
+		return failf(x, lineno, "trace error: %s", err);
+	scratch = malloc(strlen(s) + 1);
+	rc = scratch ? p9_msg_parse(s, strlen(s), &m, scratch, strlen(s) + 1, &errpos) : -1;
+	if (rc != 0) {
+		failf(x, lineno, "trace error: %s at column %zu of: %.200s", p9_strerror(rc),
+		    errpos, s);
+		free(scratch);
+		free(s);
+		return false;
+	}
+	cap = p9_msg_size(&m) + 16;
+	buf = malloc(cap);
+	n = buf ? p9_msg_encode(&m, buf, cap) : -1;
+	if (n < 0)
+		failf(x, lineno, "trace error: cannot encode: %s", p9_strerror((int)n));
+	else if (cf_send(&c->c, buf, (size_t)n) != 0)
+		failf(x, lineno, "send failed: %s (the server closed the connection?)",
+		    strerror(errno));
+	for (int i = 0; n >= 0 && i < c->nforbidden; i++)
+		if (c->forbidden[i] == m.tag)
+			c->forbidden[i] = c->forbidden[--c->nforbidden];
+	free(buf);
+	free(scratch);
+	free(s);
+	return x->res->ok;
+}
+
+/* Receive one frame into c->frames. 1: got one, 0: EOF, -1: timeout, -2: bad frame. */
+static int
+pull(struct tconn *c, int timeout_ms)
+{
+	long n = cf_recv_frame(&c->c, timeout_ms, c->msize ? c->msize : RAWMAX);
+	uint8_t *f;
+
+	if (n <= 0)
+		return (int)(n == 0 ? 0 : n);
+	if (c->nframes == 64)
+		return -2;
+	f = malloc((size_t)n);
+	if (f == NULL)
+		return -2;
+	memcpy(f, c->c.buf, (size_t)n);
+	cf_consume(&c->c, (size_t)n);
+	c->frames[c->nframes] = f;
+	c->flen[c->nframes++] = (size_t)n;
+	return 1;
+}
+
+static void
+drop_frame(struct tconn *c, int i)
+{
+	free(c->frames[i]);
+	memmove(&c->frames[i], &c->frames[i + 1], sizeof(c->frames[0]) * (size_t)(c->nframes - i - 1));
+	memmove(&c->flen[i], &c->flen[i + 1], sizeof(c->flen[0]) * (size_t)(c->nframes - i - 1));
+	c->nframes--;
+}
+
+static uint16_t
+frame_tag(const uint8_t *f)
+{
+	return (uint16_t)(f[5] | f[6] << 8);
+}
+
+/* Match frame i against pattern; on failure record expected/received. */
+static bool
+match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
+{
+	struct p9_msg m;
+	char why[512];
+	int rc = p9_msg_decode(c->frames[i], c->flen[i], &m);
+
+	if (rc != 0) {
+		failf(x, lineno, "undecodable reply (%s), type %u, %zu bytes", p9_strerror(rc),
+		    c->frames[i][4], c->flen[i]);
+		drop_frame(c, i);
+		return false;
+	}
+	if (!cf_match(pat, &m, &x->v, why, sizeof(why))) {
+		failf(x, lineno, "%s", why);
+		free(x->res->expected);
+		free(x->res->received);
+		x->res->expected = strdup(pat);
+		x->res->received = cf_print(&m);
+		drop_frame(c, i);
+		return false;
+	}
+	drop_frame(c, i);
+	return true;
+}
+
+/* Look at buffered frames: handle optional and forbidden tags. Returns false on failure. */
+static bool
+sweep(struct run *x, struct tconn *c)
+{
+	for (int i = 0; i < c->nframes;) {
+		uint16_t tag = frame_tag(c->frames[i]);
+		int k;
+
+		for (k = 0; k < c->nforbidden; k++)
+			if (c->forbidden[k] == tag)
+				return failf(x, 0, "a reply with tag %u arrived after its request was "
+				    "superseded (after Rflush, or after the reply that had to follow it)", tag);
+		for (k = 0; k < c->nopt; k++)
+			if (c->opt[k].tag == tag)
+				break;
+		if (k < c->nopt) {
+			struct pend p = c->opt[k];
+
+			c->opt[k] = c->opt[--c->nopt];
+			if (!match_frame(x, c, i, p.pat, p.lineno)) {
+				free(p.pat);
+				return false;
+			}
+			free(p.pat);
+			continue;
+		}
+		i++;
+	}
+	return true;
+}
+
+static bool
+expect_line(struct run *x, struct tconn *c, const struct cf_line *l)
+{
+	const char *err = NULL;
+	char *pat = cf_expand(l->text, &x->v, true, &err);
+	long tag;
+	bool ok = false;
+
+	if (pat == NULL)
+		return failf(x, l->lineno, "trace error: %s", err);
+	tag = cf_pattern_tag(pat);
+	if (l->optional) {
+		if (tag < 0 || c->nopt == 16) {
+			free(pat);
+			return failf(x, l->lineno, "trace error: '?' lines need a fixed tag");
+		}
+		c->opt[c->nopt++] = (struct pend){ (uint16_t)tag, pat, l->lineno };
+		return sweep(x, c);
+	}
+	for (;;) {
+		int i, rc;
+
+		if (!sweep(x, c))
+			goto out;
+		for (i = 0; i < c->nframes; i++)
+			if (tag < 0 || frame_tag(c->frames[i]) == tag)
+				break;
+		if (i < c->nframes) {
+			ok = match_frame(x, c, i, pat, l->lineno);
+			break;
+		}
+		rc = pull(c, O.timeout_ms);
+		if (rc == 1)
+			continue;
+		if (rc == 0 && l->or_closed) {
+			ok = true;
+			break;
+		}
+		if (rc == 0)
+			failf(x, l->lineno, "the server closed the connection");
+		else if (rc == -1)
+			failf(x, l->lineno, "no reply within %d ms", O.timeout_ms);
+		else
+			failf(x, l->lineno, "reply frame with an invalid size (larger than msize %u?)",
+			    c->msize);
+		free(x->res->expected);
+		x->res->expected = strdup(pat);
+		goto out;
+	}
+	/* optional replies that did not come before this one must never come */
+	while (ok && c->nopt > 0 && c->nforbidden < 64) {
+		c->forbidden[c->nforbidden++] = c->opt[--c->nopt].tag;
+		free(c->opt[c->nopt].pat);
+	}
+out:
+	free(pat);
+	return ok && x->res->ok;
+}
+
+static bool
+expect_closed(struct run *x, struct tconn *c, int lineno)
+{
+	for (;;) {
+		int rc;
+
+		if (!sweep(x, c))
+			return false;
+		if (c->nframes > 0) {
+			char *s = NULL;
+			struct p9_msg m;
+
+			if (p9_msg_decode(c->frames[0], c->flen[0], &m) == 0)
+				s = cf_print(&m);
+			failf(x, lineno, "expected the connection to close, got %s", s ? s : "a frame");
+			free(s);
+			return false;
+		}
+		rc = pull(c, O.timeout_ms);
+		if (rc == 0 || rc == -2)
+			return true;
+		if (rc == -1)
+			return failf(x, lineno, "the connection stayed open for %d ms", O.timeout_ms);
+	}
+}
+
+/* Runner-side RPC on a trace connection (setup, readdir-all). */
+static int
+conn_rpc(struct run *x, struct tconn *c, struct p9_msg *t, uint8_t **frame, struct p9_msg *r)
+{
+	uint8_t *buf;
+	size_t cap = p9_msg_size(t) + 16;
+	long n;
+	int rc;
+
+	*frame = NULL;
+	buf = malloc(cap);
+	n = buf ? p9_msg_encode(t, buf, cap) : -1;
+	rc = n > 0 ? cf_send(&c->c, buf, (size_t)n) : -1;
+	free(buf);
+	if (rc != 0)
+		return -1;
+	for (;;) {
+		int i;
+
+		for (i = 0; i < c->nframes; i++)
+			if (frame_tag(c->frames[i]) == t->tag)
+				break;
+		if (i < c->nframes) {
+			*frame = c->frames[i];
+			n = (long)c->flen[i];
+			memmove(&c->frames[i], &c->frames[i + 1], sizeof(c->frames[0]) * (size_t)(c->nframes - i - 1));
+			memmove(&c->flen[i], &c->flen[i + 1], sizeof(c->flen[0]) * (size_t)(c->nframes - i - 1));
+			c->nframes--;
+			break;
+		}
+		if (pull(c, O.timeout_ms) != 1)
+			return -1;
+	}
+	(void)x;
+	if (p9_msg_decode(*frame, (size_t)n, r) != 0)
+		return -1;
+	if (r->type == P9_RLERROR)
+		return (int)r->rlerror.ecode;
+	return r->type == t->type + 1 ? 0 : -1;
+}
+
+/* Bind NAMEqid to a qid's text and NAMEpath to its path. */
+static void
+bind_qid(struct run *x, const char *name, struct p9_qid q)
+{
+	char s[96], n[64];
+
+	snprintf(s, sizeof(s), "(0x%x,%u,%llu)", q.type, q.version, (unsigned long long)q.path);
+	snprintf(n, sizeof(n), "%sqid", name);
+	cf_var_set(&x->v, n, strlen(n), s, strlen(s));
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)q.path);
+	snprintf(n, sizeof(n), "%spath", name);
+	cf_var_set(&x->v, n, strlen(n), s, strlen(s));
+}
+
+/* conn N [raw|version] [msize=N] or the implicit setup: version, attach fid 0, walk fid 1 to the trace dir. */
+static bool
+open_conn(struct run *x, int idx, const char *args, int lineno)
+{
+	struct tconn *c = &x->conn[idx];
+	uint32_t msize = O.msize;
+	bool raw = false, version_only = false;
+	const char *p;
+	struct p9_msg t, r;
+	uint8_t *frame = NULL;
+	int fd, rc;
+	char num[32];
+
+	if (c->open)
+		tconn_close(c);
+	if (args != NULL) {
+		char first[16] = "";
+
+		(void)sscanf(args, "%*d %15s", first);
+		raw = strstr(args, " raw") != NULL;
+		version_only = strstr(args, " version") != NULL;
+		if ((p = strstr(args, "msize=")) != NULL)
+			msize = (uint32_t)strtoul(p + 6, NULL, 0);
+	}
+	fd = cf_dial(O.addr);
+	if (fd < 0)
+		return failf(x, lineno, "cannot connect: %s", strerror(errno));
+	cf_conn_init(&c->c, fd);
+	c->open = true;
+	c->msize = 0;
+	if (raw)
+		return true;
+	t = (struct p9_msg){ .type = P9_TVERSION };
+	t.tag = P9_NOTAG;
+	t.tversion.msize = msize;
+	setstr(&t.tversion.version, P9_VERSION_L);
+	rc = conn_rpc(x, c, &t, &frame, &r);
+	if (rc != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L)) {
+		free(frame);
+		return failf(x, lineno, "setup of c%d: Tversion failed (%d)", idx + 1, rc);
+	}
+	c->msize = r.rversion.msize;
+	snprintf(num, sizeof(num), "%u", c->msize);
+	cf_var_set(&x->v, "msize", 5, num, strlen(num));
+	free(frame);
+	if (version_only)
+		return true;
+	t = (struct p9_msg){ .type = P9_TATTACH };
+	t.tag = SYNC_TAG;
+	t.tattach.fid = 0;
+	t.tattach.afid = P9_NOFID;
+	setstr(&t.tattach.uname, O.uname);
+	setstr(&t.tattach.aname, O.aname);
+	t.tattach.n_uname = O.n_uname;
+	rc = conn_rpc(x, c, &t, &frame, &r);
+	if (rc != 0) {
+		free(frame);
+		return failf(x, lineno, "setup of c%d: Tattach failed (%d)", idx + 1, rc);
+	}
+	bind_qid(x, "root", r.rattach.qid);
+	free(frame);
+	t = (struct p9_msg){ .type = P9_TWALK };
+	t.tag = SYNC_TAG;
+	t.twalk.fid = 0;
+	t.twalk.newfid = 1;
+	t.twalk.wname.n = 1;
+	setstr(&t.twalk.wname.s[0], x->dirname);
+	rc = conn_rpc(x, c, &t, &frame, &r);
+	if (rc != 0 || r.rwalk.wqid.n != 1) {
+		free(frame);
+		return failf(x, lineno, "setup of c%d: Twalk to the trace directory failed (%d)",
+		    idx + 1, rc);
+	}
+	bind_qid(x, "dir", r.rwalk.wqid.q[0]);
+	free(frame);
+	return true;
+}
+
+/* readdir-all FID COUNT [names]: Treaddir from 0 until an empty reply. */
+static bool
+readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
+{
+	uint32_t fid, count;
+	char names[2048] = "", got[8192] = "";
+	uint64_t off = 0;
+	int nseen = 0;
+	char *pat;
+	bool ok = true;
+
+	if (sscanf(args, "%u %u %2047[^\n]", &fid, &count, names) < 2)
+		return failf(x, lineno, "trace error: readdir-all FID COUNT [names]");
+	for (int i = 0; i < 4096; i++) {
+		struct p9_msg t = { .type = P9_TREADDIR }, r;
+		struct p9_dirent_iter it;
+		struct p9_dirent d;
+		uint8_t *frame;
+		int rc, n = 0;
+
+		t.tag = SYNC_TAG;
+		t.treaddir.fid = fid;
+		t.treaddir.offset = off;
+		t.treaddir.count = count;
+		rc = conn_rpc(x, c, &t, &frame, &r);
+		if (rc != 0) {
+			free(frame);
+			return failf(x, lineno, "Treaddir offset=%llu count=%u failed (%d)",
+			    (unsigned long long)off, count, rc);
+		}
+		if (r.rreaddir.data.len > count) {
+			free(frame);
+			return failf(x, lineno, "Rreaddir count %u above the %u asked for",
+			    r.rreaddir.data.len, count);
+		}
+		p9_dirent_iter_init(&it, r.rreaddir.data);
+		while ((rc = p9_dirent_next(&it, &d)) == 1) {
+			char one[300];
+
+			n++;
+			off = d.offset;
+			if ((d.name.len == 1 && d.name.ptr[0] == '.') ||
+			    (d.name.len == 2 && memcmp(d.name.ptr, "..", 2) == 0))
+				continue;
+			snprintf(one, sizeof(one), ",%.*s,", (int)d.name.len, d.name.ptr);
+			if (strstr(got, one) != NULL)
+				ok = failf(x, lineno, "entry %.*s listed twice (cookies not stable?)",
+				    (int)d.name.len, d.name.ptr);
+			if (strlen(got) + strlen(one) < sizeof(got))
+				strcat(got, one + (got[0] ? 1 : 0));
+			nseen++;
+		}
+		free(frame);
+		if (rc < 0)
+			return failf(x, lineno, "Rreaddir holds a truncated entry");
+		if (n == 0)
+			break;
+	}
+	if (!ok || names[0] == '\0')
+		return ok;
+	/* compare as a set: build an Rreaddir-free check with the dirents pattern syntax */
+	pat = strdup(names);
+	if (pat != NULL) {
+		char *save = NULL;
+		int want = 0;
+
+		for (char *tok = strtok_r(pat + (pat[0] == '[' ? 1 : 0), ",]", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",]", &save)) {
+			char one[300];
+
+			snprintf(one, sizeof(one), ",%s,", tok);
+			want++;
+			{
+				char wrapped[8200];
+
+				snprintf(wrapped, sizeof(wrapped), ",%s,", got);
+				if (strstr(wrapped, one) == NULL)
+					ok = failf(x, lineno, "entry %s missing from the listing [%s]", tok, got);
+			}
+		}
+		if (ok && want != nseen)
+			ok = failf(x, lineno, "listing [%s] has %d entries, expected %d", got, nseen, want);
+		free(pat);
+	}
+	return ok;
+}
+
+static void
+run_trace(const struct cf_trace *t, int index, struct result *res)
+{
+	struct run x = { .t = t, .res = res };
+	struct adm a;
+	struct p9_msg m, r;
+	char err[512] = "";
+	uint32_t dirfid;
+	const char *last;
+	char num[32];
+	int rc;
+
+	res->ok = true;
+	for (int i = 0; i < CF_MAXCONN; i++)
+		x.conn[i].c.fd = -1;
+	snprintf(x.dirname, sizeof(x.dirname), "p9conform.%d.%d", (int)getpid(), index);
+	if (adm_open(&a, err, sizeof(err)) != 0) {
+		failf(&x, t->lineno, "%s", err);
+		return;
+	}
+	m = (struct p9_msg){ .type = P9_TMKDIR };
+	m.tmkdir.dfid = 0;
+	setstr(&m.tmkdir.name, x.dirname);
+	m.tmkdir.mode = 0777;
+	m.tmkdir.gid = a.gid;
+	if ((rc = adm_rpc(&a, &m, &r)) != 0) {
+		failf(&x, t->lineno, "cannot make the trace directory %s (%d)", x.dirname, rc);
+		adm_close(&a);
+		return;
+	}
+	cf_var_set(&x.v, "dir", 3, x.dirname, strlen(x.dirname));
+	cf_var_set(&x.v, "uname", 5, O.uname, strlen(O.uname));
+	cf_var_set(&x.v, "aname", 5, O.aname[0] ? O.aname : "\"\"", strlen(O.aname[0] ? O.aname : "\"\""));
+	snprintf(num, sizeof(num), "%u", O.n_uname);
+	cf_var_set(&x.v, "n_uname", 7, num, strlen(num));
+	snprintf(num, sizeof(num), "%u", a.gid);
+	cf_var_set(&x.v, "gid", 3, num, strlen(num));
+	snprintf(num, sizeof(num), "%u", O.msize);
+	cf_var_set(&x.v, "msize", 5, num, strlen(num));
+	if (adm_walk(&a, 0, x.dirname, 0, &dirfid, &last) != 0) {
+		failf(&x, t->lineno, "cannot walk to the trace directory");
+	} else {
+		for (int i = 0; i < t->nlines && res->ok; i++)
+			if (t->lines[i].op == CF_FIXTURE &&
+			    make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err)) != 0)
+				failf(&x, t->lines[i].lineno, "%s", err);
+		(void)adm_clunk(&a, dirfid);
+	}
+	for (int i = 0; i < t->nlines && res->ok; i++) {
+		const struct cf_line *l = &t->lines[i];
+		struct tconn *c = &x.conn[l->conn];
+
+		if (l->op == CF_FIXTURE)
+			continue;
+		if (l->op == CF_CONN) {
+			char args[256];
+
+			snprintf(args, sizeof(args), "%d %s", l->conn + 1, l->text);
+			(void)open_conn(&x, l->conn, args, l->lineno);
+			continue;
+		}
+		if (!c->open && !open_conn(&x, l->conn, NULL, l->lineno))
+			break;
+		switch (l->op) {
+		case CF_SEND:
+			(void)send_line(&x, c, l->text, l->lineno);
+			break;
+		case CF_EXPECT:
+			(void)expect_line(&x, c, l);
+			break;
+		case CF_RAW: {
+			uint8_t buf[8192];
+			size_t n = 0;
+
+			for (const char *p = l->text; *p && n < sizeof(buf);) {
+				unsigned v;
+
+				if (*p == ' ') {
+					p++;
+					continue;
+				}
+				if (sscanf(p, "%2x", &v) != 1) {
+					failf(&x, l->lineno, "trace error: bad hex");
+					break;
+				}
+				buf[n++] = (uint8_t)v;
+				p += p[1] ? 2 : 1;
+			}
+			if (res->ok && cf_send(&c->c, buf, n) != 0)
+				failf(&x, l->lineno, "send failed: %s", strerror(errno));
+			break;
+		}
+		case CF_CLOSED:
+			(void)expect_closed(&x, c, l->lineno);
+			break;
+		case CF_DISCONNECT:
+			tconn_close(c);
+			break;
+		case CF_READDIR_ALL:
+			(void)readdir_all(&x, c, l->text, l->lineno);
+			break;
+		default:
+			break;
+		}
+	}
+	for (int i = 0; i < CF_MAXCONN; i++) {
+		struct tconn *c = &x.conn[i];
+
+		if (res->ok && c->open) {
+			(void)sweep(&x, c);
+			if (res->ok && c->nframes > 0) {
+				struct p9_msg mm;
+				char *s = NULL;
+
+				if (p9_msg_decode(c->frames[0], c->flen[0], &mm) == 0)
+					s = cf_print(&mm);
+				failf(&x, t->lines[t->nlines - 1].lineno,
+				    "c%d: a reply no line expected: %s", i + 1, s ? s : "?");
+				free(s);
+			}
+		}
+		tconn_close(c);
+	}
+	/* cleanup through 9p; reconnect if the trace broke the fixture connection */
+	if (rm_tree(&a, 0, x.dirname, 0) != 0) {
+		adm_close(&a);
+		if (adm_open(&a, err, sizeof(err)) == 0 && rm_tree(&a, 0, x.dirname, 0) != 0)
+			fprintf(stderr, "p9conform: %s: could not remove %s\n", t->name, x.dirname);
+	}
+	adm_close(&a);
+	cf_vars_free(&x.v);
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+static bool
+selected(const struct cf_trace *t)
+{
+	if (O.nonly == 0)
+		return true;
+	for (int i = 0; i < O.nonly; i++)
+		if (strcmp(O.only[i], t->name) == 0 ||
+		    (O.only[i][strlen(O.only[i]) - 1] == '*' &&
+		    strncmp(O.only[i], t->name, strlen(O.only[i]) - 1) == 0))
+			return true;
+	return false;
+}
+
+/* Names listed in a known-differences file: every "| `name` |" table row. */
+static char *
+load_known(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t len = 1, cap = 4096;
+	char *out = malloc(cap);
+
+	if (f == NULL || out == NULL) {
+		if (f)
+			fclose(f);
+		free(out);
+		return NULL;
+	}
+	strcpy(out, ",");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *e;
+
+		if (strncmp(line, "| `", 3) != 0 || (e = strchr(line + 3, '`')) == NULL)
+			continue;
+		*e = '\0';
+		if (len + strlen(line + 3) + 2 > cap) {
+			char *p = realloc(out, cap *= 2);
+
+			if (p == NULL)
+				break;
+			out = p;
+		}
+		strcat(out, line + 3);
+		strcat(out, ",");
+		len = strlen(out);
+	}
+	fclose(f);
+	return out;
+}
+
+static bool
+is_known(const char *known, const char *name)
+{
+	char key[300];
+
+	if (known == NULL)
+		return false;
+	snprintf(key, sizeof(key), ",%s,", name);
+	return strstr(known, key) != NULL;
+}
+
+static void
+xml_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+			fputc('?', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static int
+load_path(const char *path, struct cf_traces *ts)
+{
+	struct stat st;
+	struct dirent **ents;
+	int n, rc = 0;
+
+	if (stat(path, &st) != 0) {
+		perror(path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return cf_load(path, ts);
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0) {
+		perror(path);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+
+		if (rc == 0 && l > 6 && strcmp(ents[i]->d_name + l - 6, ".trace") == 0) {
+			char full[4096];
+
+			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
+			rc = cf_load(full, ts);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: p9conform [options] ADDR [TRACES...]\n"
+	    "       p9conform --record OUT --listen ADDR --server ADDR [--sessions N]\n"
+	    "\n"
+	    "Run conformance traces against the 9P2000.L server at ADDR (HOST:PORT or\n"
+	    "unix:PATH). TRACES are .trace files or directories (default: "
+	    P9CONFORM_TRACES ").\n"
+	    "Each trace runs in a fresh directory made through 9p under the attach root\n"
+	    "and removed afterwards. Prints TAP and a closing 'N passed, N failed' line;\n"
+	    "exits 0 when no must or should trace failed.\n"
+	    "\n"
+	    "  -a, --aname NAME      aname of every attach (default \"\")\n"
+	    "  -u, --uname NAME      uname (default: the current user)\n"
+	    "  -N, --n-uname N       n_uname (default: the current uid)\n"
+	    "  -m, --msize N         msize proposed by each connection (default 65536)\n"
+	    "  -t, --timeout MS      bound on every receive (default 5000)\n"
+	    "  -o, --only NAME       run only this trace (NAME* for a prefix); repeatable\n"
+	    "  -k, --known FILE      traces listed in FILE (rows \"| `name` |\") are expected\n"
+	    "                        to fail: reported as TODO, not counted as failures\n"
+	    "  -j, --junit FILE      also write JUnit XML to FILE\n"
+	    "  -w, --wait SECONDS    retry connecting for up to SECONDS before starting\n"
+	    "  -v, --verbose         show the expected and received lines of a failure\n"
+	    "  -l, --list            list the traces and exit\n"
+	    "      --record OUT      proxy mode: write the sessions as a trace to OUT\n"
+	    "      --listen ADDR     proxy mode: where clients connect\n"
+	    "      --server ADDR     proxy mode: the server to forward to\n"
+	    "      --sessions N      proxy mode: stop after N client sessions (default 1)\n"
+	    "  -h, --help            this text\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "aname", required_argument, NULL, 'a' },
+		{ "uname", required_argument, NULL, 'u' },
+		{ "n-uname", required_argument, NULL, 'N' },
+		{ "msize", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "known", required_argument, NULL, 'k' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "record", required_argument, NULL, 'R' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "sessions", required_argument, NULL, 'E' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *record = NULL, *listen_addr = NULL, *server_addr = NULL;
+	struct cf_traces ts = { 0 };
+	struct passwd *pw = getpwuid(getuid());
+	int opt, sessions = 1, npass = 0, nfail = 0, nknown = 0, nimpl = 0, nshouldf = 0;
+	bool list = false, n_uname_set = false;
+	char *known = NULL;
+	FILE *junit = NULL;
+
+	O.uname = pw != NULL ? pw->pw_name : "nobody";
+	while ((opt = getopt_long(argc, argv, "a:u:N:m:t:o:k:j:w:vlh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a': O.aname = optarg; break;
+		case 'u': O.uname = optarg; break;
+		case 'N': O.n_uname = (uint32_t)strtoul(optarg, NULL, 0); n_uname_set = true; break;
+		case 'm': O.msize = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 't': O.timeout_ms = atoi(optarg); break;
+		case 'o':
+			if (O.nonly < 64)
+				O.only[O.nonly++] = optarg;
+			break;
+		case 'k': O.known = optarg; break;
+		case 'j': O.junit = optarg; break;
+		case 'w': O.wait_s = atoi(optarg); break;
+		case 'v': O.verbose = true; break;
+		case 'l': list = true; break;
+		case 'R': record = optarg; break;
+		case 'L': listen_addr = optarg; break;
+		case 'S': server_addr = optarg; break;
+		case 'E': sessions = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!n_uname_set)
+		O.n_uname = (uint32_t)getuid();
+	if (O.msize < 4096 || O.timeout_ms <= 0) {
+		fprintf(stderr, "p9conform: --msize must be >= 4096 and --timeout > 0\n");
+		return 2;
+	}
+	if (record != NULL) {
+		if (listen_addr == NULL || server_addr == NULL) {
+			usage(stderr);
+			return 2;
+		}
+		return cf_record(record, listen_addr, server_addr, sessions) == 0 ? 0 : 1;
+	}
+	if (!list && optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!list)
+		O.addr = argv[optind++];
+	if (optind >= argc) {
+		if (load_path(P9CONFORM_TRACES, &ts) != 0)
+			return 2;
+	}
+	for (; optind < argc; optind++)
+		if (load_path(argv[optind], &ts) != 0) {
+			cf_traces_free(&ts);
+			return 2;
+		}
+	if (list) {
+		for (int i = 0; i < ts.n; i++)
+			printf("%s %s\n", ts.t[i].name, cf_class_name(ts.t[i].cls));
+		cf_traces_free(&ts);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	for (int s = 0; s <= O.wait_s * 10; s++) {
+		int fd = cf_dial(O.addr);
+
+		if (fd >= 0) {
+			close(fd);
+			break;
+		}
+		if (s == O.wait_s * 10) {
+			fprintf(stderr, "p9conform: cannot connect to %s: %s\n", O.addr, strerror(errno));
+			cf_traces_free(&ts);
+			return 2;
+		}
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	if (O.known != NULL && (known = load_known(O.known)) == NULL) {
+		fprintf(stderr, "p9conform: cannot read %s\n", O.known);
+		cf_traces_free(&ts);
+		return 2;
+	}
+	if (O.junit != NULL && (junit = fopen(O.junit, "w")) == NULL) {
+		perror(O.junit);
+		free(known);
+		cf_traces_free(&ts);
+		return 2;
+	}
+	int nsel = 0;
+
+	for (int i = 0; i < ts.n; i++)
+		nsel += selected(&ts.t[i]);
+	printf("TAP version 13\n1..%d\n", nsel);
+	if (junit != NULL)
+		fprintf(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<testsuite name=\"p9conform\" tests=\"%d\">\n", nsel);
+	for (int i = 0, k = 0; i < ts.n; i++) {
+		const struct cf_trace *t = &ts.t[i];
+		struct result res = { 0 };
+		bool kn;
+
+		if (!selected(t))
+			continue;
+		k++;
+		run_trace(t, i, &res);
+		kn = is_known(known, t->name);
+		if (res.ok) {
+			npass++;
+			printf("ok %d - %s (%s)%s\n", k, t->name, cf_class_name(t->cls),
+			    kn ? " # TODO listed as a known difference, but passes" : "");
+		} else if (t->cls == CF_IMPL) {
+			npass++;
+			nimpl++;
+			printf("ok %d - %s (%s) # SKIP differs: %s\n", k, t->name,
+			    cf_class_name(t->cls), res.why);
+		} else if (kn) {
+			nknown++;
+			printf("not ok %d - %s (%s) # TODO known difference: %s\n", k, t->name,
+			    cf_class_name(t->cls), res.why);
+		} else {
+			nfail++;
+			nshouldf += t->cls == CF_SHOULD;
+			printf("not ok %d - %s (%s)\n", k, t->name, cf_class_name(t->cls));
+			printf("  ---\n  at: %s:%d\n  why: %s\n", t->file, res.lineno, res.why);
+			if (t->why)
+				printf("  spec: %s\n", t->why);
+			if (O.verbose) {
+				printf("  expected: %s\n", res.expected ? res.expected : "-");
+				printf("  received: %.2000s\n", res.received ? res.received : "-");
+			}
+			printf("  ...\n");
+		}
+		if (junit != NULL) {
+			fprintf(junit, "  <testcase classname=\"%s\" name=\"", cf_class_name(t->cls));
+			xml_escape(junit, t->name);
+			fputs("\">", junit);
+			if (!res.ok && (t->cls == CF_IMPL || kn)) {
+				fputs("<skipped message=\"", junit);
+				xml_escape(junit, res.why);
+				fputs("\"/>", junit);
+			} else if (!res.ok) {
+				fputs("<failure message=\"", junit);
+				xml_escape(junit, res.why);
+				fputs("\">expected: ", junit);
+				xml_escape(junit, res.expected);
+				fputs("\nreceived: ", junit);
+				xml_escape(junit, res.received);
+				fputs("</failure>", junit);
+			}
+			fputs("</testcase>\n", junit);
+		}
+		fflush(stdout);
+		free(res.expected);
+		free(res.received);
+	}
+	if (junit != NULL) {
+		fputs("</testsuite>\n", junit);
+		fclose(junit);
+	}
+	printf("# %d must and %d should traces failed; %d implementation-defined traces differ;"
+	    " %d known differences\n", nfail - nshouldf, nshouldf, nimpl, nknown);
+	printf("%d passed, %d failed\n", npass, nfail);
+	free(known);
+	cf_traces_free(&ts);
+	return nfail == 0 ? 0 : 1;
+}
