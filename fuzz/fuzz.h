@@ -1,0 +1,45 @@
+/*
+ * Shared by the harnesses: the libFuzzer entry point's prototype, the
+ * invariant check (a failed check aborts, which every engine reports as a
+ * crash, with the broken invariant on stderr), and exact-size input copies.
+ */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+__attribute__((noreturn, unused))
+static void
+fz_fail(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
+	fflush(stderr);
+	abort();
+}
+
+#define FZ_CHECK(cond)	do { if (!(cond)) fz_fail(__FILE__, __LINE__, #cond); } while (0)
+
+/* A heap copy of exactly len bytes (at least one byte allocated, so that
+ * malloc(0) never returns NULL): a read past len is a heap overflow that
+ * ASan reports. */
+__attribute__((unused))
+static uint8_t *
+fz_dup(const uint8_t *p, size_t len)
+{
+	uint8_t *q = malloc(len != 0 ? len : 1);
+
+	if (q == NULL)
+		abort();
+	q[0] = 0;
+	if (len != 0)
+		memcpy(q, p, len);
+	return q;
+}
+
+#endif /* FUZZ_H */

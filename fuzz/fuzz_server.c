@@ -1,0 +1,617 @@
+/*
+ * fuzz_server: a live p9d session. The server engine (server/: event
+ * loop, worker pool, every op handler) runs in-process (server/embed.h)
+ * on a small export; each input becomes one connection to it.
+ *
+ * Input: a compact op language, one selector byte per op, so that the
+ * fuzzer gets past Tversion/Tattach and reaches deep states. The harness
+ * itself sends Tversion (msize 65536) and Tattach (fid 0) first; then:
+ *   0x00-0xdf  a T-message of the table (selector % number of T types),
+ *              fields from the next bytes (fill.h): fids from 0..7, names
+ *              from a set that matches the export ("a", "d", "l", "..",
+ *              "abs", xattr names, the export's path, ...), tags from the
+ *              lib9p client (p9_client), so they are always valid; up to
+ *              12 requests are pipelined, so flushes and out-of-order
+ *              replies happen;
+ *   0xe0-0xef  wait for every reply;
+ *   0xf0-0xf7  a raw frame: length byte, bytes, size field prefixed;
+ *   0xf8-0xff  raw bytes (length byte, bytes) with no framing.
+ * A raw op "taints" the session: replies are then only checked for being
+ * well-formed, since the frames may have reused the client's tags,
+ * reset the session (Tversion) or broken the stream.
+ *
+ * Export (fresh for every run: emptied and rebuilt after each one):
+ *   export/a  export/d/f  export/d/e/  export/l -> ../outside
+ *   export/abs -> <base>/outside/secret
+ * and beside it, never reachable: <base>/outside/{secret,sdir/sfile}.
+ *
+ * Invariants:
+ * - nothing crashes (ASan, UBSan) and the server never hangs: each reply
+ *   comes within 10 s, and after the client's EOF the server closes and
+ *   releases the connection (all its requests finished) within 10 s;
+ * - every byte the server sends is a well-formed frame below msize that
+ *   decodes strictly;
+ * - untainted: every reply answers an outstanding request of its tag with
+ *   a type that answers it (p9_client_reply accepts it), the server never
+ *   closes the connection first, and at EOF every request was answered;
+ * - after each run nothing outside the export changed: the base
+ *   directory (mode, owner, times, entries) and every file under outside/
+ *   (type, mode, owner, size, link count, times, inode, contents or link
+ *   target) are exactly as before the first run;
+ * - inside the export nothing is a hard link to a file outside, and
+ *   nothing is on another device.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "embed.h"
+#include "fill.h"
+#include "fuzz.h"
+#include "p9.h"
+#include "p9_client.h"
+#include "server_names.h"
+
+#define MSIZE		65536
+#define NFIDS		8
+#define PIPELINE	12
+#define MAXOPS		256
+#define TIMEOUT_MS	10000
+
+static char base[PATH_MAX - 64], export_dir[PATH_MAX], outside_dir[PATH_MAX];
+static char abs_secret[PATH_MAX + 16], long255[256], long256[257];
+static char *snapshot0;
+static dev_t export_dev;
+static ino_t outside_inos[16];
+static unsigned noutside_inos;
+static pid_t init_pid;
+static const char *names[FZN_COUNT];
+static unsigned nnames;
+static struct fz_fill fill;
+
+/* ---- the world outside the export ---- */
+
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void
+sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		FZ_CHECK(n >= 0);
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = (b->cap + (size_t)n) * 2;
+		b->p = realloc(b->p, b->cap);
+		FZ_CHECK(b->p != NULL);
+	}
+	b->len += (size_t)n;
+}
+
+static void
+describe(struct sbuf *b, const char *path, const char *rel, bool recurse)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		sb_add(b, "%s missing\n", rel);
+		return;
+	}
+	sb_add(b, "%s mode=%o uid=%u gid=%u nlink=%lu size=%lld ino=%lu mtime=%lld.%ld ctime=%lld.%ld",
+	    rel, st.st_mode, st.st_uid, st.st_gid, (unsigned long)st.st_nlink,
+	    (long long)st.st_size, (unsigned long)st.st_ino, (long long)st.st_mtim.tv_sec,
+	    st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	if (S_ISREG(st.st_mode)) {
+		char data[4096];
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, data, sizeof(data)) : -1;
+		uint64_t h = 1469598103934665603ull;
+		ssize_t i;
+
+		for (i = 0; i < n; i++)
+			h = (h ^ (uint8_t)data[i]) * 1099511628211ull;
+		if (fd >= 0)
+			close(fd);
+		sb_add(b, " data=%zd:%016llx", n, (unsigned long long)h);
+	} else if (S_ISLNK(st.st_mode)) {
+		char t[PATH_MAX];
+		ssize_t n = readlink(path, t, sizeof(t) - 1);
+
+		t[n > 0 ? n : 0] = '\0';
+		sb_add(b, " target=%s", t);
+	}
+	sb_add(b, "\n");
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **ents;
+		int n = scandir(path, &ents, NULL, alphasort), i;
+
+		for (i = 0; i < n; i++) {
+			const char *e = ents[i]->d_name;
+			char p2[PATH_MAX], r2[PATH_MAX];
+
+			if (strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
+				snprintf(p2, sizeof(p2), "%s/%s", path, e);
+				snprintf(r2, sizeof(r2), "%s/%s", rel, e);
+				/* The export's own contents are the fuzzer's:
+				 * only its name is checked here. */
+				if (recurse && strcmp(p2, export_dir) != 0)
+					describe(b, p2, r2, true);
+				else
+					sb_add(b, "%s entry\n", r2);
+			}
+			free(ents[i]);
+		}
+		if (n >= 0)
+			free(ents);
+	}
+}
+
+static char *
+snapshot(void)
+{
+	struct sbuf b = { NULL, 0, 0 };
+
+	b.cap = 4096;
+	b.p = malloc(b.cap);
+	FZ_CHECK(b.p != NULL);
+	b.p[0] = '\0';
+	describe(&b, base, "base", true);
+	return b.p;
+}
+
+/* ---- the export ---- */
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	FZ_CHECK(fd >= 0);
+	FZ_CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level == 0)
+		return 0;
+	if (flag == FTW_DP || flag == FTW_D)
+		return rmdir(path) != 0 ? (fprintf(stderr, "rmdir %s: %s\n", path, strerror(errno)), 1) : 0;
+	return unlink(path) != 0 ? (fprintf(stderr, "unlink %s: %s\n", path, strerror(errno)), 1) : 0;
+}
+
+static int
+open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D || flag == FTW_DNR || (flag == FTW_F && S_ISDIR(st->st_mode)))
+		chmod(path, 0700);
+	return 0;
+}
+
+static int
+check_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	unsigned i;
+
+	(void)flag; (void)ftw;
+	if (st->st_dev != export_dev)
+		fprintf(stderr, "%s: on another device\n", path);
+	FZ_CHECK(st->st_dev == export_dev);
+	for (i = 0; i < noutside_inos; i++) {
+		if (st->st_ino == outside_inos[i] && !S_ISDIR(st->st_mode))
+			fprintf(stderr, "%s: a link to a file outside the export\n", path);
+		FZ_CHECK(st->st_ino != outside_inos[i] || S_ISDIR(st->st_mode));
+	}
+	return 0;
+}
+
+static void
+reset_export(void)
+{
+	char p[PATH_MAX + 16];
+	char list[4096];
+	ssize_t n;
+
+	/* The root itself may have been chmod/chown'ed or given xattrs. */
+	FZ_CHECK(chown(export_dir, getuid(), getgid()) == 0);
+	FZ_CHECK(chmod(export_dir, 0755) == 0);
+	n = listxattr(export_dir, list, sizeof(list));
+	for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t)strlen(list + off) + 1)
+		removexattr(export_dir, list + off);
+	if (geteuid() != 0)
+		nftw(export_dir, open_up, 16, FTW_PHYS);
+	FZ_CHECK(nftw(export_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+
+	snprintf(p, sizeof(p), "%s/a", export_dir);
+	write_file(p, "hello\n", 0644);
+	snprintf(p, sizeof(p), "%s/d", export_dir);
+	FZ_CHECK(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/d/f", export_dir);
+	write_file(p, "in d\n", 0644);
+	snprintf(p, sizeof(p), "%s/d/e", export_dir);
+	FZ_CHECK(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/l", export_dir);
+	FZ_CHECK(symlink("../outside", p) == 0);
+	snprintf(p, sizeof(p), "%s/abs", export_dir);
+	FZ_CHECK(symlink(abs_secret, p) == 0);
+}
+
+static void
+cleanup(void)
+{
+	if (getpid() == init_pid && base[0] != '\0') {
+		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		rmdir(base);
+	}
+}
+
+static void
+init(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct p9d_embed_config cfg = { 0 };
+	char p[PATH_MAX + 16];
+	struct stat st;
+
+	init_pid = getpid();
+	snprintf(base, sizeof(base), "%s/p9fuzz.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	FZ_CHECK(mkdtemp(base) != NULL);
+	atexit(cleanup);
+	snprintf(export_dir, sizeof(export_dir), "%s/export", base);
+	snprintf(outside_dir, sizeof(outside_dir), "%s/outside", base);
+	FZ_CHECK(mkdir(export_dir, 0755) == 0 && mkdir(outside_dir, 0755) == 0);
+	snprintf(abs_secret, sizeof(abs_secret), "%s/secret", outside_dir);
+	write_file(abs_secret, "outside\n", 0644);
+	snprintf(p, sizeof(p), "%s/sdir", outside_dir);
+	FZ_CHECK(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/sdir/sfile", outside_dir);
+	write_file(p, "deeper\n", 0600);
+	FZ_CHECK(stat(abs_secret, &st) == 0);
+	outside_inos[noutside_inos++] = st.st_ino;
+	FZ_CHECK(stat(p, &st) == 0);
+	outside_inos[noutside_inos++] = st.st_ino;
+	FZ_CHECK(stat(export_dir, &st) == 0);
+	export_dev = st.st_dev;
+	memset(long255, 'n', 255);
+	memset(long256, 'm', 256);
+
+	{
+		static const char *const fixed[] = {
+#define X(id, str)	str,
+			FZ_SERVER_NAMES(X)
+#undef X
+		};
+
+		memcpy(names, fixed, sizeof(fixed));
+		nnames = FZN_COUNT;
+		names[FZN_ABS_SECRET] = abs_secret;
+		names[FZN_OUTSIDE_DIR] = outside_dir;
+		names[FZN_EXPORT_DIR] = export_dir;
+		names[FZN_LONG255] = long255;
+		names[FZN_LONG256] = long256;
+	}
+	fill = (struct fz_fill){ names, nnames, NFIDS };
+
+	cfg.export_path = export_dir;
+	cfg.threads = 2;
+	cfg.msize_max = MSIZE;
+	cfg.max_fids = 64;
+	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */
+	cfg.debug = getenv("P9FUZZ_DEBUG") != NULL;
+	FZ_CHECK(p9d_embed_start(&cfg) == 0);
+	reset_export();
+	snapshot0 = snapshot();
+}
+
+/* ---- one session ---- */
+
+struct sess {
+	int		 fd;
+	bool		 tainted;	/* raw bytes were sent */
+	bool		 eof;		/* the server closed */
+	bool		 closing;	/* we sent our EOF */
+	struct p9_client c;
+	struct p9_creq	 slots[16];
+	uint8_t		 rbuf[2 * MSIZE];
+	size_t		 rlen;
+	uint8_t		 wbuf[MSIZE];
+};
+
+static struct sess S;
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Take the complete frames out of rbuf. */
+static void
+frames(struct sess *s)
+{
+	size_t off = 0, need;
+
+	while (s->rlen - off >= 4) {
+		struct p9_msg r;
+		struct p9_client_done done;
+		int rc = p9_frame_need(s->rbuf + off, s->rlen - off, s->c.msize, &need);
+
+		if (rc != 0)
+			fprintf(stderr, "server sent a frame of size %u (msize %u)\n",
+			    (unsigned)(s->rbuf[off] | s->rbuf[off + 1] << 8 | s->rbuf[off + 2] << 16 |
+			    (unsigned)s->rbuf[off + 3] << 24), s->c.msize);
+		FZ_CHECK(rc == 0 || s->tainted);
+		if (rc != 0) {
+			/* A tainted session may have set a smaller msize
+			 * behind the client's back: only the frame matters. */
+			rc = p9_frame_need(s->rbuf + off, s->rlen - off, MSIZE, &need);
+			FZ_CHECK(rc == 0);
+		}
+		if (s->rlen - off < need)
+			break;
+		{
+			uint8_t *f = fz_dup(s->rbuf + off, need);
+
+			rc = p9_msg_decode(f, need, &r);
+			if (rc != 0)
+				fprintf(stderr, "server sent a bad frame: %s\n", p9_strerror(rc));
+			FZ_CHECK(rc == 0);
+			FZ_CHECK((r.type & 1) == 1);	/* an R-message */
+			rc = p9_client_reply(&s->c, f, need, &r, &done);
+			if (rc != 0 && !s->tainted) {
+				char line[256];
+				long n = p9_msg_print(&r, line, sizeof(line));
+
+				fprintf(stderr, "reply refused by the client (%s): %s\n",
+				    p9_strerror(rc), n > 0 ? line : "?");
+			}
+			FZ_CHECK(rc == 0 || s->tainted);
+			free(f);
+		}
+		off += need;
+	}
+	memmove(s->rbuf, s->rbuf + off, s->rlen - off);
+	s->rlen -= off;
+}
+
+/* Read what is there (wait up to ms for something). */
+static void
+pump(struct sess *s, int ms)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+	if (s->eof)
+		return;
+	if (poll(&pfd, 1, ms) <= 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(s->fd, s->rbuf + s->rlen, sizeof(s->rbuf) - s->rlen, MSG_DONTWAIT);
+
+		if (n > 0) {
+			s->rlen += (size_t)n;
+			frames(s);
+			FZ_CHECK(s->rlen < sizeof(s->rbuf));
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			s->eof = true;
+			if (!s->tainted && !s->closing)
+				fprintf(stderr, "server closed an untainted session\n");
+			FZ_CHECK(s->tainted || s->closing);
+			FZ_CHECK(s->tainted || s->rlen == 0);
+		}
+		return;
+	}
+}
+
+/* Wait until fewer than `max` requests are outstanding (untainted). */
+static void
+drain(struct sess *s, unsigned max)
+{
+	long t0 = now_ms();
+
+	while (!s->tainted && !s->eof && p9_client_inflight(&s->c) > max) {
+		if (now_ms() - t0 > TIMEOUT_MS) {
+			fprintf(stderr, "server did not answer within %d ms (%u outstanding)\n",
+			    TIMEOUT_MS, p9_client_inflight(&s->c));
+			FZ_CHECK(!"server hangs");
+		}
+		pump(s, 100);
+	}
+	if (s->tainted)
+		pump(s, 0);
+}
+
+static void
+send_all(struct sess *s, const uint8_t *p, size_t len)
+{
+	long t0 = now_ms();
+
+	while (len > 0 && !s->eof) {
+		ssize_t n = send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLOUT };
+
+			FZ_CHECK(now_ms() - t0 < TIMEOUT_MS);
+			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+				pump(s, 0);
+			continue;
+		}
+		/* EPIPE, ECONNRESET: the server closed. */
+		FZ_CHECK(s->tainted);
+		s->eof = true;
+	}
+}
+
+/* Issue one request through the client (tag assigned there). */
+static bool
+request(struct sess *s, struct p9_msg *m)
+{
+	long n;
+
+	drain(s, PIPELINE - 1);
+	n = p9_client_request(&s->c, m, NULL, s->wbuf, sizeof(s->wbuf));
+	if (n == P9_ERR_NOTAG) {
+		drain(s, 0);
+		n = p9_client_request(&s->c, m, NULL, s->wbuf, sizeof(s->wbuf));
+	}
+	if (n < 0)
+		return false;
+	send_all(s, s->wbuf, (size_t)n);
+	return true;
+}
+
+static void
+session(const uint8_t *data, size_t size)
+{
+	struct sess *s = &S;
+	struct fz_src src = { data, size, 0 };
+	struct p9_msg m;
+	int ops = 0;
+	long t0;
+
+	s->fd = p9d_embed_connect();
+	FZ_CHECK(s->fd >= 0);
+	s->tainted = false;
+	s->eof = false;
+	s->closing = false;
+	s->rlen = 0;
+	p9_client_init(&s->c, s->slots, 16, MSIZE);
+
+	/* The prefix every session starts with. */
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TVERSION;
+	m.tversion.msize = MSIZE;
+	m.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+	FZ_CHECK(request(s, &m));
+	drain(s, 0);
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TATTACH;
+	m.tattach.fid = 0;
+	m.tattach.afid = P9_NOFID;
+	m.tattach.uname = (struct p9_str){ "root", 4 };
+	m.tattach.aname = (struct p9_str){ "", 0 };
+	m.tattach.n_uname = (uint32_t)getuid();
+	FZ_CHECK(request(s, &m));
+
+	while (src.pos < src.n && ops++ < MAXOPS && !s->eof) {
+		uint8_t op = fz_u8(&src);
+
+		if (op < FZ_OP_SYNC) {
+			uint8_t type = fz_ttypes[op % FZ_NTTYPES];
+
+			if (type == P9_TVERSION)
+				drain(s, 0);	/* it would drop what is outstanding */
+			fz_fill_msg(&m, type, &src, &fill);
+			request(s, &m);
+		} else if (op < FZ_OP_RAWFRAME) {
+			drain(s, 0);
+		} else {
+			size_t got;
+			const uint8_t *p = fz_take(&src, fz_u8(&src), &got);
+
+			drain(s, 0);
+			s->tainted = true;
+			if (op < FZ_OP_RAWBYTES) {
+				uint8_t hdr[4];
+				uint32_t sz = (uint32_t)got + 4;
+
+				hdr[0] = (uint8_t)sz;
+				hdr[1] = (uint8_t)(sz >> 8);
+				hdr[2] = (uint8_t)(sz >> 16);
+				hdr[3] = (uint8_t)(sz >> 24);
+				send_all(s, hdr, 4);
+			}
+			send_all(s, p, got);
+		}
+	}
+
+	/* The end: everything answered, then the server closes. */
+	drain(s, 0);
+	s->closing = true;
+	shutdown(s->fd, SHUT_WR);
+	t0 = now_ms();
+	while (!s->eof) {
+		if (now_ms() - t0 > TIMEOUT_MS)
+			fprintf(stderr, "server did not close after EOF (%u outstanding)\n",
+			    p9_client_inflight(&s->c));
+		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
+		pump(s, 100);
+	}
+	if (!s->tainted)
+		FZ_CHECK(p9_client_inflight(&s->c) == 0);
+	close(s->fd);
+	/* Until the server let go of everything (requests still running
+	 * after a Tversion dropped them included). */
+	t0 = now_ms();
+	while (p9d_embed_conns() != 0) {
+		struct timespec ts = { 0, 100000 };
+
+		if (now_ms() - t0 > TIMEOUT_MS)
+			fprintf(stderr, "server never released the connection\n");
+		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *snap;
+
+	/* AFL++'s driver may run a warm-up input before its fork server
+	 * forks: start the server threads only for real inputs, and never
+	 * in a process that forked after starting them. */
+	if (size < 8)
+		return 0;
+	if (init_pid == 0)
+		init();
+	if (getpid() != init_pid) {
+		fprintf(stderr, "fuzz_server: the server was started before a fork\n");
+		abort();
+	}
+	session(data, size);
+	snap = snapshot();
+	if (strcmp(snap, snapshot0) != 0)
+		fprintf(stderr, "outside the export changed:\nbefore:\n%safter:\n%s", snapshot0, snap);
+	FZ_CHECK(strcmp(snap, snapshot0) == 0);
+	free(snap);
+	FZ_CHECK(nftw(export_dir, check_one, 16, FTW_PHYS) == 0);
+	reset_export();
+	return 0;
+}

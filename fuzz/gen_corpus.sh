@@ -1,0 +1,49 @@
+#!/bin/sh
+# Regenerate the generated part of corpus/: the seeds of every harness
+# (fuzz/gen_seeds.c, named by the sha256 of their content) and the 9p
+# dictionary (fuzz/gen_dict.c -> corpus/9p.dict). Seeds already there stay
+# (campaigns add to the corpus too); nothing is deleted.
+#
+# usage: fuzz/gen_corpus.sh [BUILDDIR]          (default: build)
+#        fuzz/gen_corpus.sh --check GEN_SEEDS CORPUS   (meson test: every
+#        generated seed is in the corpus)
+set -eu
+
+if [ "${1:-}" = "--check" ]; then
+	gen_seeds=$2
+	corpus=$3
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	"$gen_seeds" "$tmp" >/dev/null
+	missing=0
+	for f in "$tmp"/*/*; do
+		h=$(basename "$(dirname "$f")")
+		sum=$(sha256sum "$f" | cut -d' ' -f1)
+		if [ ! -f "$corpus/$h/$sum" ]; then
+			echo "missing seed: corpus/$h/$sum ($(basename "$f")): run fuzz/gen_corpus.sh" >&2
+			missing=1
+		fi
+	done
+	[ $missing -eq 0 ] && echo "every generated seed is in $corpus"
+	exit $missing
+fi
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+meson compile -C "$build" fuzz/gen_seeds fuzz/gen_dict >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$build/fuzz/gen_seeds" "$tmp"
+n=0
+for f in "$tmp"/*/*; do
+	h=$(basename "$(dirname "$f")")
+	mkdir -p "$top/corpus/$h" "$top/corpus/regressions/$h"
+	sum=$(sha256sum "$f" | cut -d' ' -f1)
+	if [ ! -f "$top/corpus/$h/$sum" ]; then
+		cp "$f" "$top/corpus/$h/$sum"
+		n=$((n + 1))
+	fi
+done
+"$build/fuzz/gen_dict" >"$top/corpus/9p.dict"
+echo "gen_corpus.sh: $n new seeds; corpus/9p.dict rewritten"

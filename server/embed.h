@@ -1,0 +1,43 @@
+/*
+ * p9d in-process: run the server engine (event loop thread + worker pool)
+ * inside another program, for the fuzz harness and for embedders' tests.
+ *
+ * The engine has process-wide state (g_srv, the loop, the pool), so there
+ * is at most one embedded server per process and it runs until exit.
+ * p9d_embed_start() gives the loop a private listening socket (an abstract
+ * AF_UNIX name) before the loop thread exists; p9d_embed_connect() then
+ * connects to it from any thread, and the loop accepts on its own thread
+ * exactly as for a network client: no engine function is ever called from
+ * a thread other than the loop's.
+ */
+#ifndef P9D_EMBED_H
+#define P9D_EMBED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct p9d_embed_config {
+	const char	*export_path;	/* directory to export (required) */
+	bool		 readonly;
+	unsigned	 threads;	/* worker threads (0: 2) */
+	uint32_t	 msize_max;	/* (0: 65536) */
+	unsigned	 max_fids;	/* per connection (0: 64) */
+	unsigned	 max_inflight;	/* per connection (0: 16) */
+	int		 debug;		/* trace every message to stderr */
+};
+
+/* Start the one embedded server. Returns 0, or -1 with errno set (also if
+ * it was started already). Sets the process umask to 0 (as p9d does) and
+ * ignores SIGPIPE. */
+int p9d_embed_start(const struct p9d_embed_config *cfg);
+
+/* A new connection to the embedded server: a connected stream socket
+ * (blocking, close-on-exec), or -1 with errno set. Thread-safe. */
+int p9d_embed_connect(void);
+
+/* Connections the server still holds: a connection counts until its last
+ * request has finished and its memory is released, so 0 after the client
+ * closed means the server has fully let go of that session. */
+unsigned p9d_embed_conns(void);
+
+#endif /* P9D_EMBED_H */
