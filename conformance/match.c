@@ -411,7 +411,8 @@ split_line(const char *s, struct tok *name, struct field *f)
 		if (s[j] == '=') {
 			f[nf].op[0] = '=';
 			j++;
-		} else if ((s[j] == '<' || s[j] == '>' || s[j] == '!') && j + 1 < n && s[j + 1] == '=') {
+		} else if ((s[j] == '<' || s[j] == '>' || s[j] == '!' || s[j] == '&') &&
+		    j + 1 < n && s[j + 1] == '=') {
 			f[nf].op[0] = s[j];
 			f[nf].op[1] = '=';
 			j += 2;
@@ -556,6 +557,8 @@ cmp_num(const char *op, uint64_t a, uint64_t b)
 		return a <= b;
 	if (strcmp(op, ">=") == 0)
 		return a >= b;
+	if (strcmp(op, "&=") == 0)
+		return (a & b) == b;
 	if (strcmp(op, "<") == 0)
 		return a < b;
 	if (strcmp(op, ">") == 0)
@@ -759,7 +762,20 @@ cf_match(const char *pat, const struct p9_msg *m, struct cf_vars *v, char *why, 
 		snprintf(why, whylen, "malformed expected line");
 		goto out;
 	}
-	if (pname.n != rname.n || memcmp(pname.p, rname.p, pname.n) != 0) {
+	if (pname.n > 2 && pname.p[0] == '{' && pname.p[pname.n - 1] == '}') {
+		/* {Rsetattr,Rlerror}: any of these replies */
+		struct tok alt[8];
+		int na = split_list((struct tok){ pname.p + 1, pname.n - 2 }, alt, 8), k;
+
+		for (k = 0; k < na; k++)
+			if (alt[k].n == rname.n && memcmp(alt[k].p, rname.p, rname.n) == 0)
+				break;
+		if (k == na || na < 0) {
+			snprintf(why, whylen, "expected one of %.*s, got %.*s", (int)pname.n,
+			    pname.p, (int)rname.n, rname.p);
+			goto out;
+		}
+	} else if (pname.n != rname.n || memcmp(pname.p, rname.p, pname.n) != 0) {
 		snprintf(why, whylen, "expected %.*s, got %.*s", (int)pname.n, pname.p,
 		    (int)rname.n, rname.p);
 		goto out;

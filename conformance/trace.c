@@ -76,7 +76,7 @@ parse_body(const char *path, int lineno, char *s, struct cf_trace *t)
 	}
 	if (s[0] == 'T')
 		l.op = CF_SEND;
-	else if (s[0] == 'R')
+	else if (s[0] == 'R' || s[0] == '{')
 		l.op = CF_EXPECT;
 	else if (strncmp(s, "raw ", 4) == 0) {
 		l.op = CF_RAW;
