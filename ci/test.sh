@@ -81,6 +81,18 @@ else
 fi
 step_done
 
+# The kernel-client test (suite 'kernel', tests/kernel/) boots Debian's
+# kernel under qemu: setup.sh installs qemu-system-x86 (as root) and caches
+# the kernel, its 9p modules and busybox-static outside the tree. Without
+# them the test skips.
+step "kernel-client test prerequisites (tests/kernel/setup.sh)"
+if [ "$(id -u)" -eq 0 ]; then
+	tests/kernel/setup.sh
+else
+	tests/kernel/setup.sh || echo "tests/kernel/setup.sh failed: the kernel test will skip"
+fi
+step_done
+
 step "gcc build + tests (build-ci)"
 CC=gcc setup build-ci
 meson compile -C build-ci
