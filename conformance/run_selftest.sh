@@ -1,0 +1,36 @@
+#!/bin/sh
+# The runner's self-test: behind fake9p (which corrupts p9d's replies) the
+# must traces that check those fields fail, and p9conform says so; with
+# fake9p passing replies through unchanged they pass. A runner that
+# passes everything is caught here.
+#   run_selftest.sh P9CONFORM FAKE9P TRACEDIR P9D
+set -u
+conform=$1; fake=$2; traces=$3; p9d=$4
+tmp=$(mktemp -d /tmp/p9cself.XXXXXX) || exit 1
+pids=
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+mkdir "$tmp/export"
+"$p9d" -e "$tmp/export" -l "unix:$tmp/sock" 2>/dev/null & pids="$pids $!"
+fails=0
+run() {	# run MODE WANT TRACE...: WANT is pass or fail
+	mode=$1; want=$2; shift 2
+	"$fake" "unix:$tmp/f-$mode" "unix:$tmp/sock" "$mode" & pids="$pids $!"
+	for t in "$@"; do
+		"$conform" --wait 10 -t 3000 -o "$t" "unix:$tmp/f-$mode" "$traces" >"$tmp/out" 2>&1
+		rc=$?
+		if { [ "$want" = pass ] && [ $rc -eq 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 1 ]; }; then
+			echo "ok - $t behind fake9p $mode: ${want}s"
+		else
+			echo "not ok - $t behind fake9p $mode: expected it to $want (exit $rc)"
+			cat "$tmp/out"
+			fails=$((fails + 1))
+		fi
+	done
+}
+run none pass walk/one-file walk/dotdot-at-root walk/first-fails version/basic
+run qidpath fail walk/one-file walk/three
+run ecode fail walk/first-fails walk/one-file remove/file
+run msize fail version/basic version/msize-not-above-proposal
+[ $fails -eq 0 ] && echo "selftest: all passed" || echo "selftest: $fails failed"
+exit $((fails != 0))
