@@ -432,6 +432,9 @@ struct run {
 	char			 dirname[128];
 };
 
+static bool failf(struct run *x, int lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static bool
 failf(struct run *x, int lineno, const char *fmt, ...)
 {
