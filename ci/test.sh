@@ -121,6 +121,13 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	meson test -C build-ci-tsan --suite server --print-errorlogs
 step_done
 
+step "fuzz smoke: every harness, libFuzzer, a few seconds each (build-ci-fuzz)"
+# ci/fuzz.sh builds fuzz/ with clang -fsanitize=fuzzer,address,undefined;
+# any finding is minimised into corpus/regressions/ and fails the step.
+rm -rf build-ci-fuzz
+ci/fuzz.sh --engine libfuzzer --harness all --seconds "${FUZZ_SMOKE_SECONDS:-5}" --builddir build-ci-fuzz
+step_done
+
 step "install into DESTDIR and link against it"
 dest=$(mktemp -d)
 cleanup=$dest

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# One fuzzing campaign per harness with a time budget (fuzz/README.md).
+#
+# usage: ci/fuzz.sh --engine libfuzzer|afl --harness NAME|all --seconds N
+#                   [--builddir DIR] [--merge]
+#
+# Builds fuzz/fuzz_NAME for the engine (libFuzzer: clang with
+# -fsanitize=fuzzer,address,undefined; AFL++: afl-clang-fast with ASan and
+# UBSan) in DIR (default build-fuzz-ENGINE), runs it for N seconds on
+# corpus/NAME with corpus/9p.dict, prints executions, executions per second,
+# coverage and crashes, minimises every crash into
+# corpus/regressions/NAME/<sha256> (replayed by meson test from then on),
+# and exits 1 if anything was found. One fuzzer process at a time.
+# New inputs stay in DIR/fuzz-work/NAME-ENGINE/; --merge (libFuzzer) also
+# adds the ones that reach new coverage to corpus/NAME/, named by sha256.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$(pwd)
+engine="" harness="" seconds="" builddir="" merge=0
+all_harnesses=(decode text frame dirent client server)
+
+usage() {
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--engine) engine=$2; shift 2 ;;
+	--harness) harness=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--builddir) builddir=$2; shift 2 ;;
+	--merge) merge=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "ci/fuzz.sh: unknown argument: $1" >&2; usage ;;
+	esac
+done
+case $engine in libfuzzer|afl) ;; *) usage ;; esac
+[ -n "$harness" ] && [ -n "$seconds" ] || usage
+builddir=${builddir:-build-fuzz-$engine}
+if [ "$harness" = all ]; then
+	harnesses=("${all_harnesses[@]}")
+else
+	harnesses=("$harness")
+fi
+
+# Configure once; compile only the harnesses asked for.
+if [ ! -f "$builddir/build.ninja" ]; then
+	if [ "$engine" = libfuzzer ]; then
+		CC=clang meson setup "$builddir" -Dfuzz=libfuzzer -Db_lundef=false >/dev/null
+	else
+		CC=afl-clang-fast meson setup "$builddir" -Dfuzz=afl -Db_lundef=false >/dev/null
+	fi
+fi
+targets=()
+for h in "${harnesses[@]}"; do
+	targets+=("fuzz/fuzz_$h")
+done
+meson compile -C "$builddir" "${targets[@]}" >/dev/null
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+found_total=0
+
+# keep_crash HARNESS FILE: minimise FILE into corpus/regressions/HARNESS/.
+keep_crash() {
+	local h=$1 f=$2 bin=$builddir/fuzz/fuzz_$1 min sum
+	min=$(mktemp)
+	if [ "$engine" = libfuzzer ]; then
+		"$bin" -minimize_crash=1 -max_total_time=60 -runs=100000 \
+			-exact_artifact_path="$min" "$f" >/dev/null 2>&1 || true
+	else
+		AFL_NO_UI=1 afl-tmin -i "$f" -o "$min" -- "$bin" >/dev/null 2>&1 || true
+	fi
+	# Keep the minimised input only if it still fails.
+	if [ ! -s "$min" ] || "$builddir/fuzz/replay_$h" -q "$min" >/dev/null 2>&1; then
+		cp "$f" "$min"
+	fi
+	sum=$(sha256sum "$min" | cut -d' ' -f1)
+	mkdir -p "corpus/regressions/$h"
+	cp "$min" "corpus/regressions/$h/$sum"
+	rm -f "$min"
+	echo "  crash kept: corpus/regressions/$h/$sum (from $f)"
+}
+
+run_libfuzzer() {
+	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 log rc=0
+	rm -rf "$work/crashes"
+	mkdir -p "$work/corpus" "$work/crashes"
+	log=$work/log
+	# -fork would run several processes: one process, one job.
+	"$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -max_len=8192 \
+		-dict=corpus/9p.dict -artifact_prefix="$work/crashes/" -print_final_stats=1 \
+		-jobs=1 -workers=1 "$work/corpus" "corpus/$h" >"$log" 2>&1 || rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+	corpus_n=$(find "$work/corpus" -type f | wc -l)
+	crashes=()
+	while IFS= read -r -d '' f; do crashes+=("$f"); done \
+		< <(find "$work/crashes" -type f -print0)
+	printf '%-7s libfuzzer %ss: %s execs, %s exec/s, %s, %s new inputs, %d crashes (exit %d)\n' \
+		"$h" "$seconds" "${execs:-?}" "${eps:-?}" "${cov:-cov: ?}" "$corpus_n" "${#crashes[@]}" "$rc"
+	if [ "${#crashes[@]}" -eq 0 ] && [ "$rc" -ne 0 ]; then
+		echo "  $bin exited $rc with no artifact; log: $log" >&2
+		tail -30 "$log" >&2
+		found_total=$((found_total + 1))
+	fi
+	for f in "${crashes[@]}"; do
+		grep -m3 -E 'ERROR: |invariant broken|runtime error' "$log" | sed 's/^/  /' || true
+		keep_crash "$h" "$f"
+		found_total=$((found_total + 1))
+	done
+	if [ "$merge" -eq 1 ]; then
+		local m
+		m=$(mktemp -d)
+		"$bin" -merge=1 "$m" "$work/corpus" >/dev/null 2>&1 || true
+		for f in "$m"/*; do
+			[ -f "$f" ] || continue
+			cp "$f" "corpus/$h/$(sha256sum "$f" | cut -d' ' -f1)"
+		done
+		echo "  merged $(find "$m" -type f | wc -l) inputs into corpus/$h/"
+		rm -rf "$m"
+	fi
+}
+
+run_afl() {
+	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 stats rc=0 seeds
+	rm -rf "$work/afl"
+	mkdir -p "$work"
+	# afl-fuzz wants small seeds: skip anything over 64 KiB.
+	seeds=$work/seeds
+	rm -rf "$seeds"
+	mkdir -p "$seeds"
+	find "corpus/$h" -type f -size -64k -exec cp {} "$seeds/" \;
+	AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+	AFL_NO_AFFINITY=1 AFL_SKIP_BIN_CHECK=0 AFL_TMPDIR="$work" \
+		afl-fuzz -i "$seeds" -o "$work/afl" -x corpus/9p.dict -t 25000 -m none \
+		-V "$seconds" -- "$bin" >"$work/log" 2>&1 || rc=$?
+	stats=$work/afl/default/fuzzer_stats
+	if [ ! -f "$stats" ]; then
+		echo "$h afl: no fuzzer_stats (exit $rc); log: $work/log" >&2
+		tail -30 "$work/log" >&2
+		found_total=$((found_total + 1))
+		return
+	fi
+	stat() { sed -n "s/^$1 *: *//p" "$stats"; }
+	crashes=()
+	while IFS= read -r -d '' f; do crashes+=("$f"); done \
+		< <(find "$work/afl/default/crashes" "$work/afl/default/hangs" -type f -name 'id:*' -print0 2>/dev/null)
+	printf '%-7s afl %ss: %s execs, %s exec/s, coverage %s (%s edges), corpus %s, %d crashes+hangs\n' \
+		"$h" "$seconds" "$(stat execs_done)" "$(stat execs_per_sec)" "$(stat bitmap_cvg)" \
+		"$(stat edges_found)" "$(stat corpus_count)" "${#crashes[@]}"
+	for f in "${crashes[@]}"; do
+		keep_crash "$h" "$f"
+		found_total=$((found_total + 1))
+	done
+}
+
+for h in "${harnesses[@]}"; do
+	work=$builddir/fuzz-work/$h-$engine
+	# The server harness makes its export under TMPDIR: keep it in the
+	# work directory, so nothing is left in /tmp.
+	mkdir -p "$work/tmp"
+	export TMPDIR=$top/$work/tmp
+	case $builddir in /*) TMPDIR=$work/tmp ;; esac
+	if [ "$engine" = libfuzzer ]; then
+		run_libfuzzer "$h" "$work"
+	else
+		run_afl "$h" "$work"
+	fi
+	rm -rf "$work/tmp"
+done
+
+if [ "$found_total" -ne 0 ]; then
+	echo "ci/fuzz.sh: $found_total finding(s); inputs kept in corpus/regressions/" >&2
+	exit 1
+fi
+echo "ci/fuzz.sh: nothing found"
