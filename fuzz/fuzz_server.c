@@ -389,10 +389,19 @@ frames(struct sess *s)
 				fprintf(stderr, "server sent a bad frame: %s\n", p9_strerror(rc));
 			FZ_CHECK(rc == 0);
 			FZ_CHECK((r.type & 1) == 1);	/* an R-message */
+			uint32_t msize_before = s->c.msize;
+
 			rc = p9_client_reply(&s->c, f, need, &r, &done);
-			if (rc == 0 && done.ttype == P9_TVERSION)
+			if (rc == 0 && done.ttype == P9_TVERSION) {
 				s->versioned = r.type == P9_RVERSION &&
 				    p9_str_eq(r.rversion.version, P9_VERSION_L);
+				/* A refused version changes nothing on the
+				 * server: its msize stays what it was (the
+				 * client core adopts the Rversion msize
+				 * anyway; see fuzz/README.md). */
+				if (!s->versioned)
+					s->c.msize = msize_before;
+			}
 			if (rc != 0 && !s->tainted) {
 				char line[256];
 				long n = p9_msg_print(&r, line, sizeof(line));
