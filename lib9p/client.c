@@ -167,7 +167,9 @@ p9_client_reply(struct p9_client *c, const uint8_t *buf, size_t len, struct p9_m
 	*done = (struct p9_client_done){
 		.tag = r->tag, .ttype = s->ttype, .user = s->user,
 	};
-	if (r->type == P9_RVERSION && r->rversion.msize < c->msize)
+	/* Only an accepted version negotiates msize; "unknown" leaves it. */
+	if (r->type == P9_RVERSION && p9_str_eq(r->rversion.version, P9_VERSION_L) &&
+	    r->rversion.msize < c->msize)
 		c->msize = r->rversion.msize;
 	if (s->state == SLOT_FLUSHING)
 		s->state = SLOT_ANSWERED;	/* tag held until the Rflush */

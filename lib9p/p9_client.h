@@ -75,7 +75,8 @@ P9_MUST_USE long p9_client_request(struct p9_client *c, struct p9_msg *t, void *
  * *r (views into buf, valid while buf is), finds the request by tag and
  * checks the reply's type: the request's R type, or Rlerror (never for
  * Tflush). On success frees the tag (see flush above), fills *done and
- * returns 0. An Rversion also sets c->msize to min(proposed, server's).
+ * returns 0. An Rversion accepting "9P2000.L" also sets c->msize to
+ * min(proposed, server's); one answering "unknown" leaves it.
  * Errors: decode errors, P9_ERR_TOOBIG (frame not below msize: the Linux
  * client's rule), P9_ERR_TAG (no outstanding request has that tag),
  * P9_ERR_RTYPE (type does not answer that request); on error the client's

@@ -512,13 +512,15 @@ start_req(struct conn *c, struct req *r)
 		return false;	/* a tag in use: the client is broken */
 	}
 	pthread_mutex_unlock(&c->lock);
+	/* flush(5): a Tflush is always answered with Rflush, even before a
+	 * session exists (nothing is outstanding then: it is answered at once). */
+	if (r->in.type == P9_TFLUSH) {
+		do_flush(c, r);
+		return true;
+	}
 	if (!versioned || (r->in.type & 1) != 0 || r->in.type == P9_RLERROR) {
 		send_lerror(c, r->tag, versioned ? EOPNOTSUPP : EPROTO);
 		req_free(r);
-		return true;
-	}
-	if (r->in.type == P9_TFLUSH) {
-		do_flush(c, r);
 		return true;
 	}
 	pthread_mutex_lock(&c->lock);

@@ -121,6 +121,24 @@ test_version(void **state)
 }
 
 static void
+test_version_unknown(void **state)
+{
+	/* Rversion msize=11 "unknown": refused, so msize stays as proposed. */
+	static const uint8_t rv[] = { 0x14, 0, 0, 0, 0x65, 0xff, 0xff, 11, 0, 0, 0,
+	    7, 0, 'u', 'n', 'k', 'n', 'o', 'w', 'n' };
+	struct p9_msg t = { .type = P9_TVERSION }, r;
+	struct p9_client_done d;
+
+	(void)state;
+	t.tversion.msize = 8192;
+	assert_int_equal(p9_str_set(&t.tversion.version, "9P2000.u"), 0);
+	assert_true(p9_client_request(&fx.c, &t, NULL, fx.buf, sizeof(fx.buf)) > 0);
+	assert_int_equal(p9_client_reply(&fx.c, rv, sizeof(rv), &r, &d), 0);
+	assert_true(p9_str_eq(r.rversion.version, "unknown"));
+	assert_int_equal(fx.c.msize, 8192);
+}
+
+static void
 test_tags_lowest_free(void **state)
 {
 	struct p9_client_done d;
@@ -319,6 +337,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_version, setup),
+		cmocka_unit_test_setup(test_version_unknown, setup),
 		cmocka_unit_test_setup(test_tags_lowest_free, setup),
 		cmocka_unit_test_setup(test_wrong_type, setup),
 		cmocka_unit_test_setup(test_request_errors, setup),

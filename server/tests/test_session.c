@@ -45,7 +45,12 @@ test_version(void **state)
 
 	(void)state;
 	t9_connect_raw(&S, &c);
-	/* Anything before Tversion: EPROTO. */
+	/* flush(5): a Tflush gets Rflush, even before Tversion. */
+	t = (struct p9_msg){ .type = P9_TFLUSH };
+	t.tflush.oldtag = 3;
+	assert_int_equal(t9_rpc(&c, &t, &r), 0);
+	assert_int_equal(r.type, P9_RFLUSH);
+	/* Anything else before Tversion: EPROTO. */
 	t = (struct p9_msg){ .type = P9_TCLUNK };
 	t.tclunk.fid = 1;
 	assert_int_equal(t9_rpc(&c, &t, &r), EPROTO);
