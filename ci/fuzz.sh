@@ -69,10 +69,10 @@ keep_crash() {
 	local h=$1 f=$2 bin=$builddir/fuzz/fuzz_$1 min sum
 	min=$(mktemp)
 	if [ "$engine" = libfuzzer ]; then
-		"$bin" -minimize_crash=1 -max_total_time=60 -runs=100000 \
+		timeout 150 "$bin" -minimize_crash=1 -max_total_time=60 -runs=100000 -timeout=25 \
 			-exact_artifact_path="$min" "$f" >/dev/null 2>&1 || true
 	else
-		AFL_NO_UI=1 afl-tmin -i "$f" -o "$min" -- "$bin" >/dev/null 2>&1 || true
+		AFL_NO_UI=1 timeout 150 afl-tmin -t 25000 -i "$f" -o "$min" -- "$bin" >/dev/null 2>&1 || true
 	fi
 	# Keep the minimised input only if it still fails.
 	if [ ! -s "$min" ] || "$builddir/fuzz/replay_$h" -q "$min" >/dev/null 2>&1; then
