@@ -13,6 +13,13 @@ trap cleanup EXIT
 mkdir "$tmp/export"
 "$p9d" -e "$tmp/export" -l "unix:$tmp/sock" 2>/dev/null & pids="$pids $!"
 fails=0
+# p9d must be listening before fake9p forwards to it: one trace straight
+# to p9d, with the runner's bounded connect retries, makes sure of that.
+if ! "$conform" --wait 10 -t 3000 -o version/basic "unix:$tmp/sock" "$traces" >"$tmp/out" 2>&1; then
+	echo "not ok - p9d did not start"
+	cat "$tmp/out"
+	exit 1
+fi
 run() {	# run MODE WANT TRACE...: WANT is pass or fail
 	mode=$1; want=$2; shift 2
 	"$fake" "unix:$tmp/f-$mode" "unix:$tmp/sock" "$mode" & pids="$pids $!"
