@@ -59,7 +59,12 @@ for h in "${harnesses[@]}"; do
 done
 meson compile -C "$builddir" "${targets[@]}" >/dev/null
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
+if [ "$engine" = afl ]; then
+	# afl-fuzz insists on these (it reads the crash from the abort).
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0}
+else
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
+fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 found_total=0
