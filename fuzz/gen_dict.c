@@ -187,14 +187,20 @@ main(int argc, char **argv)
 		FILE *f = fopen(argv[2], "rb");
 		char *have = malloc(outlen + 2);
 		size_t n;
+		int stale;
 
 		if (f == NULL || have == NULL) {
 			fprintf(stderr, "gen_dict: cannot read %s\n", argv[2]);
+			free(have);
+			if (f != NULL)
+				fclose(f);
 			return 1;
 		}
 		n = fread(have, 1, outlen + 1, f);
 		fclose(f);
-		if (n != outlen || memcmp(have, out, outlen) != 0) {
+		stale = n != outlen || memcmp(have, out, outlen) != 0;
+		free(have);
+		if (stale) {
 			fprintf(stderr, "gen_dict: %s is stale: run fuzz/gen_corpus.sh\n", argv[2]);
 			return 1;
 		}
