@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -79,12 +80,11 @@ bad(const char *fmt, ...)
 	} while (0)
 
 static void
-run_step(const char *name, int (*fn)(void))
+run_step_here(const char *name, int (*fn)(void))
 {
-	int rc;
-
 	struct timespec t0, t1;
 	double dt;
+	int rc;
 
 	why[0] = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -110,6 +110,57 @@ run_step(const char *name, int (*fn)(void))
 		failed++;
 	}
 	fflush(stdout);
+}
+
+/* Each step runs in a child so that a step the server never answers fails
+ * after KT_STEP_TIMEOUT seconds (default 120) and the next one still runs. */
+static void
+run_step(const char *name, int (*fn)(void))
+{
+	const char *t = getenv("KT_STEP_TIMEOUT");
+	long limit_ms = (t && atoi(t) > 0 ? atoi(t) : 120) * 1000L, waited = 0;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		run_step_here(name, fn);
+		return;
+	}
+	if (pid == 0) {
+		failed = 0;
+		run_step_here(name, fn);
+		_exit(failed ? 1 : 0);
+	}
+	for (;;) {
+		struct timespec ten_ms = { 0, 10000000 };
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			status = 1 << 8;
+			break;
+		}
+		if (waited >= limit_ms) {
+			kill(pid, SIGKILL);
+			printf("STEP %s/%s FAIL errno=%d (%s) no answer within %lds: killed\n", label,
+			    name, ETIMEDOUT, strerror(ETIMEDOUT), limit_ms / 1000);
+			fflush(stdout);
+			failed++;
+			(void)waitpid(pid, &status, 0);
+			return;
+		}
+		nanosleep(&ten_ms, NULL);
+		waited += 10;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (!WIFEXITED(status))
+			printf("STEP %s/%s FAIL errno=0 (-) killed by signal %d\n", label, name,
+			    WTERMSIG(status));
+		failed++;
+	}
 }
 
 /* ---- data helpers ---- */

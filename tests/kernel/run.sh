@@ -17,6 +17,7 @@
 #                page per Twrite whatever the msize, so a second loose run
 #                would only add time)
 #   KT_TIMEOUT   seconds for the whole guest run (default 600)
+#   KT_STEP_TIMEOUT  seconds before kt gives up on one step (default 120)
 #   KT_SERVER    p9d (default) or diod: run the same workload against diod
 #                (diod -f -n -e EXPORT -l 127.0.0.1:PORT), for RESULTS.md
 #   KT_LOGDIR    where to keep the console log and p9d's -d trace on failure
@@ -62,6 +63,7 @@ if [ "$server" = diod ] && ! command -v diod >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kt.XXXXXX")
+chmod 755 "$tmp" # the mount's first attach may be as "nobody" (diod checks)
 srv_pid=""
 qemu_pid=""
 failed=0
@@ -97,7 +99,7 @@ if [ "$server" = p9d ]; then
 	aname=""
 else
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	diod -f -n -e "$export_dir" -l "127.0.0.1:$port" -L stderr 2>"$tmp/server.log" &
+	diod -f -n -e "$export_dir" -l "127.0.0.1:$port" -L stderr -d 1 2>"$tmp/server.log" &
 	srv_pid=$!
 	for _ in $(seq 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -139,6 +141,7 @@ sysctl -w net.ipv4.tcp_autocorking=0 >/dev/null
 echo "KT BOOTED \$(cut -d' ' -f1 /proc/uptime)"
 configs="$configs"
 aname="$aname"
+export KT_STEP_TIMEOUT=${KT_STEP_TIMEOUT:-120}
 EOF
 cat >>"$root/init" <<'EOF'
 mnt() { # mnt DIR OPTS: mount, printing the error on failure
