@@ -23,6 +23,8 @@
 #   KT_LOGDIR    where to keep the console log and p9d's -d trace on failure
 #                (default: the current directory)
 #   KT_KEEP=1    keep the temporary folder
+#   KT_RESULTS   write every STEP line to this file (table.sh makes the
+#                table of RESULTS.md from it)
 set -uo pipefail
 
 if [ $# -ne 3 ]; then
@@ -274,6 +276,7 @@ done < <(grep '^HOSTSPARSE ' "$tmp/console.txt") >>"$tmp/host.txt"
 cat "$tmp/host.txt"
 
 all_steps=$(cat "$tmp/console.txt" "$tmp/host.txt" | grep '^STEP ')
+[ -z "${KT_RESULTS:-}" ] || echo "$all_steps" >"$KT_RESULTS"
 nok=$(echo "$all_steps" | grep -c ' ok$')
 nskip=$(echo "$all_steps" | grep -c ' skip ')
 nfail=$(echo "$all_steps" | grep -c ' FAIL ')
