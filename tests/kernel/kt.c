@@ -965,8 +965,15 @@ lock_pair(const char *childdir)
 	fflush(stdout);
 	pid = fork();
 	CHECK(pid >= 0, "fork");
-	if (pid == 0)
+	if (pid == 0) {
+		close(pipe_rd[1]);
+		close(pipe_wr[0]);
 		_exit(lock_child(childdir, me));
+	}
+	/* only the child writes pipe_wr: its exit ends the parent's read */
+	close(pipe_wr[1]);
+	close(pipe_rd[0]);
+	pipe_wr[1] = pipe_rd[0] = -1;
 	/* wait for the child's checks, release, let it take the range */
 	{
 		char c;
@@ -985,7 +992,9 @@ lock_pair(const char *childdir)
 		}
 	}
 	rc = setlk(fd, F_UNLCK, 0, 100, F_SETLK);
-	sync_send(pipe_rd[1]);
+	if (write(pipe_rd[1], "", 1) != 1) {
+		/* the child is gone already; its exit status tells why */
+	}
 	{
 		int crc = child_wait(pid);
 
@@ -1015,6 +1024,70 @@ st_posix_lock_2mounts(void)
 	return lock_pair(d2);
 }
 
+/* F_SETLKW through the second mount while the parent holds the range
+ * through the first: the server answers BLOCKED (the client retries every
+ * locktimeout seconds) or holds the Tlock; either way the child must get the
+ * lock once the parent releases it, and not before. */
+static int
+st_posix_lock_wait_2mounts(void)
+{
+	char path[4200];
+	struct timespec half = { 0, 500000000 };
+	pid_t pid;
+	int fd, rc, crc;
+
+	fd = open("lkw", O_RDWR | O_CREAT, 0644);
+	CHECK(fd >= 0, "create lkw");
+	CHECK(setlk(fd, F_WRLCK, 0, 100, F_SETLK) == 0, "parent F_SETLK [0,100)");
+	CHECK(pipe(pipe_wr) == 0, "pipe");
+	snprintf(path, sizeof(path), "%s/lkw", d2);
+	fflush(stdout);
+	pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct timespec a, b;
+		int cfd;
+
+		close(pipe_wr[0]);
+		cfd = open(path, O_RDWR);
+		if (cfd < 0)
+			_exit(10);
+		sync_send(pipe_wr[1]);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (setlk(cfd, F_WRLCK, 10, 10, F_SETLKW) != 0)
+			_exit(11);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 300)
+			_exit(12);
+		_exit(setlk(cfd, F_UNLCK, 0, 0, F_SETLK) == 0 ? 0 : 13);
+	}
+	close(pipe_wr[1]);
+	pipe_wr[1] = -1;
+	{
+		char c;
+
+		if (read(pipe_wr[0], &c, 1) != 1) { /* the child failed to open */
+			crc = child_wait(pid);
+			close(pipe_wr[0]);
+			close(fd);
+			errno = 0;
+			return bad("child exit %d before F_SETLKW (10: open)", crc);
+		}
+	}
+	nanosleep(&half, NULL);
+	nanosleep(&half, NULL);
+	rc = setlk(fd, F_UNLCK, 0, 100, F_SETLK);
+	crc = child_wait(pid);
+	close(pipe_wr[0]);
+	close(pipe_wr[1]);
+	close(fd);
+	CHECK(rc == 0, "parent unlock");
+	errno = 0;
+	EXPECT(crc == 0, "child exit %d (10 open, 11 F_SETLKW failed, 12 granted while the "
+	    "parent held the range, 13 unlock)", crc);
+	return 0;
+}
+
 static int
 flock_pair(const char *childdir)
 {
@@ -1031,8 +1104,11 @@ flock_pair(const char *childdir)
 	pid = fork();
 	CHECK(pid >= 0, "fork");
 	if (pid == 0) {
-		int cfd = open(path, O_RDWR);
+		int cfd;
 
+		close(pipe_rd[1]);
+		close(pipe_wr[0]);
+		cfd = open(path, O_RDWR);
 		if (cfd < 0)
 			_exit(10);
 		if (flock(cfd, LOCK_EX | LOCK_NB) == 0)
@@ -1049,12 +1125,17 @@ flock_pair(const char *childdir)
 			_exit(21);
 		_exit(0);
 	}
+	close(pipe_wr[1]);
+	close(pipe_rd[0]);
+	pipe_wr[1] = pipe_rd[0] = -1;
 	{
 		char c;
 		ssize_t n = read(pipe_wr[0], &c, 1);
 
 		rc = n == 1 ? flock(fd, LOCK_UN) : 0;
-		sync_send(pipe_rd[1]);
+		if (write(pipe_rd[1], "", 1) != 1) {
+			/* the child is gone already; its exit status tells why */
+		}
 		n = child_wait(pid);
 		close(pipe_rd[0]);
 		close(pipe_rd[1]);
@@ -1570,6 +1651,7 @@ int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && strcmp(argv[1], "sum") == 0) {
 		uint64_t h;
 		off_t size;
@@ -1642,6 +1724,7 @@ main(int argc, char **argv)
 		run_step("xattr", st_xattr);
 		run_step("posix_lock", st_posix_lock);
 		run_step("posix_lock_2mounts", st_posix_lock_2mounts);
+		run_step("posix_lock_wait_2mounts", st_posix_lock_wait_2mounts);
 		run_step("flock", st_flock);
 		run_step("flock_2mounts", st_flock_2mounts);
 		run_step("fsync_fdatasync", st_fsync);

@@ -155,7 +155,8 @@ for cfg in $configs; do
 	cache=${cfg%:*}
 	msize=${cfg#*:}
 	label=$cache-$msize
-	opts=trans=tcp,port=564,version=9p2000.L,msize=$msize,cache=$cache,access=client
+	# locktimeout=1: a blocked F_SETLKW is retried every second, not 30
+	opts=trans=tcp,port=564,version=9p2000.L,msize=$msize,cache=$cache,access=client,locktimeout=1
 	[ -z "$aname" ] || opts=$opts,aname=$aname
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	if ! mnt /mnt "$opts"; then
