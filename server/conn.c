@@ -267,6 +267,8 @@ conn_want_read(struct conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	want = !c->closing && c->ninflight < c->srv->cfg.max_inflight;
+	if (!c->closing && !want)
+		c->paused = true;	/* whoever frees a slot wakes the loop (untrack) */
 	pthread_mutex_unlock(&c->lock);
 	if (want) {
 		pthread_mutex_lock(&c->wlock);
@@ -345,12 +347,15 @@ find_tag(struct conn *c, uint16_t tag, bool replying)
 	return found;
 }
 
-/* Under c->lock; returns whether the loop may have been paused by the limit. */
+/*
+ * Take r out of the in-flight set (under c->lock). Returns true when the
+ * loop had stopped reading at the in-flight limit and now may go on: the
+ * caller must then wake it (loop_wake_conn), as nothing else will.
+ */
 static bool
 untrack(struct conn *c, struct req *r)
 {
 	unsigned i;
-	bool was_full = c->ninflight >= c->srv->cfg.max_inflight;
 
 	for (i = 0; i < c->ninflight; i++) {
 		if (c->inflight[i] == r) {
@@ -358,7 +363,11 @@ untrack(struct conn *c, struct req *r)
 			break;
 		}
 	}
-	return was_full;
+	if (c->paused && c->ninflight < c->srv->cfg.max_inflight) {
+		c->paused = false;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -373,8 +382,7 @@ answer_flushes(struct conn *c, struct req *f)
 	while (f != NULL) {
 		struct req *next = f->next;
 		struct req *waiting;
-
-		bool dropped;
+		bool dropped, resume;
 
 		pthread_mutex_lock(&c->lock);
 		f->state = REQ_REPLYING;
@@ -384,10 +392,12 @@ answer_flushes(struct conn *c, struct req *f)
 			send_rflush(c, f->tag);
 		pthread_mutex_lock(&c->lock);
 		f->state = REQ_DONE;
-		untrack(c, f);
+		resume = untrack(c, f);
 		waiting = f->flushes;
 		f->flushes = NULL;
 		pthread_mutex_unlock(&c->lock);
+		if (resume)
+			loop_wake_conn(c);
 		answer_flushes(c, waiting);	/* flushes of this flush */
 		req_free(f);
 		f = next;
@@ -404,9 +414,10 @@ do_flush(struct conn *c, struct req *f)
 	pthread_mutex_lock(&c->lock);
 	old = oldtag != f->tag ? find_tag(c, oldtag, true) : NULL;
 	if (old != NULL && old->state == REQ_QUEUED) {
-		/* flush(5): not started, so it never happens and never replies. */
+		/* flush(5): not started, so it never happens and never replies.
+		 * (We are the loop: no wake-up needed to go on reading.) */
 		old->state = REQ_CANCELLED;
-		untrack(c, old);
+		(void)untrack(c, old);
 	} else if (old != NULL) {
 		/* Running, replying, or a waiting Tflush: answer after its
 		 * reply, in order. */
@@ -440,6 +451,7 @@ drop_all(struct conn *c)
 			r->state = REQ_CANCELLED;
 	}
 	c->ninflight = 0;
+	c->paused = false;
 }
 
 static void
@@ -749,7 +761,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	size_t cap;
 	long len;
 	int err;
-	bool was_full, wake, dropped;
+	bool resume, wake, dropped;
 
 	pthread_mutex_lock(&c->lock);
 	if (r->state == REQ_CANCELLED) {
@@ -827,7 +839,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 		conn_send(c, reply, (size_t)len);
 	pthread_mutex_lock(&c->lock);
 	r->state = REQ_DONE;
-	was_full = untrack(c, r);
+	resume = untrack(c, r);
 	flushes = r->flushes;
 	r->flushes = NULL;
 	pthread_mutex_unlock(&c->lock);
@@ -835,7 +847,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	pthread_mutex_lock(&c->lock);
 	/* Reading was paused at the limit, or the peer is gone and this was
 	 * the last request: either way the loop has something to do. */
-	wake = was_full || (c->eof && c->ninflight == 0);
+	wake = resume || (c->eof && c->ninflight == 0);
 	pthread_mutex_unlock(&c->lock);
 	if (wake)
 		loop_wake_conn(c);

@@ -42,6 +42,7 @@ struct conn {
 	uint32_t	 msize;
 	bool		 versioned;
 	bool		 closing;
+	bool		 paused;	/* the loop stopped reading at the in-flight limit */
 	struct req	**inflight;	/* requests not yet answered, max_inflight of them */
 	unsigned	 ninflight;
 	struct req	*freereqs;	/* recycled requests with small frame buffers */
