@@ -185,6 +185,12 @@ for cfg in $configs; do
 	else
 		echo "STEP $label/ls_la_bigdir FAIL errno=? ($n lines, want 403; $(head -n 1 /tmp/ls.err))"
 	fi
+	# busybox rm -rf of the same directory: readdir interleaved with unlinks
+	if rm -rf "/mnt/$label/big" 2>/tmp/rm.err && [ ! -e "/mnt/$label/big" ]; then
+		echo "STEP $label/rm_rf_bigdir ok"
+	else
+		echo "STEP $label/rm_rf_bigdir FAIL errno=? ($(head -n 1 /tmp/rm.err))"
+	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	umount /mnt2 2>/dev/null
 	if umount /mnt; then
@@ -195,6 +201,8 @@ for cfg in $configs; do
 	fi
 	if mnt /mnt "$opts"; then
 		kt verify "/mnt/$label" "$label"
+		# the host counts the same tree with find (HOSTCOUNT)
+		echo "HOSTCOUNT $label $(cd "/mnt/$label" && find . | wc -l)"
 		umount /mnt || umount -l /mnt
 	else
 		echo "STEP $label/remount FAIL errno=? ($(cat /tmp/mount.err))"
@@ -274,6 +282,14 @@ while read -r _ label name size; do
 		echo "STEP $label/host_sparse FAIL errno=0 (size $size, export has size and blocks $got)"
 	fi
 done < <(grep '^HOSTSPARSE ' "$tmp/console.txt") >>"$tmp/host.txt"
+while read -r _ label count; do
+	got=$(cd "$export_dir/$label" && find . | wc -l)
+	if [ "$got" = "$count" ]; then
+		echo "STEP $label/host_find_count ok"
+	else
+		echo "STEP $label/host_find_count FAIL errno=0 (guest find sees $count entries, host $got)"
+	fi
+done < <(grep '^HOSTCOUNT ' "$tmp/console.txt") >>"$tmp/host.txt"
 cat "$tmp/host.txt"
 
 all_steps=$(cat "$tmp/console.txt" "$tmp/host.txt" | grep '^STEP ')
