@@ -22,6 +22,23 @@ struct pair {
 	int		 n;	/* connection number in the trace, 1-based */
 };
 
+/* A name as the text form writes a string (bare or quoted and escaped):
+ * printed through lib9p's own printer, so it parses back exactly. */
+static void
+put_name(FILE *f, struct p9_str name)
+{
+	struct p9_msg m = { .type = P9_RREADLINK };
+	char buf[4 * 256 + 64];
+	const char *v;
+
+	m.rreadlink.target = name;
+	if (p9_msg_print(&m, buf, sizeof(buf)) < (long)sizeof(buf) &&
+	    (v = strstr(buf, " target=")) != NULL)
+		fputs(v + 8, f);
+	else
+		fputs("\"\"", f);
+}
+
 static void
 put_qid(FILE *f, struct p9_qid q, struct cf_vars *qids, int *nq)
 {
@@ -100,16 +117,20 @@ cf_patternize(const struct p9_msg *m, struct cf_vars *qids, int *nq)
 		struct p9_dirent d;
 		int first = 1;
 
+		/* "At least these names": a replay runs beside other entries
+		 * (the runner's own fixture directory, for one). */
 		fputs(" data=dirents[", f);
 		p9_dirent_iter_init(&it, m->rreaddir.data);
 		while (p9_dirent_next(&it, &d) == 1) {
 			if ((d.name.len == 1 && d.name.ptr[0] == '.') ||
 			    (d.name.len == 2 && memcmp(d.name.ptr, "..", 2) == 0))
 				continue;
-			fprintf(f, "%s\"%.*s\"", first ? "" : ",", (int)d.name.len, d.name.ptr);
+			if (!first)
+				fputc(',', f);
+			put_name(f, d.name);
 			first = 0;
 		}
-		fputc(']', f);
+		fputs(first ? "...]" : ",...]", f);
 		break;
 	}
 	case P9_RREAD:
