@@ -144,6 +144,7 @@ echo "KT BOOTED \$(cut -d' ' -f1 /proc/uptime)"
 configs="$configs"
 aname="$aname"
 export KT_STEP_TIMEOUT=${KT_STEP_TIMEOUT:-120}
+export KT_SERVER_ROOT=$([ "$(id -u)" -eq 0 ] && echo 1 || echo 0)
 EOF
 cat >>"$root/init" <<'EOF'
 mnt() { # mnt DIR OPTS: mount, printing the error on failure
