@@ -240,10 +240,32 @@ wait "$qemu_pid" 2>/dev/null
 qemu_pid=""
 tr -d '\r' <"$tmp/console.log" >"$tmp/console.txt"
 
+# Stop the server: p9d exits 0 on SIGTERM; anything else (a sanitizer
+# report, a crash) fails the test.
+kill -TERM "$srv_pid" 2>/dev/null
+for _ in $(seq 100); do
+	kill -0 "$srv_pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -KILL "$srv_pid" 2>/dev/null
+wait "$srv_pid" 2>/dev/null
+srv_rc=$?
+srv_pid=""
+
 # ---- the results ----
 grep -E '^(STEP|INFO) ' "$tmp/console.txt"
 if [ "$timed_out" = 1 ]; then
 	echo "run.sh: FAIL: the guest did not finish within ${limit}s"
+	failed=1
+fi
+if [ "$server" = p9d ] && [ "$srv_rc" -ne 0 ]; then
+	echo "run.sh: FAIL: p9d exited with status $srv_rc after SIGTERM"
+	failed=1
+fi
+if grep -q -a -E '^(==[0-9]+==ERROR: |WARNING: ThreadSanitizer|SUMMARY: [A-Za-z]+Sanitizer)|runtime error: ' \
+    "$tmp/server.log"; then
+	echo "run.sh: FAIL: sanitizer report in the server's log:"
+	grep -a -E -A 30 '^(==[0-9]+==ERROR: |WARNING: ThreadSanitizer)|runtime error: ' "$tmp/server.log" | head -n 60
 	failed=1
 fi
 if ! grep -q '^KT DONE' "$tmp/console.txt"; then
