@@ -63,20 +63,32 @@ fs_is_root(const struct node *n)
 	return st.st_dev == g_srv->root_dev && st.st_ino == g_srv->root_ino;
 }
 
+/* An O_PATH descriptor of (dirfd, name), never following a symlink, and its
+ * stat: the fd, or -errno. */
+static int
+open_path(int dirfd, const char *name, int extra, struct stat *st)
+{
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | extra);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) != 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 int
 fs_node_at(struct node *dir, const char *name, struct node **out)
 {
 	struct stat st;
-	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_path(dir->fd, name, 0, &st);
 
 	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) != 0) {
-		int err = errno;
-
-		close(fd);
-		return err;
-	}
+		return -fd;
 	*out = node_new(fd, &st, dir, name);
 	return 0;
 }
@@ -92,15 +104,9 @@ walk_up(struct node *dir, struct node **out)
 		*out = node_ref(dir);
 		return 0;
 	}
-	fd = openat(dir->fd, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_path(dir->fd, "..", O_DIRECTORY, &st);
 	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) != 0) {
-		int err = errno;
-
-		close(fd);
-		return err;
-	}
+		return -fd;
 	/* The cached parent keeps its own parent and name (for remove and
 	 * rename) if it is still the real parent. */
 	if (dir->parent != NULL) {
