@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-packages=(meson ninja-build gcc clang libc6-dev libcmocka-dev pkg-config lcov diod)
+# libclang-rt-14-dev holds clang's sanitizer and libFuzzer runtimes: clang
+# only recommends it, and --no-install-recommends would leave it out.
+packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod)
 tools=(meson ninja gcc clang pkg-config lcov)
 
 step_names=()
