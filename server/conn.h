@@ -93,6 +93,14 @@ void session_fini(void);
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
 int loop_init(void);
+/*
+ * Make s the process's server for the export s->cfg.export_path: resolve
+ * it into real[PATH_MAX] (kept as s->export_real), open its root, note
+ * whether we run as root, set umask 0 (creation modes arrive masked by the
+ * client) and ignore SIGPIPE, then set up the root node and the loop.
+ * Returns 0, or -1 with errno set. main.c and embed.c both start here.
+ */
+int srv_init(struct srv *s, char *real);
 int loop_add_listener(int fd, const char *unix_path);	/* path to unlink at exit, or NULL */
 int loop_add_conn(int fd, int wfd);	/* serve an already-connected fd (pair) */
 /* Run until SIGINT/SIGTERM, or until nothing is left to serve (no

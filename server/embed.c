@@ -1,7 +1,7 @@
 /*
- * p9d in-process (embed.h). Nothing here changes the engine: it sets up
- * what main.c sets up, adds one listener before the loop runs, and runs
- * loop_run() on a thread of its own.
+ * p9d in-process (embed.h). Nothing here changes the engine: it starts the
+ * server as main.c does (srv_init), adds one listener before the loop runs,
+ * and runs loop_run() on a thread of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,15 +42,16 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 {
 	static atomic_uint seq;
 	struct srv *s = &embed_srv;
-	struct stat st;
 	int lfd;
 
 	if (atomic_exchange(&embed_started, true)) {
 		errno = EBUSY;
 		return -1;
 	}
-	if (cfg->export_path == NULL || realpath(cfg->export_path, embed_real) == NULL)
+	if (cfg->export_path == NULL) {
+		errno = EINVAL;
 		return -1;
+	}
 	s->cfg.export_path = cfg->export_path;
 	s->cfg.readonly = cfg->readonly;
 	s->cfg.threads = cfg->threads != 0 ? cfg->threads : 2;
@@ -59,17 +60,7 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 	s->cfg.max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 16;
 	s->cfg.max_conns = 64;
 	s->cfg.debug = cfg->debug;
-	s->root_fd = open(embed_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->root_fd < 0 || fstat(s->root_fd, &st) != 0)
-		return -1;
-	s->export_real = embed_real;
-	s->root_dev = st.st_dev;
-	s->root_ino = st.st_ino;
-	s->as_root = geteuid() == 0;
-	g_srv = s;
-	umask(0);
-	signal(SIGPIPE, SIG_IGN);
-	if (session_init() != 0 || loop_init() != 0)
+	if (srv_init(s, embed_real) != 0)
 		return -1;
 
 	/* An abstract socket name: nothing on disk, gone with the process. */

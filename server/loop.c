@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "conn.h"
 
@@ -68,6 +69,26 @@ loop_init(void)
 		return -1;
 	ev.data.ptr = &sig_tag;
 	return epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.sigfd, &ev);
+}
+
+int
+srv_init(struct srv *s, char *real)
+{
+	struct stat st;
+
+	if (realpath(s->cfg.export_path, real) == NULL)
+		return -1;
+	s->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd < 0 || fstat(s->root_fd, &st) != 0)
+		return -1;
+	s->export_real = real;
+	s->root_dev = st.st_dev;
+	s->root_ino = st.st_ino;
+	s->as_root = geteuid() == 0;
+	g_srv = s;
+	umask(0);
+	signal(SIGPIPE, SIG_IGN);
+	return session_init() == 0 && loop_init() == 0 ? 0 : -1;
 }
 
 int

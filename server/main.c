@@ -206,7 +206,6 @@ main(int argc, char **argv)
 	int listen_fds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, opt;
 	bool use_stdio = false;
 	char real[PATH_MAX];
-	struct stat st;
 	sigset_t set;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -291,15 +290,8 @@ main(int argc, char **argv)
 	if (nlisten == 0 && nlfd == 0 && conn_fd < 0 && !use_stdio)
 		die("nothing to serve: give -l ADDR, --listen-fd, --fd or --stdio");
 
-	if (realpath(srv.cfg.export_path, real) == NULL)
-		die("cannot export %s", srv.cfg.export_path);
-	srv.root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (srv.root_fd < 0 || fstat(srv.root_fd, &st) != 0)
-		die("cannot open export %s", real);
-	srv.export_real = real;
-	srv.root_dev = st.st_dev;
-	srv.root_ino = st.st_ino;
-	srv.as_root = geteuid() == 0;
+	if (srv_init(&srv, real) != 0)
+		die("cannot export %s: %s", srv.cfg.export_path, strerror(errno));
 	if (srv.cfg.squash) {
 		struct passwd *pw = getpwnam(squash_user);
 
@@ -310,13 +302,7 @@ main(int argc, char **argv)
 		if (!srv.as_root)
 			fprintf(stderr, "p9d: not root: squashing has no effect\n");
 	}
-	g_srv = &srv;
-	/* Creation modes arrive already masked by the client's umask. */
-	umask(0);
-	signal(SIGPIPE, SIG_IGN);
 
-	if (session_init() != 0 || loop_init() != 0)
-		die("cannot start: %s", strerror(errno));
 	for (i = 0; i < nlisten; i++) {
 		const char *spec = listen_specs[i];
 		bool is_unix = strncmp(spec, "unix:", 5) == 0;
