@@ -78,7 +78,6 @@ static pid_t init_pid;
 static const char *names[FZN_COUNT];
 static unsigned nnames;
 static struct fz_fill fill;
-static bool skip_flush_unversioned;
 
 /* ---- the world outside the export ---- */
 
@@ -315,11 +314,6 @@ init(void)
 	}
 	fill = (struct fz_fill){ names, nnames, NFIDS };
 
-	{
-		const char *skip = getenv("P9FUZZ_SKIP");
-
-		skip_flush_unversioned = skip != NULL && strstr(skip, "flush-unversioned") != NULL;
-	}
 	cfg.export_path = export_dir;
 	cfg.threads = 2;
 	cfg.msize_max = MSIZE;
@@ -338,7 +332,6 @@ struct sess {
 	bool		 tainted;	/* raw bytes were sent */
 	bool		 eof;		/* the server closed */
 	bool		 closing;	/* we sent our EOF */
-	bool		 versioned;	/* the last Rversion said 9P2000.L */
 	struct p9_client c;
 	struct p9_creq	 slots[16];
 	uint8_t		 rbuf[2 * MSIZE];
@@ -389,19 +382,7 @@ frames(struct sess *s)
 				fprintf(stderr, "server sent a bad frame: %s\n", p9_strerror(rc));
 			FZ_CHECK(rc == 0);
 			FZ_CHECK((r.type & 1) == 1);	/* an R-message */
-			uint32_t msize_before = s->c.msize;
-
 			rc = p9_client_reply(&s->c, f, need, &r, &done);
-			if (rc == 0 && done.ttype == P9_TVERSION) {
-				s->versioned = r.type == P9_RVERSION &&
-				    p9_str_eq(r.rversion.version, P9_VERSION_L);
-				/* A refused version changes nothing on the
-				 * server: its msize stays what it was (the
-				 * client core adopts the Rversion msize
-				 * anyway; see fuzz/README.md). */
-				if (!s->versioned)
-					s->c.msize = msize_before;
-			}
 			if (rc != 0 && !s->tainted) {
 				char line[256];
 				long n = p9_msg_print(&r, line, sizeof(line));
@@ -529,7 +510,6 @@ session(const uint8_t *data, size_t size)
 	s->tainted = false;
 	s->eof = false;
 	s->closing = false;
-	s->versioned = false;
 	s->rlen = 0;
 	p9_client_init(&s->c, s->slots, 16, MSIZE);
 
@@ -558,11 +538,6 @@ session(const uint8_t *data, size_t size)
 			if (type == P9_TVERSION)
 				drain(s, 0);	/* it would drop what is outstanding */
 			fz_fill_msg(&m, type, &src, &fill);
-			/* P9FUZZ_SKIP=flush-unversioned: step around a known,
-			 * reported finding (Rlerror to a Tflush before Tversion,
-			 * corpus/regressions/server) while it is being fixed. */
-			if (type == P9_TFLUSH && !s->versioned && skip_flush_unversioned)
-				continue;
 			request(s, &m);
 			if (type == P9_TVERSION)
 				drain(s, 0);	/* a client waits for Rversion */

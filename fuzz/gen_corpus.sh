@@ -1,30 +1,36 @@
 #!/bin/sh
 # Regenerate the generated part of corpus/: the seeds of every harness
-# (fuzz/gen_seeds.c, named by the sha256 of their content) and the 9p
+# (fuzz/gen_seeds.c, from the golden vectors and conformance/traces, named
+# by the sha256 of their content) and the 9p
 # dictionary (fuzz/gen_dict.c -> corpus/9p.dict). Seeds already there stay
 # (campaigns add to the corpus too); nothing is deleted.
 #
 # usage: fuzz/gen_corpus.sh [BUILDDIR]          (default: build)
-#        fuzz/gen_corpus.sh --check GEN_SEEDS CORPUS   (meson test: every
-#        generated seed is in the corpus)
+#        fuzz/gen_corpus.sh --check GEN_SEEDS CORPUS TRACES   (meson test:
+#        every generated seed is in the corpus)
 set -eu
 
 if [ "${1:-}" = "--check" ]; then
 	gen_seeds=$2
 	corpus=$3
+	traces=$4
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	"$gen_seeds" "$tmp" >/dev/null
+	"$gen_seeds" "$tmp" "$traces" >/dev/null
 	missing=0
-	for f in "$tmp"/*/*; do
-		h=$(basename "$(dirname "$f")")
-		sum=$(sha256sum "$f" | cut -d' ' -f1)
+	n=0
+	# One sha256sum for all of them: "SUM  TMP/HARNESS/LABEL" per line.
+	(cd "$tmp" && sha256sum -- */*) >"$tmp.sums"
+	while read -r sum f; do
+		n=$((n + 1))
+		h=${f%%/*}
 		if [ ! -f "$corpus/$h/$sum" ]; then
-			echo "missing seed: corpus/$h/$sum ($(basename "$f")): run fuzz/gen_corpus.sh" >&2
+			echo "missing seed: corpus/$h/$sum (${f#*/}): run fuzz/gen_corpus.sh" >&2
 			missing=1
 		fi
-	done
-	[ $missing -eq 0 ] && echo "every generated seed is in $corpus"
+	done <"$tmp.sums"
+	rm -f "$tmp.sums"
+	[ $missing -eq 0 ] && echo "every generated seed ($n) is in $corpus"
 	exit $missing
 fi
 
@@ -34,7 +40,7 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 meson compile -C "$build" fuzz/gen_seeds fuzz/gen_dict >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$build/fuzz/gen_seeds" "$tmp"
+"$build/fuzz/gen_seeds" "$tmp" "$top/conformance/traces"
 n=0
 for f in "$tmp"/*/*; do
 	h=$(basename "$(dirname "$f")")

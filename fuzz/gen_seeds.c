@@ -4,14 +4,22 @@
  * lib9p/tests/golden.h (decode, text, frame, dirent, client) and
  * sessions written in the server harness's op language (server).
  *
- * usage: gen_seeds OUTDIR
- * writes OUTDIR/<harness>/<label> for every seed; fuzz/gen_corpus.sh
+ * Writes OUTDIR/<harness>/<label> for every seed; fuzz/gen_corpus.sh
  * copies them into corpus/<harness>/ named by the sha256 of their content.
+ *
+ * With a directory of conformance traces (conformance/traces), every
+ * trace also becomes seeds: its requests (and its replies and raw frames
+ * where they are concrete) one frame each for decode, its request lines
+ * for text, each file's frames as one stream for frame, and the whole
+ * trace as an op-language session for server.
  *
  * The op-language seeds are produced by the inverse of fill.h ("unfill"):
  * a message's fields become the selector bytes that fill.h turns back
  * into those very fields, so a seed is a readable list of messages here.
+ *
+ * usage: gen_seeds OUTDIR [TRACEDIR]
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conform.h"
 #include "fill.h"
 #include "golden.h"
 #include "p9.h"
@@ -582,17 +591,272 @@ server_seeds(void)
 	server_save("raw_golden");
 }
 
+/* ---- seeds from the conformance traces ---- */
+
+/* A trace line with the runner's variables given fixed values (the
+ * harness's own: uid 0 as root, msize 65536, the trace directory is the
+ * export's root). NULL if it names a variable bound only from a reply. */
+static char *
+trace_expand(const char *text)
+{
+	static const char *const fixed[][2] = {
+		{ "dir", "." }, { "uname", "root" }, { "aname", "" }, { "n_uname", "0" },
+		{ "gid", "0" }, { "msize", "65536" }, { "readdir_last", "0" },
+	};
+	struct cf_vars v = { 0 };
+	const char *err;
+	char *x;
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		cf_var_set(&v, fixed[i][0], strlen(fixed[i][0]), fixed[i][1], strlen(fixed[i][1]));
+	x = cf_expand(text, &v, false, &err);
+	cf_vars_free(&v);
+	return x;
+}
+
+/* Parse a line in the text form into *m. The views of *m point into *keep
+ * (the expanded text and the parser's scratch), the caller's to free. */
+static bool
+trace_parse(const char *text, struct p9_msg *m, uint8_t **keep)
+{
+	char *x = trace_expand(text);
+	size_t n;
+
+	*keep = NULL;
+	if (x == NULL)
+		return false;
+	n = strlen(x) + 1;
+	*keep = malloc(2 * n);
+	if (*keep == NULL)
+		abort();
+	memcpy(*keep, x, n);
+	free(x);
+	return p9_msg_parse((char *)*keep, n - 1, m, *keep + n, n, NULL) == 0;
+}
+
+static size_t
+unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (*s != '\0' && n < cap) {
+		unsigned v;
+
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (sscanf(s, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return n;
+}
+
+/* A walk from fid 1 (the trace directory) to the parent of PATH, as fid 7;
+ * returns PATH's last element. */
+static const char *
+trace_walk_parent(char *path)
+{
+	struct p9_msg m = { .type = P9_TWALK };
+	char *slash, *p = path;
+
+	m.twalk.fid = 1;
+	m.twalk.newfid = 7;
+	while ((slash = strchr(p, '/')) != NULL && m.twalk.wname.n < 4) {
+		*slash = '\0';
+		m.twalk.wname.s[m.twalk.wname.n++] = S(p);
+		p = slash + 1;
+	}
+	op(m);
+	return p;
+}
+
+/* fixture KIND PATH [ARG], made as the runner makes it: through 9p. */
+static void
+trace_fixture(const char *spec)
+{
+	char kind[16], path[512], arg[1024] = "", line[1100];
+	struct p9_msg m, d;
+	uint8_t *scratch = NULL;
+	const char *last;
+	int n = sscanf(spec, "%15s %511s %1023[^\n]", kind, path, arg);
+
+	if (n < 2)
+		return;
+	last = trace_walk_parent(path);
+	if (strcmp(kind, "dir") == 0) {
+		m = MSG(TMKDIR, .tmkdir = { .dfid = 7, .name = S(last),
+		    .mode = n == 3 ? (uint32_t)strtoul(arg, NULL, 8) : 0755 });
+		op(m);
+	} else if (strcmp(kind, "file") == 0) {
+		op(MSG(TLCREATE, .tlcreate = { .fid = 7, .name = S(last),
+		    .flags = P9_DOTL_RDWR | P9_DOTL_CREATE, .mode = 0644 }));
+		snprintf(line, sizeof(line), "Twrite tag=0 fid=7 offset=0 data=%s",
+		    n < 3 ? "\"\"" : arg);
+		if (n == 3 && trace_parse(line, &d, &scratch))
+			op(d);
+		free(scratch);
+	} else if (strcmp(kind, "symlink") == 0) {
+		op(MSG(TSYMLINK, .tsymlink = { .fid = 7, .name = S(last), .symtgt = S(arg) }));
+	}
+	op(MSG(TCLUNK, .tclunk = { .fid = 7 }));
+}
+
+static void
+trace_label(char *label, size_t cap, const char *name, const char *what, int lineno)
+{
+	size_t i;
+
+	snprintf(label, cap, "trace_%s_%s%d", name, what, lineno);
+	for (i = 0; label[i] != '\0'; i++)
+		if (label[i] == '/')
+			label[i] = '_';
+}
+
+/* One trace: frames for decode (into *stream too), lines for text, and
+ * the session for server. */
+static void
+trace_one(const struct cf_trace *t, struct wbuf *stream)
+{
+	static uint8_t frame[1 << 17];
+	char label[256];
+	int i;
+
+	sw.n = 0;
+	/* fid 1 is the trace's directory: here, the export's root. */
+	walk(0, 1, 0, NULL, NULL);
+	for (i = 0; i < t->nlines; i++) {
+		const struct cf_line *l = &t->lines[i];
+
+		if (l->op == CF_FIXTURE)
+			trace_fixture(l->text);
+	}
+	for (i = 0; i < t->nlines; i++) {
+		const struct cf_line *l = &t->lines[i];
+		struct p9_msg m;
+		uint8_t *scratch = NULL;
+		long len;
+
+		trace_label(label, sizeof(label), t->name, "line", l->lineno);
+		switch (l->op) {
+		case CF_SEND:
+		case CF_EXPECT:
+			if (!trace_parse(l->text, &m, &scratch)) {
+				free(scratch);
+				break;
+			}
+			len = p9_msg_encode(&m, frame, sizeof(frame));
+			if (len > 0) {
+				save("decode", label, frame, (size_t)len);
+				if (stream->n + (size_t)len <= sizeof(stream->b) / 2)
+					putmem(stream, frame, (size_t)len);
+			}
+			if (l->op == CF_SEND) {
+				char *x = trace_expand(l->text);
+
+				if (x != NULL) {
+					save("text", label, x, strlen(x));
+					free(x);
+				}
+				/* Pipelined as in the trace: wait only where it
+				 * waits for a reply. */
+				pipelined = i + 1 < t->nlines && t->lines[i + 1].op == CF_SEND;
+				op(m);
+			}
+			free(scratch);
+			break;
+		case CF_RAW:
+			len = (long)unhex(l->text, frame, 255);
+			trace_label(label, sizeof(label), t->name, "raw", l->lineno);
+			save("decode", label, frame, (size_t)len);
+			put8(&sw, FZ_OP_RAWBYTES);
+			put8(&sw, (uint8_t)len);
+			putmem(&sw, frame, (size_t)len);
+			break;
+		case CF_READDIR_ALL: {
+			unsigned fid = 0, count = 0;
+
+			if (sscanf(l->text, "%u %u", &fid, &count) == 2)
+				op(MSG(TREADDIR, .treaddir = { .fid = fid, .count = count }));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	pipelined = false;
+	sync_op();
+	trace_label(label, sizeof(label), t->name, "session", 0);
+	server_save(label);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+trace_seeds(const char *dir)
+{
+	struct wbuf *stream = calloc(1, sizeof(*stream));
+	struct dirent *e;
+	char *files[256];
+	size_t nfiles = 0, i;
+	DIR *d = opendir(dir);
+
+	if (d == NULL || stream == NULL) {
+		perror(dir);
+		exit(1);
+	}
+	while ((e = readdir(d)) != NULL && nfiles < 256) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 6 && strcmp(e->d_name + n - 6, ".trace") == 0)
+			files[nfiles++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(files, nfiles, sizeof(files[0]), cmp_str);
+	for (i = 0; i < nfiles; i++) {
+		struct cf_traces ts = { 0 };
+		char path[4096], label[300];
+		int j;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (cf_load(path, &ts) != 0) {
+			fprintf(stderr, "gen_seeds: cannot load %s\n", path);
+			exit(1);
+		}
+		/* The frame harness: [msize selector][chunk seed] stream. */
+		stream->n = 0;
+		put8(stream, 7);
+		put8(stream, (uint8_t)(i * 37));
+		for (j = 0; j < ts.n; j++)
+			trace_one(&ts.t[j], stream);
+		snprintf(label, sizeof(label), "trace_file_%s", files[i]);
+		save("frame", label, stream->b, stream->n);
+		cf_traces_free(&ts);
+		free(files[i]);
+	}
+	free(stream);
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: gen_seeds OUTDIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: gen_seeds OUTDIR [TRACEDIR]\n");
 		return 2;
 	}
 	outdir = argv[1];
 	codec_seeds();
 	client_seeds();
 	server_seeds();
+	if (argc == 3)
+		trace_seeds(argv[2]);
 	printf("gen_seeds: %u seeds in %s\n", nwritten, outdir);
 	return 0;
 }
