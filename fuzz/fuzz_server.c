@@ -5,7 +5,8 @@
  *
  * Input: a compact op language, one selector byte per op, so that the
  * fuzzer gets past Tversion/Tattach and reaches deep states. The harness
- * itself sends Tversion (msize 65536) and Tattach (fid 0) first; then:
+ * itself sends Tversion (msize 65536) and Tattach (fid 0) first, and waits
+ * for their replies; then:
  *   0x00-0xdf  a T-message of the table (selector % number of T types),
  *              fields from the next bytes (fill.h): fids from 0..7, names
  *              from a set that matches the export ("a", "d", "l", "..",
@@ -528,6 +529,10 @@ session(const uint8_t *data, size_t size)
 	m.tattach.aname = (struct p9_str){ "", 0 };
 	m.tattach.n_uname = (uint32_t)getuid();
 	FZ_CHECK(request(s, &m));
+	/* A client uses fid 0 only once Rattach came: the server may run
+	 * requests of other tags concurrently, so a walk sent before it
+	 * would race the attach (EBADF in some runs, not others). */
+	drain(s, 0);
 
 	while (src.pos < src.n && ops++ < MAXOPS && !s->eof) {
 		uint8_t op = fz_u8(&src);

@@ -578,6 +578,61 @@ server_seeds(void)
 	op(MSG(TGETATTR, .tgetattr = { .fid = 1, .request_mask = P9_GETATTR_BASIC }));
 	server_save("session");
 
+	/* Replies bigger than the socket holds: a 1 MiB sparse file read
+	 * 64 KiB at a time, 11 requests pipelined and unread (the server's
+	 * output queue), then one 64 KiB write. */
+	{
+		static uint8_t big[65000];
+
+		walk(0, 1, 1, "a", NULL);
+		op(MSG(TSETATTR, .tsetattr = { .fid = 1, .valid = P9_SETATTR_SIZE, .size = 0x100000 }));
+		op(MSG(TLOPEN, .tlopen = { .fid = 1, .flags = P9_DOTL_RDWR }));
+		pipelined = true;
+		for (i = 0; i < 11; i++)
+			op(MSG(TREAD, .tread = { .fid = 1, .offset = i * 65536, .count = 65536 }));
+		pipelined = false;
+		sync_op();
+		memset(big, 'b', sizeof(big));
+		op(MSG(TWRITE, .twrite = { .fid = 1, .offset = 4096, .data = { big, sizeof(big) } }));
+		server_save("big_replies");
+	}
+
+	/* Byte-range locks: split a lock by unlocking its middle, ask who
+	 * holds what through a second open, conflict and share. */
+	walk(0, 1, 1, "a", NULL);
+	op(MSG(TLOPEN, .tlopen = { .fid = 1, .flags = P9_DOTL_RDWR }));
+	walk(0, 2, 1, "a", NULL);
+	op(MSG(TLOPEN, .tlopen = { .fid = 2, .flags = P9_DOTL_RDWR }));
+	op(MSG(TLOCK, .tlock = { .fid = 1, .type = P9_LOCK_TYPE_WRLCK, .start = 0, .length = 100,
+	    .proc_id = 7, .client_id = S("x") }));
+	op(MSG(TLOCK, .tlock = { .fid = 1, .type = P9_LOCK_TYPE_UNLCK, .start = 10, .length = 10,
+	    .proc_id = 7, .client_id = S("x") }));
+	op(MSG(TGETLOCK, .tgetlock = { .fid = 2, .type = P9_LOCK_TYPE_WRLCK, .start = 0, .length = 0,
+	    .proc_id = 8, .client_id = S("new") }));
+	op(MSG(TGETLOCK, .tgetlock = { .fid = 2, .type = P9_LOCK_TYPE_RDLCK, .start = 50, .length = 1,
+	    .proc_id = 8, .client_id = S("new") }));
+	op(MSG(TLOCK, .tlock = { .fid = 2, .type = P9_LOCK_TYPE_RDLCK, .start = 12, .length = 3,
+	    .proc_id = 8, .client_id = S("new") }));
+	op(MSG(TLOCK, .tlock = { .fid = 1, .type = P9_LOCK_TYPE_WRLCK, .start = 0, .length = 0,
+	    .proc_id = 7, .client_id = S("x") }));
+	op(MSG(TGETLOCK, .tgetlock = { .fid = 1, .type = P9_LOCK_TYPE_WRLCK, .start = 11, .length = 2,
+	    .proc_id = 7, .client_id = S("x") }));
+	op(MSG(TCLUNK, .tclunk = { .fid = 2 }));
+	op(MSG(TGETLOCK, .tgetlock = { .fid = 1, .type = P9_LOCK_TYPE_UNLCK, .start = 0, .length = 0,
+	    .proc_id = 7, .client_id = S("x") }));
+	server_save("lock_ranges");
+
+	/* Extended attributes of a symlink (by its name in its parent),
+	 * and of a walk through "..". */
+	walk(0, 1, 1, "l", NULL);
+	op(MSG(TXATTRWALK, .txattrwalk = { .fid = 1, .newfid = 2, .name = S("") }));
+	op(MSG(TXATTRCREATE, .txattrcreate = { .fid = 1, .name = S("trusted.x"), .attr_size = 2 }));
+	op(MSG(TWRITE, .twrite = { .fid = 1, .data = { hi, 2 } }));
+	op(MSG(TCLUNK, .tclunk = { .fid = 1 }));
+	walk(0, 3, 2, "d", "..");
+	op(MSG(TXATTRWALK, .txattrwalk = { .fid = 3, .newfid = 4, .name = S("user.x") }));
+	server_save("xattr_links");
+
 	/* Raw: every golden T-message as a frame of its own. */
 	for (i = 0; i < NGOLDEN; i++) {
 		const struct golden *g = &golden[i];
