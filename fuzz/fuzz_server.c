@@ -35,6 +35,8 @@
  * - untainted: every reply answers an outstanding request of its tag with
  *   a type that answers it (p9_client_reply accepts it), the server never
  *   closes the connection first, and at EOF every request was answered;
+ *   a Tversion (sent with requests outstanding) aborts them: after its
+ *   reply none of them may answer;
  * - after each run nothing outside the export changed: the base
  *   directory (mode, owner, times, entries) and every file under outside/
  *   (type, mode, owner, size, link count, times, inode, contents or link
@@ -384,6 +386,11 @@ frames(struct sess *s)
 			FZ_CHECK(rc == 0);
 			FZ_CHECK((r.type & 1) == 1);	/* an R-message */
 			rc = p9_client_reply(&s->c, f, need, &r, &done);
+			/* version(5): a Tversion aborted everything before it;
+			 * nothing of the old session may answer after its
+			 * reply (a late reply then fails as an unknown tag). */
+			if (rc == 0 && done.ttype == P9_TVERSION)
+				p9_client_reset(&s->c);
 			if (rc != 0 && !s->tainted) {
 				char line[256];
 				long n = p9_msg_print(&r, line, sizeof(line));
@@ -540,8 +547,6 @@ session(const uint8_t *data, size_t size)
 		if (op < FZ_OP_SYNC) {
 			uint8_t type = fz_ttypes[op % FZ_NTTYPES];
 
-			if (type == P9_TVERSION)
-				drain(s, 0);	/* it would drop what is outstanding */
 			fz_fill_msg(&m, type, &src, &fill);
 			request(s, &m);
 			if (type == P9_TVERSION)

@@ -266,8 +266,11 @@ conn_want_read(struct conn *c)
 	bool want;
 
 	pthread_mutex_lock(&c->lock);
-	want = !c->closing && c->ninflight < c->srv->cfg.max_inflight;
-	if (!c->closing && !want)
+	/* While a Tversion waits, nothing more is read: a client sends
+	 * nothing until Rversion, and what follows belongs to the new
+	 * session (conn_settle resumes). */
+	want = !c->closing && c->version == NULL && c->ninflight < c->srv->cfg.max_inflight;
+	if (!c->closing && c->version == NULL && !want)
 		c->paused = true;	/* whoever frees a slot wakes the loop (untrack) */
 	pthread_mutex_unlock(&c->lock);
 	if (want) {
@@ -349,8 +352,9 @@ find_tag(struct conn *c, uint16_t tag, bool replying)
 
 /*
  * Take r out of the in-flight set (under c->lock). Returns true when the
- * loop had stopped reading at the in-flight limit and now may go on: the
- * caller must then wake it (loop_wake_conn), as nothing else will.
+ * loop had stopped reading at the in-flight limit and now may go on, or
+ * r was the last request a waiting Tversion aborted: the caller must then
+ * wake the loop (loop_wake_conn), as nothing else will.
  */
 static bool
 untrack(struct conn *c, struct req *r)
@@ -367,7 +371,7 @@ untrack(struct conn *c, struct req *r)
 		c->paused = false;
 		return true;
 	}
-	return false;
+	return c->version != NULL && c->ninflight == 0;
 }
 
 /*
@@ -437,37 +441,42 @@ do_flush(struct conn *c, struct req *f)
 }
 
 /* Drop every outstanding request: queued ones never run, running ones
- * finish but send nothing. Under c->lock. */
+ * finish but send nothing. Under c->lock. With `wait`, the running ones
+ * (and Tflushes waiting for them) stay in flight until they finish, so
+ * that a Tversion can be answered only after them. */
 static void
-drop_all(struct conn *c)
+drop_all(struct conn *c, bool wait)
 {
-	unsigned i;
+	unsigned i = 0;
 
-	for (i = 0; i < c->ninflight; i++) {
+	while (i < c->ninflight) {
 		struct req *r = c->inflight[i];
 
 		r->dropped = true;
-		if (r->state == REQ_QUEUED)
+		if (r->state == REQ_QUEUED) {
 			r->state = REQ_CANCELLED;
+			if (wait) {
+				c->inflight[i] = c->inflight[--c->ninflight];
+				continue;
+			}
+		}
+		i++;
 	}
-	c->ninflight = 0;
+	if (!wait)
+		c->ninflight = 0;
 	c->paused = false;
 }
 
+/* The Rversion, once nothing from the old session can run or reply any
+ * more: its fids go, then the new session starts (loop thread). */
 static void
-do_version(struct conn *c, struct req *r)
+finish_version(struct conn *c, struct req *r)
 {
 	const struct p9_tversion *in = &r->in.tversion;
 	struct p9_msg m = { .type = P9_RVERSION };
 
-	m.tag = r->tag;
-	/* version(5): a Tversion aborts everything and clunks every fid. */
-	pthread_mutex_lock(&c->lock);
-	drop_all(c);
-	c->versioned = false;
-	pthread_mutex_unlock(&c->lock);
 	fid_table_clear(c);
-
+	m.tag = r->tag;
 	m.rversion.msize = in->msize < c->srv->cfg.msize_max ? in->msize : c->srv->cfg.msize_max;
 	if (!p9_str_eq(in->version, P9_VERSION_L)) {
 		m.rversion.version = (struct p9_str){ "unknown", 7 };
@@ -484,6 +493,43 @@ do_version(struct conn *c, struct req *r)
 	}
 	send_msg(c, &m);
 	req_free(r);
+}
+
+/*
+ * version(5): a Tversion aborts everything and clunks every fid. Queued
+ * requests never run; running ones finish (their effects may happen) but
+ * reply nothing, and the Rversion waits until the last of them is done,
+ * so that no reply and no fid of the old session comes after it.
+ */
+static void
+do_version(struct conn *c, struct req *r)
+{
+	bool wait;
+
+	pthread_mutex_lock(&c->lock);
+	drop_all(c, true);
+	c->versioned = false;
+	wait = c->ninflight > 0;
+	if (wait)
+		c->version = r;	/* conn_settle answers it */
+	pthread_mutex_unlock(&c->lock);
+	if (!wait)
+		finish_version(c, r);
+}
+
+void
+conn_settle(struct conn *c)
+{
+	struct req *r = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->version != NULL && c->ninflight == 0) {
+		r = c->version;
+		c->version = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (r != NULL)
+		finish_version(c, r);
 }
 
 /*
@@ -662,10 +708,16 @@ conn_on_readable(struct conn *c)
 void
 conn_close(struct conn *c)
 {
+	struct req *version;
+
 	pthread_mutex_lock(&c->lock);
 	c->closing = true;
-	drop_all(c);
+	drop_all(c, false);
+	version = c->version;
+	c->version = NULL;
 	pthread_mutex_unlock(&c->lock);
+	if (version != NULL)
+		req_free(version);
 	pthread_mutex_lock(&c->wlock);
 	c->dead = true;		/* nothing more goes out; the fd closes at the last put */
 	pthread_mutex_unlock(&c->wlock);
@@ -845,8 +897,9 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	pthread_mutex_unlock(&c->lock);
 	answer_flushes(c, flushes);	/* after the reply: flush(5) */
 	pthread_mutex_lock(&c->lock);
-	/* Reading was paused at the limit, or the peer is gone and this was
-	 * the last request: either way the loop has something to do. */
+	/* Reading was paused at the limit, a Tversion waited for this one,
+	 * or the peer is gone and this was the last request: either way the
+	 * loop has something to do. */
 	wake = resume || (c->eof && c->ninflight == 0);
 	pthread_mutex_unlock(&c->lock);
 	if (wake)

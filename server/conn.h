@@ -43,6 +43,7 @@ struct conn {
 	bool		 versioned;
 	bool		 closing;
 	bool		 paused;	/* the loop stopped reading at the in-flight limit */
+	struct req	*version;	/* a Tversion waiting for the requests it aborted */
 	struct req	**inflight;	/* requests not yet answered, max_inflight of them */
 	unsigned	 ninflight;
 	struct req	*freereqs;	/* recycled requests with small frame buffers */
@@ -76,6 +77,9 @@ void conn_close(struct conn *c);	/* loop thread: cancel, release, drop ref */
 void conn_put(struct conn *c);
 /* Does the loop want to read more now (backpressure)? */
 bool conn_want_read(struct conn *c);
+/* Loop thread, on every event or wake-up: answer a Tversion whose aborted
+ * requests have all finished. */
+void conn_settle(struct conn *c);
 bool conn_want_write(struct conn *c);
 
 /* pool.c */

@@ -250,6 +250,7 @@ service(struct conn *c, uint32_t events)
 {
 	int rd = 1;
 
+	conn_settle(c);
 	if (events & EPOLLOUT) {
 		if (!conn_on_writable(c)) {
 			remove_conn(c);

@@ -313,6 +313,69 @@ test_pipelined(void **state)
 	t9_close(&c);
 }
 
+/*
+ * version(5): a Tversion aborts what is outstanding. Its Rversion comes
+ * only once the aborted requests are over: no reply of the old session
+ * after it, and no fid that an aborted Twalk was still making lingers in
+ * the new session. Each round sends 8 walks, waits for some of their
+ * replies (so that the rest are queued, running or replying), then sends
+ * Tversion; after Rversion every old tag is forgotten (a late reply then
+ * fails t9_recv), and the new session must be able to use every newfid.
+ */
+static void
+test_version_aborts(void **state)
+{
+	struct t9c c;
+	struct p9_msg t, r;
+	unsigned round, i, seen_rversion = 0;
+
+	(void)state;
+	t9_connect(&S, &c, 0);
+	for (round = 0; round < 300; round++) {
+		uint16_t vtag = 0, tag;
+		unsigned wait_for = round % 9, got = 0;
+
+		assert_int_equal(t9_attach(&c, 0, "", getuid(), NULL), 0);
+		for (i = 0; i < 8; i++) {
+			t = (struct p9_msg){ .type = P9_TWALK };
+			t.twalk.fid = 0;
+			t.twalk.newfid = 10 + i;
+			t9_send(&c, &t);
+		}
+		for (; got < wait_for; got++) {
+			t9_recv(&c, &r);
+			assert_int_equal(r.type, P9_RWALK);
+		}
+		t = (struct p9_msg){ .type = P9_TVERSION };
+		t.tversion.msize = T9_MSIZE;
+		t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+		vtag = t9_send(&c, &t);
+		/* Replies of walks that were already replying may come first;
+		 * then the Rversion. */
+		for (;;) {
+			tag = t9_recv(&c, &r);
+			if (tag == vtag)
+				break;
+			assert_int_equal(r.type, P9_RWALK);
+			assert_true(++got <= 8);
+		}
+		assert_int_equal(r.type, P9_RVERSION);
+		seen_rversion++;
+		p9_client_reset(&c.cl);
+		/* The new session: no fid of the old one. */
+		assert_int_equal(t9_clunk(&c, 0), EBADF);
+		assert_int_equal(t9_attach(&c, 0, "", getuid(), NULL), 0);
+		for (i = 0; i < 8; i++)
+			assert_int_equal(t9_walk(&c, 0, 10 + i, "", NULL), 0);
+		t = (struct p9_msg){ .type = P9_TVERSION };
+		t.tversion.msize = T9_MSIZE;
+		t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+		assert_int_equal(t9_rpc(&c, &t, &r), 0);
+	}
+	assert_int_equal(seen_rversion, 300);
+	t9_close(&c);
+}
+
 /* A client that sends its requests and then shuts down its sending side
  * still gets every reply, and then the server closes (this once hung:
  * nothing told the loop that the last request had finished). */
@@ -478,6 +541,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walk_confined, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_flush_and_garbage, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_pipelined, start_default, stop),
+		cmocka_unit_test_setup_teardown(test_version_aborts, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_half_close, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_stdio, start_default, stop),
 		cmocka_unit_test_setup_teardown(test_sigterm_busy, start_default, stop),
