@@ -267,25 +267,93 @@ op_readlink(struct req *r, const struct p9_treadlink *in, struct p9_rreadlink *o
 	return err;
 }
 
-/*
- * Can n be removed or renamed by its own name? The export root and nodes
- * reached through ".." have no (parent, name): EBUSY. The entry must
- * still be n: a node's parent and name are where it was reached from and
- * go stale when the object is renamed or replaced behind it (Trenameat,
- * the host); then ENOENT rather than acting on whatever has the name now.
- */
-static int
-named_node(const struct node *n)
+/* Is the entry (dirfd, name) the object n? */
+static bool
+entry_is(int dirfd, const char *name, const struct node *n)
 {
 	struct stat at, self;
 
+	return fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstat(n->fd, &self) == 0 && at.st_dev == self.st_dev && at.st_ino == self.st_ino;
+}
+
+/*
+ * Where n is now, after it was renamed behind its fid (Trenameat, or on the
+ * host): the kernel's current path of n's descriptor, which must lie inside
+ * the export, walked again from the export root one name at a time without
+ * following symlinks. Sets *dirfd (a new descriptor, the caller's to close)
+ * and name[NAME_MAX + 1]. ENOENT when n has no name in the export any more.
+ */
+static int
+relocate(const struct node *n, int *dirfd, char *name)
+{
+	char proc[64], path[PATH_MAX], *p, *slash;
+	const char *root = g_srv->export_real;
+	size_t rootlen = strlen(root);
+	ssize_t len;
+	int fd, next;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	len = readlink(proc, path, sizeof(path) - 1);
+	if (len <= 0 || (size_t)len >= sizeof(path) - 1)
+		return ENOENT;
+	path[len] = '\0';
+	if (rootlen == 1)
+		rootlen = 0;	/* the export is "/" */
+	if (strncmp(path, root, rootlen) != 0 || path[rootlen] != '/' || path[rootlen + 1] == '\0')
+		return ENOENT;	/* outside the export, or its root */
+	p = path + rootlen + 1;
+	fd = fcntl(g_srv->root_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	while ((slash = strchr(p, '/')) != NULL) {
+		*slash = '\0';
+		next = openat(fd, p, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return ENOENT;
+		fd = next;
+		p = slash + 1;
+	}
+	/* A deleted file reads as "name (deleted)", which names nothing
+	 * that is n: entry_is says so. */
+	if (strlen(p) > NAME_MAX || strcmp(p, "..") == 0 || strcmp(p, ".") == 0 ||
+	    !entry_is(fd, p, n)) {
+		close(fd);
+		return ENOENT;
+	}
+	strcpy(name, p);
+	*dirfd = fd;
+	return 0;
+}
+
+/*
+ * The entry that names n now, to remove or rename it: *dirfd and name.
+ * The export root and nodes reached through ".." have none: EBUSY. A
+ * node's parent and name are where it was reached from; when they no
+ * longer name n (renamed or replaced behind it), relocate() finds where n
+ * went, and otherwise the answer is ENOENT, never whatever has the old
+ * name now. *dirfd is n's parent's descriptor (borrowed) or a new one:
+ * release it with put_dirfd().
+ */
+static int
+named_node(const struct node *n, int *dirfd, char *name)
+{
 	if (n->parent == NULL || n->name == NULL || fs_is_root(n))
 		return EBUSY;
-	if (fstatat(n->parent->fd, n->name, &at, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno;
-	if (fstat(n->fd, &self) != 0)
-		return errno;
-	return at.st_dev == self.st_dev && at.st_ino == self.st_ino ? 0 : ENOENT;
+	if (entry_is(n->parent->fd, n->name, n)) {
+		*dirfd = n->parent->fd;
+		strcpy(name, n->name);
+		return 0;
+	}
+	return relocate(n, dirfd, name);
+}
+
+static void
+put_dirfd(const struct node *n, int dirfd)
+{
+	if (dirfd != n->parent->fd)
+		close(dirfd);
 }
 
 /*
@@ -327,10 +395,10 @@ follow_rename(struct fid *f, struct node *old, struct node *dir, const char *nam
 int
 op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
 {
-	char name[NAME_MAX + 1];
+	char name[NAME_MAX + 1], oldname[NAME_MAX + 1];
 	struct node *n = NULL, *dir = NULL;
 	struct fid *f;
-	int err;
+	int err, from;
 
 	(void)out;
 	if ((err = srv_check_writable()) != 0)
@@ -347,10 +415,11 @@ op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
 		err = dir_node(r, in->dfid, &dir);
 	if (err == 0)
 		err = rename_name(in->name, name);
-	if (err == 0)
-		err = named_node(n);
-	if (err == 0 && renameat(n->parent->fd, n->name, dir->fd, name) != 0)
-		err = errno;
+	if (err == 0 && (err = named_node(n, &from, oldname)) == 0) {
+		if (renameat(from, oldname, dir->fd, name) != 0)
+			err = errno;
+		put_dirfd(n, from);
+	}
 	if (err == 0)
 		follow_rename(f, n, dir, name);
 	node_put(dir);
@@ -439,12 +508,15 @@ op_remove(struct req *r, const struct p9_tremove *in, struct p9_rremove *out)
 		n = node_ref(f->node);
 	pthread_mutex_unlock(&f->lock);
 	if (n != NULL) {
+		char name[NAME_MAX + 1];
+		int dirfd;
+
 		err = srv_check_writable();
-		if (err == 0)
-			err = named_node(n);
-		if (err == 0 && unlinkat(n->parent->fd, n->name,
-		    S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
-			err = errno;
+		if (err == 0 && (err = named_node(n, &dirfd, name)) == 0) {
+			if (unlinkat(dirfd, name, S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
+				err = errno;
+			put_dirfd(n, dirfd);
+		}
 		node_put(n);
 	}
 	fid_put(f);

@@ -711,13 +711,22 @@ test_rename(void **state)
 	host_mkdir(x, "full");
 	host_file(x, "full/x", "x");
 	assert_int_equal(rename9(&x->c, 2, ROOT, "full"), ENOTEMPTY);
-	/* The name was changed behind the fid's back: ENOENT, and whatever
-	 * now has the name is left alone. */
+	/* The name was changed behind the fid's back (into another
+	 * directory): Trename follows the file, and whatever now has the old
+	 * name is left alone. */
 	assert_int_equal(rename(t9_path(&x->s, "d2/in2"), t9_path(&x->s, "elsewhere")), 0);
 	host_file(x, "d2/in2", "new");
-	assert_int_equal(rename9(&x->c, 4, ROOT, "r"), ENOENT);
-	assert_true(host_exists(x, "d2/in2") && host_exists(x, "elsewhere"));
+	assert_int_equal(rename9(&x->c, 4, ROOT, "r"), 0);
+	assert_true(host_exists(x, "d2/in2") && host_exists(x, "r"));
+	assert_false(host_exists(x, "elsewhere"));
+	/* And from there on it uses the new name. */
+	assert_int_equal(rename9(&x->c, 4, 2, "r2"), 0);
+	assert_true(host_exists(x, "d2/r2"));
 	assert_false(host_exists(x, "r"));
+	/* Unlinked behind its back: nothing names it any more, ENOENT. */
+	assert_int_equal(unlink(t9_path(&x->s, "d2/r2")), 0);
+	assert_int_equal(rename9(&x->c, 4, ROOT, "r3"), ENOENT);
+	assert_false(host_exists(x, "r3"));
 }
 
 /* ---- renameat ---- */
@@ -871,20 +880,46 @@ test_remove(void **state)
 	assert_int_equal(remove9(&x->c, 2), EBUSY);
 	assert_int_equal(remove9(&x->c, 2), EBADF);
 	assert_int_equal(remove9(&x->c, 99), EBADF);
-	/* Renamed behind the fid's back: ENOENT; the new holder of the name
-	 * stays. */
+	/* Renamed behind the fid's back: Tremove removes the file the fid
+	 * is (by its new name); the new holder of the old name stays. */
 	host_file(x, "g", "G");
 	assert_int_equal(t9_walk(&x->c, ROOT, 3, "g", NULL), 0);
 	assert_int_equal(rename(t9_path(&x->s, "g"), t9_path(&x->s, "g2")), 0);
 	host_file(x, "g", "impostor");
-	assert_int_equal(remove9(&x->c, 3), ENOENT);
-	assert_true(host_exists(x, "g") && host_exists(x, "g2"));
-	/* Renamed through 9P (Trenameat): the fid's name is stale too. */
-	assert_int_equal(t9_walk(&x->c, ROOT, 4, "g2", NULL), 0);
-	assert_int_equal(renameat9(&x->c, ROOT, "g2", ROOT, "g3"), 0);
+	assert_int_equal(remove9(&x->c, 3), 0);
+	assert_true(host_exists(x, "g"));
+	assert_false(host_exists(x, "g2"));
+	/* Renamed through 9P (Trenameat), into a directory: the same. */
+	host_file(x, "h", "H");
+	assert_int_equal(t9_walk(&x->c, ROOT, 4, "h", NULL), 0);
+	assert_int_equal(renameat9(&x->c, ROOT, "h", ROOT, "full/h3"), ENOENT);	/* a name, not a path */
+	assert_int_equal(t9_walk(&x->c, ROOT, 7, "full", NULL), 0);
+	assert_int_equal(renameat9(&x->c, ROOT, "h", 7, "h3"), 0);
+	assert_int_equal(remove9(&x->c, 4), 0);
+	assert_false(host_exists(x, "full/h3"));
+	/* Unlinked behind its back: nothing names it, ENOENT, and nothing
+	 * else goes. */
+	host_file(x, "k", "K");
+	assert_int_equal(t9_walk(&x->c, ROOT, 4, "k", NULL), 0);
+	assert_int_equal(unlink(t9_path(&x->s, "k")), 0);
+	host_file(x, "k", "new k");
 	assert_int_equal(remove9(&x->c, 4), ENOENT);
-	assert_true(host_exists(x, "g3"));
+	assert_true(host_exists(x, "k"));
+	/* Moved out of the export on the host: out of reach, ENOENT, and
+	 * the file outside stays. */
+	{
+		char out[PATH_MAX];
+
+		host_file(x, "m", "M");
+		assert_int_equal(t9_walk(&x->c, ROOT, 4, "m", NULL), 0);
+		snprintf(out, sizeof(out), "%s/m-moved", x->s.outside);
+		assert_int_equal(rename(t9_path(&x->s, "m"), out), 0);
+		assert_int_equal(remove9(&x->c, 4), ENOENT);
+		assert_int_equal(access(out, F_OK), 0);
+		assert_int_equal(unlink(out), 0);
+	}
 	/* An open fid can be removed. */
+	host_file(x, "g3", "G3");
 	assert_int_equal(t9_walk(&x->c, ROOT, 5, "g3", NULL), 0);
 	assert_int_equal(t9_lopen(&x->c, 5, P9_DOTL_RDONLY, NULL, NULL), 0);
 	assert_int_equal(remove9(&x->c, 5), 0);
@@ -1171,12 +1206,14 @@ test_confine_swap(void **state)
 	assert_int_equal(renameat9(&x->c, 4, "secret", ROOT, "stolen"), ENOTDIR);
 
 	/* By its own name the old directory fid is stale: "d" is the symlink
-	 * now, and Trename/Tremove refuse to act on it (ENOENT). */
-	assert_int_equal(rename9(&x->c, 1, ROOT, "back"), ENOENT);
-	assert_int_equal(remove9(&x->c, 1), ENOENT);
-	assert_false(host_exists(x, "back"));
+	 * now. Trename and Tremove act on the directory itself, where it
+	 * went ("moved"), never on the symlink or through it. */
+	assert_int_equal(rename9(&x->c, 1, ROOT, "back"), 0);
+	assert_true(host_lstat(x, "back", &st) && S_ISDIR(st.st_mode));
+	assert_false(host_exists(x, "moved"));
+	assert_int_equal(remove9(&x->c, 1), ENOTEMPTY);
 	assert_true(host_lstat(x, "d", &st) && S_ISLNK(st.st_mode));
-	assert_true(host_lstat(x, "moved/f3", &st) && S_ISREG(st.st_mode));
+	assert_true(host_lstat(x, "back/f3", &st) && S_ISREG(st.st_mode));
 
 	after = outside_listing(x);
 	assert_string_equal(before, after);
