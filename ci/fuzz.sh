@@ -175,19 +175,33 @@ run_afl() {
 	done
 }
 
+# The server harness rebuilds its small export after every run: on tmpfs
+# that costs about 60 us instead of about 900 us on disk. tmpfs keeps user.*
+# xattrs only from Linux 6.6 on; before that the export stays on disk.
+shm_ok=0
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+	[ "$(printf '6.6\n%s\n' "$(uname -r)" | sort -V | head -1)" = 6.6 ]; then
+	shm_ok=1
+fi
+
 for h in "${harnesses[@]}"; do
 	work=$builddir/fuzz-work/$h-$engine
-	# The server harness makes its export under TMPDIR: keep it in the
-	# work directory, so nothing is left in /tmp.
-	mkdir -p "$work/tmp"
-	export TMPDIR=$top/$work/tmp
-	case $builddir in /*) TMPDIR=$work/tmp ;; esac
+	# The server harness makes its export under TMPDIR: a directory of
+	# this run's own (on tmpfs, or in the work directory), removed after.
+	if [ "$shm_ok" -eq 1 ]; then
+		run_tmp=$(mktemp -d /dev/shm/p9fuzz-run.XXXXXX)
+	else
+		run_tmp=$work/tmp
+		case $run_tmp in /*) ;; *) run_tmp=$top/$run_tmp ;; esac
+		mkdir -p "$run_tmp"
+	fi
+	export TMPDIR=$run_tmp
 	if [ "$engine" = libfuzzer ]; then
 		run_libfuzzer "$h" "$work"
 	else
 		run_afl "$h" "$work"
 	fi
-	rm -rf "$work/tmp"
+	rm -rf "$run_tmp"
 done
 
 if [ "$found_total" -ne 0 ]; then
