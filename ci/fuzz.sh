@@ -11,10 +11,14 @@
 # coverage and crashes, minimises every crash into
 # corpus/regressions/NAME/<sha256> (replayed by meson test from then on),
 # and exits 1 if anything was found. One fuzzer process at a time.
-# New inputs stay in DIR/fuzz-work/NAME-ENGINE/; --merge (libFuzzer) also
-# adds the ones that reach new coverage to corpus/NAME/, named by sha256.
+# New inputs stay in DIR/fuzz-work/NAME-ENGINE/; --merge also adds the ones
+# that reach new coverage to corpus/NAME/, named by sha256 (libFuzzer's
+# -merge=1, or afl-cmin over the corpus and AFL++'s queue).
 set -euo pipefail
 
+# Everything runs inside main(), called on the last line: bash has then
+# read the whole file, so editing it during a campaign cannot derail one.
+main() {
 cd "$(dirname "$0")/.."
 top=$(pwd)
 engine="" harness="" seconds="" builddir="" merge=0
@@ -140,8 +144,8 @@ run_libfuzzer() {
 
 run_afl() {
 	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 stats rc=0 seeds
-	rm -rf "$work/afl"
-	mkdir -p "$work"
+	rm -rf "$work/afl" "$work/afl-tmp"
+	mkdir -p "$work/afl-tmp"
 	# afl-fuzz wants small seeds: skip anything over 64 KiB.
 	seeds=$work/seeds
 	rm -rf "$seeds"
@@ -152,7 +156,7 @@ run_afl() {
 	# forks a fresh process that starts the server again (58 exec/s on
 	# the server harness instead of hundreds).
 	AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-	AFL_NO_AFFINITY=1 AFL_TMPDIR="$work" \
+	AFL_NO_AFFINITY=1 AFL_TMPDIR="$work/afl-tmp" \
 		afl-fuzz -i "$seeds" -o "$work/afl" -x corpus/9p.dict -t 25000 -m none \
 		-V "$seconds" -- "$bin" >"$work/log" 2>&1 || rc=$?
 	stats=$work/afl/default/fuzzer_stats
@@ -173,6 +177,26 @@ run_afl() {
 		keep_crash "$h" "$f"
 		found_total=$((found_total + 1))
 	done
+	if [ "$merge" -eq 1 ]; then
+		# afl-cmin keeps a smallest set of corpus/NAME plus the queue
+		# that covers every edge; what it keeps from the queue is new.
+		local u n=0 f sum
+		u=$(mktemp -d)
+		cp corpus/"$h"/* "$u"/
+		find "$work/afl/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$u"/ \;
+		AFL_NO_UI=1 AFL_ALLOW_TMP=1 afl-cmin -i "$u" -o "$u.min" -t 25000 -m none -- "$bin" \
+			>"$work/merge.log" 2>&1 || true
+		for f in "$u.min"/*; do
+			[ -f "$f" ] || continue
+			sum=$(sha256sum "$f" | cut -d' ' -f1)
+			if [ ! -f "corpus/$h/$sum" ] && ! cmp -s "$f" "corpus/$h/$(basename "$f")"; then
+				cp "$f" "corpus/$h/$sum"
+				n=$((n + 1))
+			fi
+		done
+		echo "  merged $n queue inputs that add coverage into corpus/$h/"
+		rm -rf "$u" "$u.min"
+	fi
 }
 
 # The server harness rebuilds its small export after every run: on tmpfs
@@ -209,3 +233,7 @@ if [ "$found_total" -ne 0 ]; then
 	exit 1
 fi
 echo "ci/fuzz.sh: nothing found"
+}
+
+main "$@"
+exit
