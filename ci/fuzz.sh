@@ -181,7 +181,9 @@ run_afl() {
 		# afl-cmin keeps a smallest set of corpus/NAME plus the queue
 		# that covers every edge; what it keeps from the queue is new.
 		local u n=0 f sum
-		u=$(mktemp -d)
+		# Not under TMPDIR (the harness's): afl-showmap then loses
+		# afl-cmin's trace directory.
+		u=$(mktemp -d "$work/merge.XXXXXX")
 		cp corpus/"$h"/* "$u"/
 		find "$work/afl/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$u"/ \;
 		AFL_NO_UI=1 AFL_ALLOW_TMP=1 afl-cmin -i "$u" -o "$u.min" -t 25000 -m none -- "$bin" \
