@@ -263,14 +263,15 @@ conn_want_write(struct conn *c)
 bool
 conn_want_read(struct conn *c)
 {
-	bool want;
+	bool open, want;
 
 	pthread_mutex_lock(&c->lock);
 	/* While a Tversion waits, nothing more is read: a client sends
 	 * nothing until Rversion, and what follows belongs to the new
 	 * session (conn_settle resumes). */
-	want = !c->closing && c->version == NULL && c->ninflight < c->srv->cfg.max_inflight;
-	if (!c->closing && c->version == NULL && !want)
+	open = !c->closing && c->version == NULL;
+	want = open && c->ninflight < c->srv->cfg.max_inflight;
+	if (open && !want)
 		c->paused = true;	/* whoever frees a slot wakes the loop (untrack) */
 	pthread_mutex_unlock(&c->lock);
 	if (want) {

@@ -77,8 +77,8 @@ void conn_close(struct conn *c);	/* loop thread: cancel, release, drop ref */
 void conn_put(struct conn *c);
 /* Does the loop want to read more now (backpressure)? */
 bool conn_want_read(struct conn *c);
-/* Loop thread, on every event or wake-up: answer a Tversion whose aborted
- * requests have all finished. */
+/* Loop thread, on a wake-up: answer a Tversion whose aborted requests
+ * have all finished (the last of them wakes the loop: untrack). */
 void conn_settle(struct conn *c);
 bool conn_want_write(struct conn *c);
 

@@ -250,7 +250,6 @@ service(struct conn *c, uint32_t events)
 {
 	int rd = 1;
 
-	conn_settle(c);
 	if (events & EPOLLOUT) {
 		if (!conn_on_writable(c)) {
 			remove_conn(c);
@@ -317,10 +316,12 @@ on_wake(void)
 		list = c->wake_next;
 		c->wake_pending = false;
 		pthread_mutex_unlock(&L.wake_lock);
-		/* Resuming after a pause: frames may wait in our own buffer,
-		 * which no epoll event announces. */
-		if (c->registered)
+		/* Resuming after a pause or a Tversion's wait: frames may wait
+		 * in our own buffer, which no epoll event announces. */
+		if (c->registered) {
+			conn_settle(c);
 			service(c, conn_want_read(c) ? EPOLLIN : 0);
+		}
 		conn_put(c);
 	}
 }
