@@ -101,6 +101,11 @@ struct cf_traces {
 /* Load one trace file (several traces) and append to *ts. Returns 0 or -1
  * with a message on stderr. */
 int cf_load(const char *path, struct cf_traces *ts);
+/* A .trace file, or every *.trace of a directory in name order. 0 or -1. */
+int cf_load_path(const char *path, struct cf_traces *ts);
+/* The bytes of a `raw` line ("0b000000 78 ..."; spaces anywhere between
+ * byte pairs): how many, or -1 for a bad digit, an odd one or more than cap. */
+long cf_unhex(const char *s, uint8_t *out, size_t cap);
 void cf_traces_free(struct cf_traces *ts);
 const char *cf_class_name(enum cf_class c);
 

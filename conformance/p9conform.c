@@ -5,7 +5,6 @@
  * its own connections, removes the directory and prints TAP (and JUnit XML
  * with --junit) and a closing "N passed, N failed" line.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -16,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "conform.h"
 
@@ -972,23 +970,11 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 			break;
 		case CF_RAW: {
 			uint8_t buf[8192];
-			size_t n = 0;
+			long n = cf_unhex(l->text, buf, sizeof(buf));
 
-			for (const char *p = l->text; *p && n < sizeof(buf);) {
-				unsigned v;
-
-				if (*p == ' ') {
-					p++;
-					continue;
-				}
-				if (sscanf(p, "%2x", &v) != 1) {
-					failf(&x, l->lineno, "trace error: bad hex");
-					break;
-				}
-				buf[n++] = (uint8_t)v;
-				p += p[1] ? 2 : 1;
-			}
-			if (res->ok && cf_send(&c->c, buf, n) != 0)
+			if (n < 0)
+				failf(&x, l->lineno, "trace error: bad hex");
+			else if (cf_send(&c->c, buf, (size_t)n) != 0)
 				failf(&x, l->lineno, "send failed: %s", strerror(errno));
 			break;
 		}
@@ -1115,39 +1101,6 @@ xml_escape(FILE *f, const char *s)
 	}
 }
 
-static int
-load_path(const char *path, struct cf_traces *ts)
-{
-	struct stat st;
-	struct dirent **ents;
-	int n, rc = 0;
-
-	if (stat(path, &st) != 0) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return cf_load(path, ts);
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		perror(path);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(ents[i]->d_name);
-
-		if (rc == 0 && l > 6 && strcmp(ents[i]->d_name + l - 6, ".trace") == 0) {
-			char full[4096];
-
-			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
-			rc = cf_load(full, ts);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
-}
-
 static void
 usage(FILE *f)
 {
@@ -1255,11 +1208,11 @@ main(int argc, char **argv)
 	if (!list)
 		O.addr = argv[optind++];
 	if (optind >= argc) {
-		if (load_path(P9CONFORM_TRACES, &ts) != 0)
+		if (cf_load_path(P9CONFORM_TRACES, &ts) != 0)
 			return 2;
 	}
 	for (; optind < argc; optind++)
-		if (load_path(argv[optind], &ts) != 0) {
+		if (cf_load_path(argv[optind], &ts) != 0) {
 			cf_traces_free(&ts);
 			return 2;
 		}

@@ -1,8 +1,10 @@
 /* Trace files: parse "trace NAME CLASS" blocks into lines (README.md, "Trace files"). */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conform.h"
 
@@ -180,4 +182,58 @@ cf_load(const char *path, struct cf_traces *ts)
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+int
+cf_load_path(const char *path, struct cf_traces *ts)
+{
+	struct stat st;
+	struct dirent **ents;
+	int n, rc = 0;
+
+	if (stat(path, &st) != 0) {
+		perror(path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return cf_load(path, ts);
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0) {
+		perror(path);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+
+		if (rc == 0 && l > 6 && strcmp(ents[i]->d_name + l - 6, ".trace") == 0) {
+			char full[4096];
+
+			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
+			rc = cf_load(full, ts);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+long
+cf_unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		unsigned v;
+
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		if (n == cap || !isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    sscanf(s, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return (long)n;
 }

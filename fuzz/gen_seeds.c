@@ -19,7 +19,6 @@
  *
  * usage: gen_seeds OUTDIR [TRACEDIR]
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -690,26 +689,6 @@ trace_parse(const char *text, struct p9_msg *m, uint8_t **keep)
 	return p9_msg_parse((char *)*keep, n - 1, m, *keep + n, n, NULL) == 0;
 }
 
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s != '\0' && n < cap) {
-		unsigned v;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 /* A walk from fid 1 (the trace directory) to the parent of PATH, as fid 7;
  * returns PATH's last element. */
 static const char *
@@ -749,11 +728,12 @@ trace_fixture(const char *spec)
 	} else if (strcmp(kind, "file") == 0) {
 		op(MSG(TLCREATE, .tlcreate = { .fid = 7, .name = S(last),
 		    .flags = P9_DOTL_RDWR | P9_DOTL_CREATE, .mode = 0644 }));
-		snprintf(line, sizeof(line), "Twrite tag=0 fid=7 offset=0 data=%s",
-		    n < 3 ? "\"\"" : arg);
-		if (n == 3 && trace_parse(line, &d, &scratch))
-			op(d);
-		free(scratch);
+		if (n == 3) {
+			snprintf(line, sizeof(line), "Twrite tag=0 fid=7 offset=0 data=%s", arg);
+			if (trace_parse(line, &d, &scratch))
+				op(d);
+			free(scratch);
+		}
 	} else if (strcmp(kind, "symlink") == 0) {
 		op(MSG(TSYMLINK, .tsymlink = { .fid = 7, .name = S(last), .symtgt = S(arg) }));
 	}
@@ -810,12 +790,8 @@ trace_one(const struct cf_trace *t, struct wbuf *stream)
 					putmem(stream, frame, (size_t)len);
 			}
 			if (l->op == CF_SEND) {
-				char *x = trace_expand(l->text);
-
-				if (x != NULL) {
-					save("text", label, x, strlen(x));
-					free(x);
-				}
+				/* The line as expanded, which heads *scratch. */
+				save("text", label, scratch, strlen((const char *)scratch));
 				/* Pipelined as in the trace: wait only where it
 				 * waits for a reply. */
 				pipelined = i + 1 < t->nlines && t->lines[i + 1].op == CF_SEND;
@@ -824,7 +800,12 @@ trace_one(const struct cf_trace *t, struct wbuf *stream)
 			free(scratch);
 			break;
 		case CF_RAW:
-			len = (long)unhex(l->text, frame, 255);
+			/* (A raw op carries at most 255 bytes.) */
+			len = cf_unhex(l->text, frame, sizeof(frame));
+			if (len < 0)
+				break;
+			if (len > 255)
+				len = 255;
 			trace_label(label, sizeof(label), t->name, "raw", l->lineno);
 			save("decode", label, frame, (size_t)len);
 			put8(&sw, FZ_OP_RAWBYTES);
@@ -848,54 +829,38 @@ trace_one(const struct cf_trace *t, struct wbuf *stream)
 	server_save(label);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* Every trace of DIR; the frame harness gets one stream per trace file:
+ * [msize selector][chunk seed] and the file's frames. */
 static void
 trace_seeds(const char *dir)
 {
 	struct wbuf *stream = calloc(1, sizeof(*stream));
-	struct dirent *e;
-	char *files[256];
-	size_t nfiles = 0, i;
-	DIR *d = opendir(dir);
+	struct cf_traces ts = { 0 };
+	unsigned nfiles = 0;
+	int j;
 
-	if (d == NULL || stream == NULL) {
-		perror(dir);
+	if (stream == NULL || cf_load_path(dir, &ts) != 0) {
+		fprintf(stderr, "gen_seeds: cannot load the traces of %s\n", dir);
 		exit(1);
 	}
-	while ((e = readdir(d)) != NULL && nfiles < 256) {
-		size_t n = strlen(e->d_name);
+	for (j = 0; j < ts.n; j++) {
+		const char *file = ts.t[j].file;
 
-		if (n > 6 && strcmp(e->d_name + n - 6, ".trace") == 0)
-			files[nfiles++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(files, nfiles, sizeof(files[0]), cmp_str);
-	for (i = 0; i < nfiles; i++) {
-		struct cf_traces ts = { 0 };
-		char path[4096], label[300];
-		int j;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (cf_load(path, &ts) != 0) {
-			fprintf(stderr, "gen_seeds: cannot load %s\n", path);
-			exit(1);
+		if (j == 0 || strcmp(file, ts.t[j - 1].file) != 0) {
+			stream->n = 0;
+			put8(stream, 7);
+			put8(stream, (uint8_t)(nfiles++ * 37));
 		}
-		/* The frame harness: [msize selector][chunk seed] stream. */
-		stream->n = 0;
-		put8(stream, 7);
-		put8(stream, (uint8_t)(i * 37));
-		for (j = 0; j < ts.n; j++)
-			trace_one(&ts.t[j], stream);
-		snprintf(label, sizeof(label), "trace_file_%s", files[i]);
-		save("frame", label, stream->b, stream->n);
-		cf_traces_free(&ts);
-		free(files[i]);
+		trace_one(&ts.t[j], stream);
+		if (j + 1 == ts.n || strcmp(file, ts.t[j + 1].file) != 0) {
+			const char *base = strrchr(file, '/');
+			char label[300];
+
+			snprintf(label, sizeof(label), "trace_file_%s", base != NULL ? base + 1 : file);
+			save("frame", label, stream->b, stream->n);
+		}
 	}
+	cf_traces_free(&ts);
 	free(stream);
 }
 
