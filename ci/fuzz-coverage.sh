@@ -31,13 +31,14 @@ for h in "${harnesses[@]}"; do
 	targets+=("fuzz/replay_$h")
 done
 meson compile -C "$dir" "${targets[@]}" >/dev/null
+# Every compiled line at zero, so that files a corpus never reaches show.
+lcov --quiet --capture --initial --directory "$dir" --output-file "$dir/fz-base.info"
 
 for h in "${harnesses[@]}"; do
 	find "$dir" -name '*.gcda' -delete
 	tmp=$(mktemp -d)
 	TMPDIR=$tmp "$dir/fuzz/replay_$h" -q "corpus/$h" "corpus/regressions/$h" "$@"
 	rm -rf "$tmp"
-	lcov --quiet --capture --initial --directory "$dir" --output-file "$dir/fz-base.info"
 	lcov --quiet --capture --directory "$dir" --output-file "$dir/fz-run.info"
 	lcov --quiet --add-tracefile "$dir/fz-base.info" --add-tracefile "$dir/fz-run.info" \
 		--output-file "$dir/fz-all.info"
@@ -51,5 +52,6 @@ for h in "${harnesses[@]}"; do
 	rm -rf "$dir/fuzz-$h-html"
 	genhtml --quiet --title "fuzz_$h corpus" --output-directory "$dir/fuzz-$h-html" \
 		"$dir/fz-$h.info"
-	rm -f "$dir"/fz-base.info "$dir"/fz-run.info "$dir"/fz-all.info
+	rm -f "$dir"/fz-run.info "$dir"/fz-all.info
 done
+rm -f "$dir/fz-base.info"

@@ -10,17 +10,21 @@
 #        every generated seed is in the corpus)
 set -eu
 
-if [ "${1:-}" = "--check" ]; then
-	gen_seeds=$2
-	corpus=$3
-	traces=$4
+# generate GEN_SEEDS TRACES: the seeds into $tmp/out/, and "SUM HARNESS/LABEL"
+# for each (one sha256sum for all) into $tmp/sums.
+generate() {
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	"$gen_seeds" "$tmp" "$traces" >/dev/null
+	mkdir "$tmp/out"
+	"$1" "$tmp/out" "$2" >/dev/null
+	(cd "$tmp/out" && sha256sum -- */*) >"$tmp/sums"
+}
+
+if [ "${1:-}" = "--check" ]; then
+	corpus=$3
+	generate "$2" "$4"
 	missing=0
 	n=0
-	# One sha256sum for all of them: "SUM  TMP/HARNESS/LABEL" per line.
-	(cd "$tmp" && sha256sum -- */*) >"$tmp.sums"
 	while read -r sum f; do
 		n=$((n + 1))
 		h=${f%%/*}
@@ -28,8 +32,7 @@ if [ "${1:-}" = "--check" ]; then
 			echo "missing seed: corpus/$h/$sum (${f#*/}): run fuzz/gen_corpus.sh" >&2
 			missing=1
 		fi
-	done <"$tmp.sums"
-	rm -f "$tmp.sums"
+	done <"$tmp/sums"
 	[ $missing -eq 0 ] && echo "every generated seed ($n) is in $corpus"
 	exit $missing
 fi
@@ -38,18 +41,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 meson compile -C "$build" fuzz/gen_seeds fuzz/gen_dict >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-"$build/fuzz/gen_seeds" "$tmp" "$top/conformance/traces"
+generate "$build/fuzz/gen_seeds" "$top/conformance/traces"
 n=0
-for f in "$tmp"/*/*; do
-	h=$(basename "$(dirname "$f")")
+while read -r sum f; do
+	h=${f%%/*}
 	mkdir -p "$top/corpus/$h" "$top/corpus/regressions/$h"
-	sum=$(sha256sum "$f" | cut -d' ' -f1)
 	if [ ! -f "$top/corpus/$h/$sum" ]; then
-		cp "$f" "$top/corpus/$h/$sum"
+		cp "$tmp/out/$f" "$top/corpus/$h/$sum"
 		n=$((n + 1))
 	fi
-done
+done <"$tmp/sums"
 "$build/fuzz/gen_dict" >"$top/corpus/9p.dict"
 echo "gen_corpus.sh: $n new seeds; corpus/9p.dict rewritten"
