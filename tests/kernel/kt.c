@@ -910,7 +910,7 @@ st_xattr(void)
 
 /* ---- two processes: the child runs fn and reports through its status ---- */
 
-static int pipe_rd[2], pipe_wr[2]; /* parent->child, child->parent */
+static int pipe_rd[2] = { -1, -1 }, pipe_wr[2] = { -1, -1 }; /* parent->child, child->parent */
 
 static int
 child_wait(pid_t pid)
@@ -920,6 +920,24 @@ child_wait(pid_t pid)
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+/* End a two-process step: wait for the child, close every pipe end still
+ * open and fd. Returns the child's exit status. */
+static int
+pair_end(pid_t pid, int fd)
+{
+	int rc = child_wait(pid), i;
+
+	for (i = 0; i < 2; i++) {
+		if (pipe_rd[i] >= 0)
+			close(pipe_rd[i]);
+		if (pipe_wr[i] >= 0)
+			close(pipe_wr[i]);
+		pipe_rd[i] = pipe_wr[i] = -1;
+	}
+	close(fd);
+	return rc;
 }
 
 static void
@@ -1038,12 +1056,7 @@ lock_pair(const char *childdir)
 		char c;
 
 		if (read(pipe_wr[0], &c, 1) != 1) {
-			rc = child_wait(pid);
-			close(fd);
-			close(pipe_rd[0]);
-			close(pipe_rd[1]);
-			close(pipe_wr[0]);
-			close(pipe_wr[1]);
+			rc = pair_end(pid, fd);
 			errno = 0;
 			return bad("child: %s (exit %d)",
 			    rc < (int)(sizeof(lock_msgs) / sizeof(lock_msgs[0])) && lock_msgs[rc] ?
@@ -1055,13 +1068,8 @@ lock_pair(const char *childdir)
 		/* the child is gone already; its exit status tells why */
 	}
 	{
-		int crc = child_wait(pid);
+		int crc = pair_end(pid, fd);
 
-		close(pipe_rd[0]);
-		close(pipe_rd[1]);
-		close(pipe_wr[0]);
-		close(pipe_wr[1]);
-		close(fd);
 		CHECK(rc == 0, "parent unlock");
 		errno = 0;
 		EXPECT(crc == 0, "child: %s (exit %d)",
@@ -1126,9 +1134,7 @@ st_posix_lock_wait_2mounts(void)
 		char c;
 
 		if (read(pipe_wr[0], &c, 1) != 1) { /* the child failed to open */
-			crc = child_wait(pid);
-			close(pipe_wr[0]);
-			close(fd);
+			crc = pair_end(pid, fd);
 			errno = 0;
 			return bad("child exit %d before F_SETLKW (10: open)", crc);
 		}
@@ -1136,10 +1142,7 @@ st_posix_lock_wait_2mounts(void)
 	nanosleep(&half, NULL);
 	nanosleep(&half, NULL);
 	rc = setlk(fd, F_UNLCK, 0, 100, F_SETLK);
-	crc = child_wait(pid);
-	close(pipe_wr[0]);
-	close(pipe_wr[1]);
-	close(fd);
+	crc = pair_end(pid, fd);
 	CHECK(rc == 0, "parent unlock");
 	errno = 0;
 	EXPECT(crc == 0, "child exit %d (10 open, 11 F_SETLKW failed, 12 granted while the "
@@ -1195,12 +1198,7 @@ flock_pair(const char *childdir)
 		if (write(pipe_rd[1], "", 1) != 1) {
 			/* the child is gone already; its exit status tells why */
 		}
-		n = child_wait(pid);
-		close(pipe_rd[0]);
-		close(pipe_rd[1]);
-		close(pipe_wr[0]);
-		close(pipe_wr[1]);
-		close(fd);
+		n = pair_end(pid, fd);
 		CHECK(rc == 0, "flock LOCK_UN");
 		errno = 0;
 		EXPECT(n == 0, "child exit %d (10 open, 12 second LOCK_EX granted, 13 errno, "
