@@ -94,6 +94,19 @@ keep_crash() {
 	echo "  crash kept: corpus/regressions/$h/$sum (from $f)"
 }
 
+# add_new NAME DIR: copy into corpus/NAME/ every file of DIR whose content
+# is not there yet (corpus files are named by their sha256); print how many.
+add_new() {
+	local h=$1 dir=$2 sum f n=0
+
+	while read -r sum f; do
+		[ -f "corpus/$h/$sum" ] && continue
+		cp "$dir/$f" "corpus/$h/$sum"
+		n=$((n + 1))
+	done < <(cd "$dir" && find . -maxdepth 1 -type f -printf '%P\0' | xargs -0r sha256sum --)
+	echo "$n"
+}
+
 run_libfuzzer() {
 	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 log rc=0
 	rm -rf "$work/crashes"
@@ -124,21 +137,13 @@ run_libfuzzer() {
 	done
 	if [ "$merge" -eq 1 ]; then
 		local m
-		local m n=0
 		# Merge into a copy of corpus/NAME, so only inputs that reach
 		# features the kept corpus does not are added.
 		m=$(mktemp -d)
 		cp corpus/"$h"/* "$m"/
-		ls "$m" >"$m.before"
 		"$bin" -merge=1 -timeout=25 -rss_limit_mb=2560 "$m" "$work/corpus" >"$work/merge.log" 2>&1 || true
-		for f in "$m"/*; do
-			[ -f "$f" ] || continue
-			grep -qxF "$(basename "$f")" "$m.before" && continue
-			cp "$f" "corpus/$h/$(sha256sum "$f" | cut -d' ' -f1)"
-			n=$((n + 1))
-		done
-		echo "  merged $n inputs that add coverage into corpus/$h/"
-		rm -rf "$m" "$m.before"
+		echo "  merged $(add_new "$h" "$m") inputs that add coverage into corpus/$h/"
+		rm -rf "$m"
 	fi
 }
 
@@ -180,7 +185,7 @@ run_afl() {
 	if [ "$merge" -eq 1 ]; then
 		# afl-cmin keeps a smallest set of corpus/NAME plus the queue
 		# that covers every edge; what it keeps from the queue is new.
-		local u n=0 f sum
+		local u
 		# Not under TMPDIR (the harness's): afl-showmap then loses
 		# afl-cmin's trace directory.
 		u=$(mktemp -d "$work/merge.XXXXXX")
@@ -188,15 +193,7 @@ run_afl() {
 		find "$work/afl/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$u"/ \;
 		AFL_NO_UI=1 AFL_ALLOW_TMP=1 afl-cmin -i "$u" -o "$u.min" -t 25000 -m none -- "$bin" \
 			>"$work/merge.log" 2>&1 || true
-		for f in "$u.min"/*; do
-			[ -f "$f" ] || continue
-			sum=$(sha256sum "$f" | cut -d' ' -f1)
-			if [ ! -f "corpus/$h/$sum" ] && ! cmp -s "$f" "corpus/$h/$(basename "$f")"; then
-				cp "$f" "corpus/$h/$sum"
-				n=$((n + 1))
-			fi
-		done
-		echo "  merged $n queue inputs that add coverage into corpus/$h/"
+		echo "  merged $(add_new "$h" "$u.min") queue inputs that add coverage into corpus/$h/"
 		rm -rf "$u" "$u.min"
 	fi
 }
