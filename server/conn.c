@@ -86,10 +86,6 @@ conn_put(struct conn *c)
 		c->outq = o->next;
 		free(o);
 	}
-	if (c->partial != NULL) {
-		free(c->partial->frame);
-		free(c->partial);
-	}
 	if (c->wfd != c->fd)
 		close(c->wfd);
 	close(c->fd);
@@ -192,14 +188,17 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			break;
 		} else {
-			c->dead = true;
+			/* The peer is gone (EPIPE, ECONNRESET): the loop must
+			 * close the connection, and may not be watching it
+			 * (reading paused, nothing queued to write). */
+			c->dead = wake = true;
 			goto out;
 		}
 	}
 	if (off < len) {
 		o = malloc(sizeof(*o) + len - off);
 		if (o == NULL) {
-			c->dead = true;
+			c->dead = wake = true;
 			goto out;
 		}
 		o->next = NULL;
@@ -646,6 +645,17 @@ conn_set_eof(struct conn *c)
 }
 
 bool
+conn_dead(struct conn *c)
+{
+	bool dead;
+
+	pthread_mutex_lock(&c->wlock);
+	dead = c->dead;
+	pthread_mutex_unlock(&c->wlock);
+	return dead;
+}
+
+bool
 conn_idle(struct conn *c)
 {
 	bool idle;
@@ -722,6 +732,14 @@ conn_close(struct conn *c)
 	pthread_mutex_lock(&c->wlock);
 	c->dead = true;		/* nothing more goes out; the fd closes at the last put */
 	pthread_mutex_unlock(&c->wlock);
+	/* A large frame half read into its own request: it holds a
+	 * reference to c, so it must go now, not at the last put. */
+	if (c->partial != NULL) {
+		struct req *r = c->partial;
+
+		c->partial = NULL;
+		req_free(r);
+	}
 	/* Release fids (and so locks) before the peer sees the close, so a
 	 * client that saw EOF finds them gone unless a request still runs. */
 	fid_table_clear(c);

@@ -27,6 +27,8 @@ struct conn {
 	uint32_t	 evmask;	/* epoll interest now registered (loop thread) */
 	bool		 eof;		/* peer finished sending: close once idle (written under lock) */
 	bool		 registered;	/* in the loop's epoll set (loop thread) */
+	bool		 rd_hup;	/* pipe pair: the writer of our input is gone (loop thread) */
+	bool		 rd_parked;	/* pipe pair: fd taken out of the epoll set meanwhile */
 	bool		 wake_pending;	/* on the loop's wake list (loop's wake lock) */
 	struct conn	*wake_next;
 	atomic_uint	 refs;		/* the loop's + one per live request */
@@ -68,6 +70,8 @@ struct conn *conn_new(struct srv *s, int fd, int wfd);
 /* Read what the socket has and start the requests it completes. Returns 1
  * to go on, 0 at end of input (close once idle), -1 to close now. */
 int conn_on_readable(struct conn *c);
+/* A write to the peer failed: nothing can reach it any more, close now. */
+bool conn_dead(struct conn *c);
 /* No request in flight and no reply waiting to be written. */
 bool conn_idle(struct conn *c);
 /* Loop thread: the peer finished sending. */

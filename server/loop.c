@@ -124,14 +124,22 @@ set_interest(struct conn *c)
 	if (conn_want_write(c))
 		want |= EPOLLOUT;
 	if (c->wfd != c->fd) {
-		/* A pipe pair: read interest on fd, write interest on wfd. */
+		/* A pipe pair: read interest on fd, write interest on wfd. A
+		 * pipe whose writer is gone reports EPOLLHUP whatever the
+		 * interest: while reading is paused, fd leaves the set (or
+		 * the loop would spin) and comes back when reading resumes. */
 		struct epoll_event r = { .events = want & EPOLLIN, .data.ptr = c };
 		struct epoll_event w = { .events = want & EPOLLOUT, .data.ptr = c };
+		bool park = c->rd_hup && !(want & EPOLLIN);
 
-		if (want != c->evmask) {
+		if (park != c->rd_parked) {
+			epoll_ctl(L.epfd, park ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, c->fd, &r);
+			c->rd_parked = park;
+		} else if (want != c->evmask && !park) {
 			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->fd, &r);
-			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->wfd, &w);
 		}
+		if (want != c->evmask)
+			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->wfd, &w);
 	} else if (want != c->evmask) {
 		struct epoll_event ev = { .events = want, .data.ptr = c };
 
@@ -250,6 +258,18 @@ service(struct conn *c, uint32_t events)
 {
 	int rd = 1;
 
+	/* The peer is gone: a reset or error (EPOLLERR: for a pipe pair,
+	 * the reader of our output went away), a socket shut both ways
+	 * (EPOLLHUP), or a worker's write failed. Nothing can be answered,
+	 * so nothing more is read: close at once, whether or not reading
+	 * was paused (level-triggered, these events would fire forever). */
+	if ((events & EPOLLERR) || ((events & EPOLLHUP) && c->wfd == c->fd) ||
+	    conn_dead(c)) {
+		remove_conn(c);
+		return;
+	}
+	if ((events & EPOLLHUP) && c->wfd != c->fd)
+		c->rd_hup = true;
 	if (events & EPOLLOUT) {
 		if (!conn_on_writable(c)) {
 			remove_conn(c);

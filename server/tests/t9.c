@@ -136,6 +136,15 @@ t9_path(struct t9srv *s, const char *rel)
 }
 
 static void
+conn_buffers(struct t9c *c)
+{
+	c->tbuf = malloc(BUFCAP);
+	c->rbuf = malloc(BUFCAP);
+	if (c->tbuf == NULL || c->rbuf == NULL)
+		fail_msg("malloc");
+}
+
+static void
 conn_open(struct t9srv *s, struct t9c *c)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -145,10 +154,25 @@ conn_open(struct t9srv *s, struct t9c *c)
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
 		fail_msg("connect %s: %s", s->sock, strerror(errno));
-	c->tbuf = malloc(BUFCAP);
-	c->rbuf = malloc(BUFCAP);
-	if (c->tbuf == NULL || c->rbuf == NULL)
-		fail_msg("malloc");
+	conn_buffers(c);
+}
+
+/* Tversion with msize (0: T9_MSIZE) on a connection with buffers. */
+static void
+negotiate(struct t9c *c, uint32_t msize)
+{
+	struct p9_msg t = { .type = P9_TVERSION }, r;
+	int err;
+
+	if (msize == 0)
+		msize = T9_MSIZE;
+	p9_client_init(&c->cl, c->slots, 64, msize);
+	t.tversion.msize = msize;
+	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+	err = t9_rpc(c, &t, &r);
+	if (err != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L))
+		fail_msg("Tversion failed: %d", err);
+	c->msize = r.rversion.msize;
 }
 
 void
@@ -162,19 +186,17 @@ t9_connect_raw(struct t9srv *s, struct t9c *c)
 void
 t9_connect(struct t9srv *s, struct t9c *c, uint32_t msize)
 {
-	struct p9_msg t = { .type = P9_TVERSION }, r;
-	int err;
+	conn_open(s, c);
+	negotiate(c, msize);
+}
 
-	t9_connect_raw(s, c);
-	if (msize == 0)
-		msize = T9_MSIZE;
-	p9_client_init(&c->cl, c->slots, 64, msize);
-	t.tversion.msize = msize;
-	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
-	err = t9_rpc(c, &t, &r);
-	if (err != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L))
-		fail_msg("Tversion failed: %d", err);
-	c->msize = r.rversion.msize;
+void
+t9_connect_fd(struct t9c *c, int fd, uint32_t msize)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	conn_buffers(c);
+	negotiate(c, msize);
 }
 
 void

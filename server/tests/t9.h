@@ -58,6 +58,8 @@ struct t9c {
 void t9_connect(struct t9srv *s, struct t9c *c, uint32_t msize);
 /* Connect without Tversion (for version tests). */
 void t9_connect_raw(struct t9srv *s, struct t9c *c);
+/* Take over a connected socket (TCP, say) and negotiate Tversion as above. */
+void t9_connect_fd(struct t9c *c, int fd, uint32_t msize);
 void t9_close(struct t9c *c);
 
 /*

@@ -1,0 +1,487 @@
+/*
+ * p9d gives back everything a connection owned when the connection ends,
+ * whatever its requests were doing at that moment.
+ *
+ * Each cycle connects (TCP on 127.0.0.1 or the Unix socket), negotiates
+ * msize, attaches, walks to and opens four 1 MiB files and a directory,
+ * then sends 100 requests in one write (Tread of 65512 bytes, Twalk to new
+ * fids, Tgetattr with Linux's full mask, Treaddir of 65000 bytes,
+ * Txattrwalk to new fids: more than --max-inflight, so the server pauses
+ * reading) and ends the connection without reading a reply. The variants
+ * end it differently: RST (SO_LINGER 0), FIN then RST, FIN and read every
+ * reply to the end, in the middle of a Tversion, with a 512 KiB Twrite
+ * half sent (read straight into its request), with replies backed up
+ * until the server stopped reading, and a Unix socket closed unread.
+ *
+ * After the cycles, p9d's descriptor count (/proc/PID/fd) must return
+ * exactly to what it was before the first, and its resident set may grow
+ * by at most RSS_SLACK_KIB between the end of the warm-up cycles and the
+ * end of the run. Waiting for the count is bounded (DRAIN_MS) and polls:
+ * the server closes connections on its own time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "t9.h"
+
+#ifndef CYCLES
+#define CYCLES		100
+#endif
+#define WARMUP		10
+#define FLOOD		100		/* requests sent in one write */
+#define FILESZ		(1u << 20)
+#define DRAIN_MS	10000
+#define RSS_SLACK_KIB	2048
+#define ROOT		0u
+#define DIRFID		5u		/* fids 1-4: the files */
+#define BIGMSIZE	(1u << 20)
+
+enum how {
+	RST,		/* SO_LINGER 0: a reset with everything in flight */
+	FIN_RST,	/* shutdown(SHUT_WR), then close unread (a reset follows) */
+	FIN_DRAIN,	/* shutdown(SHUT_WR), read every reply until the server closes */
+	VERSION_RST,	/* a Tversion behind the flood, then reset */
+	HALF_WRITE,	/* a 512 KiB Twrite half sent, then reset */
+	BACKED_UP,	/* requests until the server stops reading, then reset */
+	UNIX_CLOSE,	/* the Unix socket, closed with replies unread */
+};
+
+struct fx {
+	struct t9srv	 s;
+	struct sockaddr_in tcp;	/* the TCP listener p9d got with --listen-fd */
+	uint8_t		*buf;	/* flood encode buffer */
+	size_t		 cap;
+};
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* p9d's open descriptors, and how many of them are sockets. */
+static unsigned
+count_fds(pid_t pid, unsigned *sockets)
+{
+	char path[64], link[96], target[64];
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		fail_msg("opendir %s: %s", path, strerror(errno));
+	if (sockets != NULL)
+		*sockets = 0;
+	while ((e = readdir(d)) != NULL) {
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(link, sizeof(link), "%s/%.16s", path, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (sockets != NULL && len > 0 && strncmp(target, "socket:", 7) == 0)
+			(*sockets)++;
+	}
+	closedir(d);
+	return n;
+}
+
+static long
+rss_kib(pid_t pid)
+{
+	char path[64];
+	long size = 0, res = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL || fscanf(f, "%ld %ld", &size, &res) != 2)
+		fail_msg("read %s", path);
+	fclose(f);
+	return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Poll (bounded) until p9d holds `want` descriptors, or (want 0) until
+ * its only sockets are the two listeners; returns the last count. */
+static unsigned
+wait_fds(pid_t pid, unsigned want)
+{
+	long deadline = now_ms() + DRAIN_MS;
+	unsigned n, sockets;
+
+	while (n = count_fds(pid, &sockets),
+	    (want != 0 ? n != want : sockets != 2) && now_ms() < deadline) {
+		struct timespec ts = { 0, 5000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	static const char *const names[] = { "f0", "f1", "f2", "f3" };
+	struct fx *x = calloc(1, sizeof(*x));
+	socklen_t len = sizeof(x->tcp);
+	const char *args[4];
+	char fdarg[16];
+	unsigned i;
+	int lfd, fd;
+
+	assert_non_null(x);
+	x->tcp.sin_family = AF_INET;
+	x->tcp.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);	/* inherited by p9d: no CLOEXEC */
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&x->tcp, sizeof(x->tcp)), 0);
+	assert_int_equal(listen(lfd, 64), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&x->tcp, &len), 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", lfd);
+	args[0] = "--listen-fd";
+	args[1] = fdarg;
+	args[2] = NULL;
+	t9_start(&x->s, args);
+	close(lfd);
+
+	for (i = 0; i < 4; i++) {
+		fd = open(t9_path(&x->s, names[i]), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, FILESZ), 0);
+		assert_int_equal(pwrite(fd, "data", 4, FILESZ / 2), 4);
+		close(fd);
+	}
+	assert_int_equal(mkdir(t9_path(&x->s, "d"), 0755), 0);
+	for (i = 0; i < 200; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "d/entry-with-a-longish-name-%03u", i);
+		t9_write_file(t9_path(&x->s, name), "x");
+	}
+	x->cap = 2u << 20;
+	x->buf = malloc(x->cap);
+	assert_non_null(x->buf);
+	*state = x;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *x = *state;
+
+	t9_stop(&x->s);
+	free(x->buf);
+	free(x);
+	return 0;
+}
+
+static int
+tcp_connect(struct fx *x)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&x->tcp, sizeof(x->tcp)) != 0)
+		fail_msg("connect 127.0.0.1:%u: %s", ntohs(x->tcp.sin_port), strerror(errno));
+	return fd;
+}
+
+static void
+open_fixtures(struct t9c *c)
+{
+	static const char *const names[] = { "f0", "f1", "f2", "f3" };
+	uint32_t i;
+
+	assert_int_equal(t9_attach(c, ROOT, "", (uint32_t)geteuid(), NULL), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(t9_walk(c, ROOT, 1 + i, names[i], NULL), 0);
+		assert_int_equal(t9_lopen(c, 1 + i, 0 /* O_RDONLY */, NULL, NULL), 0);
+	}
+	assert_int_equal(t9_walk(c, ROOT, DIRFID, "d", NULL), 0);
+	assert_int_equal(t9_lopen(c, DIRFID, 0200000 /* O_DIRECTORY */, NULL, NULL), 0);
+}
+
+static size_t
+put(struct fx *x, size_t off, struct p9_msg *m)
+{
+	long n = p9_msg_encode(m, x->buf + off, x->cap - off);
+
+	if (n < 0)
+		fail_msg("encode %s: %s", p9_type_name(m->type), p9_strerror((int)n));
+	return off + (size_t)n;
+}
+
+/* FLOOD requests with tags base.., the mix of the header comment. */
+static size_t
+flood(struct fx *x, size_t off, uint16_t base)
+{
+	static const struct p9_str f0 = { "f0", 2 };
+	unsigned k;
+
+	for (k = 0; k < FLOOD; k++) {
+		struct p9_msg m = { .tag = (uint16_t)(base + k) };
+
+		switch (k % 5) {
+		case 0:
+			m.type = P9_TREAD;
+			m.tread.fid = 1 + k % 4;
+			m.tread.offset = (uint64_t)(k * 65536u) % FILESZ;
+			m.tread.count = 65512;
+			break;
+		case 1:
+			m.type = P9_TWALK;
+			m.twalk.fid = ROOT;
+			m.twalk.newfid = 100 + k;
+			m.twalk.wname.n = 1;
+			m.twalk.wname.s[0] = f0;
+			break;
+		case 2:
+			m.type = P9_TGETATTR;
+			m.tgetattr.fid = 1 + k % 4;
+			m.tgetattr.request_mask = 0x3fff;
+			break;
+		case 3:
+			m.type = P9_TREADDIR;
+			m.treaddir.fid = DIRFID;
+			m.treaddir.offset = 0;
+			m.treaddir.count = 65000;
+			break;
+		default:
+			m.type = P9_TXATTRWALK;
+			m.txattrwalk.fid = 1 + k % 4;
+			m.txattrwalk.newfid = 300 + k;
+			m.txattrwalk.name = (struct p9_str){ "", 0 };
+			break;
+		}
+		off = put(x, off, &m);
+	}
+	return off;
+}
+
+static void
+send_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			fail_msg("write: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+reset(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(fd);
+}
+
+/* Read until the server closes (bounded); the replies themselves are not looked at. */
+static void
+drain(int fd)
+{
+	long deadline = now_ms() + DRAIN_MS;
+	static uint8_t sink[1 << 16];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now_ms() > deadline)
+			fail_msg("the server did not close after FIN within %d ms", DRAIN_MS);
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(fd, sink, sizeof(sink));
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+	}
+}
+
+/* Make the server stop reading: 200 Treads of 64 KiB (far more reply
+ * bytes than it queues for an unread client), then 60 KB Twrites (fid 1
+ * is read-only: small replies) until the socket refuses more for 2 polls
+ * of 20 ms in a row. Bounded in count. */
+static void
+back_up(struct fx *x, int fd)
+{
+	static uint8_t junk[60000];
+	unsigned sent = 0, refused = 0, i;
+	size_t len, off = 0;
+	struct p9_msg m = { .type = P9_TREAD };
+
+	m.tread.fid = 1;
+	m.tread.count = 65512;
+	for (i = 0; i < 200; i++) {
+		m.tag = (uint16_t)i;
+		off = put(x, off, &m);
+	}
+	send_all(fd, x->buf, off);
+	m = (struct p9_msg){ .type = P9_TWRITE };
+	m.twrite.fid = 1;
+	m.twrite.data = (struct p9_data){ junk, sizeof(junk) };
+	len = put(x, 0, &m);
+	off = 0;
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	while (sent < 4000 && refused < 2) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t n;
+
+		x->buf[5] = (uint8_t)(200 + sent);	/* tag */
+		x->buf[6] = (uint8_t)((200 + sent) >> 8 & 0x7f);
+		n = write(fd, x->buf + off, len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			if (off == len) {
+				off = 0;
+				sent++;
+			}
+			refused = 0;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			fail_msg("write: %s", strerror(errno));
+		if (poll(&pfd, 1, 20) == 0)
+			refused++;
+	}
+	if (refused < 2)
+		fail_msg("the server kept reading %u Twrites with 13 MB of replies unread", sent);
+}
+
+static void
+cycle(struct fx *x, enum how how)
+{
+	struct t9c c;
+	size_t len;
+
+	if (how == UNIX_CLOSE) {
+		t9_connect(&x->s, &c, 0);
+	} else {
+		t9_connect_fd(&c, tcp_connect(x), how == HALF_WRITE ? BIGMSIZE : 0);
+	}
+	open_fixtures(&c);
+	len = flood(x, 0, 1000);
+	if (how == VERSION_RST) {
+		struct p9_msg v = { .type = P9_TVERSION, .tag = P9_NOTAG };
+
+		v.tversion.msize = 65536;
+		v.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+		len = put(x, len, &v);
+		len = flood(x, len, 2000);
+	}
+	if (how == HALF_WRITE) {
+		struct p9_msg w = { .type = P9_TWRITE, .tag = 7 };
+		static uint8_t zero[512 << 10];
+
+		w.twrite.fid = 1;
+		w.twrite.data = (struct p9_data){ zero, sizeof(zero) };
+		len = put(x, len, &w);
+		len -= sizeof(zero) / 2;
+	}
+	if (how == BACKED_UP)
+		back_up(x, c.fd);
+	else
+		send_all(c.fd, x->buf, len);
+	switch (how) {
+	case FIN_RST:
+		shutdown(c.fd, SHUT_WR);
+		close(c.fd);
+		break;
+	case FIN_DRAIN:
+		shutdown(c.fd, SHUT_WR);
+		drain(c.fd);
+		close(c.fd);
+		break;
+	case UNIX_CLOSE:
+		close(c.fd);
+		break;
+	default:
+		reset(c.fd);
+		break;
+	}
+	c.fd = -1;
+	t9_close(&c);
+}
+
+static void
+run(void **state, enum how how, const char *what)
+{
+	struct fx *x = *state;
+	unsigned base, after, i;
+	long rss0 = 0, rss1, t0 = now_ms();
+
+	/* The baseline: once one session has come and gone (lazy set-up
+	 * such as the pool's buffers is done by then). */
+	cycle(x, FIN_DRAIN);
+	base = wait_fds(x->s.pid, 0);
+	for (i = 0; i < CYCLES; i++) {
+		cycle(x, how);
+		if (i + 1 == WARMUP) {
+			wait_fds(x->s.pid, base);
+			rss0 = rss_kib(x->s.pid);
+		}
+	}
+	after = wait_fds(x->s.pid, base);
+	rss1 = rss_kib(x->s.pid);
+	print_message("%-12s %u cycles in %ld ms: descriptors %u before, %u after; "
+	    "RSS %ld KiB after %u cycles, %ld KiB after %u (%+ld KiB)\n",
+	    what, CYCLES, now_ms() - t0, base, after, rss0, WARMUP, rss1, CYCLES, rss1 - rss0);
+	if (after != base)
+		fail_msg("%s: p9d holds %u descriptors after %u cycles, %u before",
+		    what, after, CYCLES, base);
+	if (rss1 - rss0 > RSS_SLACK_KIB)
+		fail_msg("%s: p9d's RSS grew by %ld KiB over %u cycles (allowed %d)",
+		    what, rss1 - rss0, CYCLES - WARMUP, RSS_SLACK_KIB);
+}
+
+static void test_rst(void **state) { run(state, RST, "rst"); }
+static void test_fin_rst(void **state) { run(state, FIN_RST, "fin+rst"); }
+static void test_fin_drain(void **state) { run(state, FIN_DRAIN, "fin+drain"); }
+static void test_version_rst(void **state) { run(state, VERSION_RST, "version+rst"); }
+static void test_half_write(void **state) { run(state, HALF_WRITE, "half-twrite"); }
+static void test_backed_up(void **state) { run(state, BACKED_UP, "backed-up"); }
+static void test_unix_close(void **state) { run(state, UNIX_CLOSE, "unix-close"); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backed_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_close, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
