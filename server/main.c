@@ -16,28 +16,40 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "conn.h"
 
 struct srv *g_srv;
 
-#define MAX_LISTEN	16
+/* The command line's ranges (p9d.8 and --help state them). */
+#define MAX_LISTEN	16		/* -l, and --listen-fd, each */
+#define MIN_MSIZE	4096
+#define MAX_MSIZE	(16u << 20)
+#define MAX_THREADS	1024
+#define MAX_FIDS	(1u << 24)
+#define MAX_INFLIGHT	65535
+#define MAX_CONNS	(1u << 20)
 
 static const char usage_text[] =
 "usage: p9d -e DIR [-l ADDR]... [options]\n"
 "\n"
 "Export the directory DIR over 9P2000.L. Runs in the foreground until\n"
 "SIGINT or SIGTERM, then finishes or cancels the requests in flight,\n"
-"closes every connection and exits 0.\n"
+"closes every connection and exits 0. A bad option or a failure to start\n"
+"is one line on stderr naming what failed and why, and exit status 2.\n"
 "\n"
 "Where to serve (any mix; at least one):\n"
-"  -l, --listen ADDR       listen on ADDR: HOST:PORT (IPv4 or [IPv6]:PORT; port 0\n"
-"                          lets the kernel pick) or unix:PATH; may be repeated.\n"
-"                          Each listener's address is printed on stderr.\n"
+"  -l, --listen ADDR       listen on ADDR: HOST:PORT (IPv4 or [IPv6]:PORT; port\n"
+"                          0 to 65535, 0 lets the kernel pick) or unix:PATH (a\n"
+"                          file at PATH is never replaced, except a socket no\n"
+"                          one listens on); up to 16. Each listener's address\n"
+"                          is printed on stderr.\n"
 "      --listen-fd N       accept connections on an inherited listening socket\n"
-"                          (systemd socket activation, tests); may be repeated\n"
+"                          (systemd socket activation, tests); up to 16\n"
 "      --fd N              serve one already-connected socket (inetd style);\n"
 "                          exits when it closes and no listener is left\n"
 "      --stdio             serve one connection on stdin/stdout (pipes)\n"
@@ -56,13 +68,18 @@ static const char usage_text[] =
 "  -U, --squashuser USER   the user to squash to (implies --allsquash)\n"
 "\n"
 "Limits (a client that hits one gets a clear error or is refused; everyone\n"
-"else keeps being served):\n"
-"  -m, --msize N           largest msize granted (default 1048576, min 4096)\n"
-"  -w, --threads N         worker threads (default 2 x CPUs, at least 4)\n"
-"      --max-fids N        fids per connection (default 16384; then EMFILE)\n"
-"      --max-inflight N    requests in flight per connection (default 64; the\n"
-"                          server stops reading from that client until some finish)\n"
-"      --max-conns N       connections at once (default 256; then refused)\n"
+"else keeps being served). N is decimal digits, nothing else:\n"
+"  -m, --msize N           largest msize granted: 4096 to 16777216 (default\n"
+"                          1048576)\n"
+"  -w, --threads N         worker threads: 1 to 1024 (default 2 x CPUs, at\n"
+"                          least 4)\n"
+"      --max-fids N        fids per connection, then EMFILE: 1 to 16777216\n"
+"                          (default 16384)\n"
+"      --max-inflight N    requests in flight per connection: 1 to 65535\n"
+"                          (default 64; the server stops reading from that\n"
+"                          client until some finish)\n"
+"      --max-conns N       connections at once, then refused: 1 to 1048576\n"
+"                          (default 256)\n"
 "\n"
 "Other:\n"
 "  -d, --debug             print every message, in lib9p's text form, on stderr\n"
@@ -71,6 +88,64 @@ static const char usage_text[] =
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n";
 
+/* The Unix sockets this process created: removed at exit, each only if the
+ * file at its path is still that socket. Someone may have replaced it, and
+ * file systems reuse a freed inode number at once: the birth time, where
+ * the file system keeps one, tells a new socket from ours. */
+struct sock_id {
+	uint64_t	 dev_major, dev_minor, ino;
+	int64_t		 btime_sec;
+	uint32_t	 btime_nsec;
+	bool		 has_btime;
+};
+
+static struct {
+	const char	*path;
+	struct sock_id	 id;
+} made[MAX_LISTEN];
+static int nmade;
+
+/* The identity of the socket file at path: 0, or -1 if there is none (or
+ * something else is there). Never follows a symbolic link. */
+static int
+sock_id(const char *path, struct sock_id *id)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_BTIME, &stx) != 0 ||
+	    !S_ISSOCK(stx.stx_mode))
+		return -1;
+	id->dev_major = stx.stx_dev_major;
+	id->dev_minor = stx.stx_dev_minor;
+	id->ino = stx.stx_ino;
+	id->has_btime = (stx.stx_mask & STATX_BTIME) != 0;
+	id->btime_sec = id->has_btime ? stx.stx_btime.tv_sec : 0;
+	id->btime_nsec = id->has_btime ? stx.stx_btime.tv_nsec : 0;
+	return 0;
+}
+
+static bool
+same_sock(const struct sock_id *a, const struct sock_id *b)
+{
+	return a->dev_major == b->dev_major && a->dev_minor == b->dev_minor &&
+	    a->ino == b->ino && a->has_btime == b->has_btime &&
+	    a->btime_sec == b->btime_sec && a->btime_nsec == b->btime_nsec;
+}
+
+static void
+remove_made_sockets(void)
+{
+	struct sock_id now;
+	int i;
+
+	for (i = 0; i < nmade; i++)
+		if (sock_id(made[i].path, &now) == 0 && same_sock(&now, &made[i].id))
+			unlink(made[i].path);
+	nmade = 0;
+}
+
+/* Every start-up error: one line on stderr, naming what failed and why;
+ * exit 2. */
 __attribute__((format(printf, 1, 2), noreturn))
 static void
 die(const char *fmt, ...)
@@ -82,20 +157,96 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	remove_made_sockets();
 	exit(2);
 }
 
+/* A decimal number from min to max: digits only (no sign, no space, no
+ * suffix), any overflow is out of range. */
 static unsigned long
 number(const char *s, const char *what, unsigned long min, unsigned long max)
 {
-	char *end;
-	unsigned long v;
+	const char *p;
+	unsigned long v = 0;
+	bool big = false;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		die("bad %s", what);
+	for (p = s; *p != '\0'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (d > 9)
+			break;
+		if (v > (ULONG_MAX - d) / 10)
+			big = true;
+		else
+			v = v * 10 + d;
+	}
+	if (p == s || *p != '\0')
+		die("%s '%s': not a decimal number (want %lu to %lu)", what, s, min, max);
+	if (big || v < min || v > max)
+		die("%s %s: out of range (want %lu to %lu)", what, s, min, max);
 	return v;
+}
+
+static const char *
+file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return "a regular file";
+	case S_IFDIR:	return "a directory";
+	case S_IFLNK:	return "a symbolic link";
+	case S_IFIFO:	return "a FIFO";
+	case S_IFCHR:	return "a character device";
+	case S_IFBLK:	return "a block device";
+	case S_IFSOCK:	return "a socket";
+	}
+	return "a file of unknown type";
+}
+
+/* Can the event loop poll fd? 0, or -1 with errno set (EPERM: a regular
+ * file, a directory, /dev/null). */
+static int
+pollable(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC), rc, e;
+
+	if (ep < 0)
+		return -1;
+	rc = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	e = errno;
+	close(ep);
+	errno = e;
+	return rc;
+}
+
+/* Check an inherited descriptor before the loop takes it: what is the
+ * descriptor given as "what n" (--listen-fd, --fd, or --stdio's standard
+ * input or output), and can it serve as one? */
+static void
+check_fd(const char *what, int fd, bool listener)
+{
+	struct stat st;
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (fstat(fd, &st) != 0)
+		die("%s: %s", what, errno == EBADF ? "not an open file descriptor" : strerror(errno));
+	if (listener || S_ISSOCK(st.st_mode)) {
+		if (!S_ISSOCK(st.st_mode))
+			die("%s: %s, not a listening socket", what, file_kind(st.st_mode));
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0 || v != SOCK_STREAM)
+			die("%s: not a stream socket", what);
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) != 0)
+			die("%s: %s", what, strerror(errno));
+		if (listener && v == 0)
+			die("%s: the socket is not listening", what);
+		if (!listener && v != 0)
+			die("%s: a listening socket, not a connection (that is --listen-fd)", what);
+	}
+	if (pollable(fd) != 0)
+		die("%s: %s, which the event loop cannot poll: %s (give a socket or a pipe)",
+		    what, file_kind(st.st_mode), errno == EPERM ? "epoll refuses it" : strerror(errno));
 }
 
 static void
@@ -125,54 +276,140 @@ print_addr(int fd, const char *spec)
 	}
 }
 
+/* Does a server answer on the socket file at sun? 1 yes, 0 no (a stale
+ * socket: connect() is refused), -1 with errno set if we cannot tell. */
+static int
+unix_live(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	e = errno;
+	close(fd);
+	/* EAGAIN: its backlog is full; EPROTOTYPE: a live socket of another
+	 * type. Both are someone's. */
+	if (rc == 0 || e == EAGAIN || e == EPROTOTYPE)
+		return 1;
+	if (e == ECONNREFUSED)
+		return 0;
+	errno = e;
+	return -1;
+}
+
+/* Listen on the Unix socket path. Whatever is at path stays, unless it is
+ * a socket nobody listens on (left by a process that died): that one is
+ * replaced. A symbolic link is never followed. */
 static int
 listen_unix(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	struct stat st;
+	struct sock_id probed, now;
+	size_t len = strlen(path);
+	int fd, tries;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		die("unix socket path too long: %s", path);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (len == 0)
+		die("cannot listen on unix:: no path (want unix:PATH)");
+	if (len >= sizeof(sun.sun_path))
+		die("cannot listen on unix:%s: the path is %zu bytes long; a Unix socket's path holds at most %zu",
+		    path, len, sizeof(sun.sun_path) - 1);
+	memcpy(sun.sun_path, path, len + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("socket: %s", strerror(errno));
-	unlink(path);	/* a stale socket from an earlier run */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 128) != 0)
-		die("cannot listen on unix socket: %s", strerror(errno));
+		die("cannot listen on unix:%s: socket: %s", path, strerror(errno));
+	/* bind() never replaces a file. If one is there, look at it; a few
+	 * rounds in case it changes under us (bounded: then it is in use). */
+	for (tries = 0; bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0; tries++) {
+		if (errno != EADDRINUSE || tries == 3)
+			die("cannot listen on unix:%s: %s", path, strerror(errno));
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;	/* gone meanwhile */
+			die("cannot listen on unix:%s: %s", path, strerror(errno));
+		}
+		if (!S_ISSOCK(st.st_mode))
+			die("cannot listen on unix:%s: %s is there (p9d replaces only a stale socket)",
+			    path, file_kind(st.st_mode));
+		if (sock_id(path, &probed) != 0)
+			continue;	/* changed meanwhile */
+		switch (unix_live(&sun)) {
+		case 1:
+			die("cannot listen on unix:%s: a server is listening on that socket", path);
+		case -1:
+			if (errno == ENOENT)
+				continue;
+			die("cannot listen on unix:%s: cannot tell whether the socket there is in use: %s",
+			    path, strerror(errno));
+		}
+		/* Stale. Remove it only if it is still the socket just probed. */
+		if (sock_id(path, &now) != 0 || !same_sock(&now, &probed))
+			continue;
+		if (unlink(path) != 0 && errno != ENOENT)
+			die("cannot listen on unix:%s: cannot remove the stale socket there: %s",
+			    path, strerror(errno));
+	}
+	if (listen(fd, 128) != 0)
+		die("cannot listen on unix:%s: %s", path, strerror(errno));
+	if (nmade < MAX_LISTEN && sock_id(path, &made[nmade].id) == 0)
+		made[nmade++].path = path;
 	return fd;
 }
 
+/* Listen on HOST:PORT or [IPv6]:PORT; PORT is 0 to 65535, 0 lets the
+ * kernel pick. */
 static int
 listen_tcp(const char *spec)
 {
-	char host[256];
-	const char *colon = strrchr(spec, ':');
+	char host[256], port[8];
+	const char *colon = strrchr(spec, ':'), *h, *p;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai;
+	unsigned long v = 0;
 	size_t hl;
 	int fd, one = 1, rc;
 
-	if (colon == NULL || colon == spec || colon[1] == '\0')
-		die("listen address must be HOST:PORT or unix:PATH: %s", spec);
+	if (colon == NULL)
+		die("cannot listen on %s: no port (want HOST:PORT, [IPv6]:PORT or unix:PATH)", spec);
+	for (p = colon + 1; *p >= '0' && *p <= '9'; p++)
+		if (v <= 65535)		/* saturates: no overflow */
+			v = v * 10 + (unsigned long)(*p - '0');
+	if (p == colon + 1 && *p == '\0')
+		die("cannot listen on %s: no port after the ':' (want 0 to 65535)", spec);
+	if (p == colon + 1 || *p != '\0')
+		die("cannot listen on %s: port '%s' is not a decimal number (want 0 to 65535)",
+		    spec, colon + 1);
+	if (v > 65535)
+		die("cannot listen on %s: port %s is out of range (want 0 to 65535)", spec, colon + 1);
+	snprintf(port, sizeof(port), "%lu", v);
+	h = spec;
 	hl = (size_t)(colon - spec);
-	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
-		spec++;
+	if (h[0] == '[') {
+		if (hl < 2 || h[hl - 1] != ']')
+			die("cannot listen on %s: no ']' before the port (want [IPv6]:PORT)", spec);
+		h++;
 		hl -= 2;
+	} else if (memchr(h, ':', hl) != NULL) {
+		die("cannot listen on %s: an IPv6 address goes in brackets (want [IPv6]:PORT)", spec);
 	}
+	if (hl == 0)
+		die("cannot listen on %s: no host (want HOST:PORT; 0.0.0.0 or [::] for every address)", spec);
 	if (hl >= sizeof(host))
-		die("host name too long: %s", spec);
-	memcpy(host, spec, hl);
+		die("cannot listen on %s: the host is %zu bytes, at most %zu", spec, hl, sizeof(host) - 1);
+	memcpy(host, h, hl);
 	host[hl] = '\0';
-	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0)
-		die("cannot resolve listen address: %s", gai_strerror(rc));
+		die("cannot listen on %s: cannot resolve %s: %s", spec, host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("socket: %s", strerror(errno));
+		die("cannot listen on %s: socket: %s", spec, strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0)
-		die("cannot listen: %s", strerror(errno));
+		die("cannot listen on %s: %s", spec, strerror(errno));
 	freeaddrinfo(ai);
 	return fd;
 }
@@ -203,7 +440,9 @@ main(int argc, char **argv)
 	};
 	static struct srv srv;
 	const char *listen_specs[MAX_LISTEN], *squash_user = "nobody";
-	int listen_fds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, opt;
+	const char *squash_opt = "--allsquash: user";
+	int listen_fds[MAX_LISTEN], lfds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, j, opt;
+	char what[64];
 	bool use_stdio = false;
 	char real[PATH_MAX];
 	sigset_t set;
@@ -217,10 +456,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	srv.cfg.msize_max = 1048576;
-	srv.cfg.threads = ncpu > 2 ? (unsigned)ncpu * 2 : 4;
+	srv.cfg.threads = ncpu > 512 ? MAX_THREADS : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
 	srv.cfg.max_fids = 16384;
 	srv.cfg.max_inflight = 64;
 	srv.cfg.max_conns = 256;
+	/* getopt's own messages are one line each and name the option; they
+	 * start with argv[0], which may be a long path. */
+	argv[0] = (char *)"p9d";
 	while ((opt = getopt_long(argc, argv, "e:l:rSU:m:w:dfnhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
@@ -228,15 +470,17 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			if (nlisten == MAX_LISTEN)
-				die("too many listeners");
+				die("-l %s: too many listen addresses (at most %d)", optarg, MAX_LISTEN);
 			listen_specs[nlisten++] = optarg;
 			break;
 		case 'L':
 			if (nlfd == MAX_LISTEN)
-				die("too many listeners");
+				die("--listen-fd %s: too many inherited listeners (at most %d)", optarg, MAX_LISTEN);
 			listen_fds[nlfd++] = (int)number(optarg, "--listen-fd", 0, INT_MAX);
 			break;
 		case 'F':
+			if (conn_fd >= 0)
+				die("--fd %s: --fd given twice (p9d serves one)", optarg);
 			conn_fd = (int)number(optarg, "--fd", 0, INT_MAX);
 			break;
 		case 'I':
@@ -247,24 +491,25 @@ main(int argc, char **argv)
 			break;
 		case 'U':
 			squash_user = optarg;
+			squash_opt = "--squashuser";
 			/* fall through */
 		case 'S':
 			srv.cfg.squash = true;
 			break;
 		case 'm':
-			srv.cfg.msize_max = (uint32_t)number(optarg, "--msize", 4096, 16u << 20);
+			srv.cfg.msize_max = (uint32_t)number(optarg, "--msize", MIN_MSIZE, MAX_MSIZE);
 			break;
 		case 'w':
-			srv.cfg.threads = (unsigned)number(optarg, "--threads", 1, 1024);
+			srv.cfg.threads = (unsigned)number(optarg, "--threads", 1, MAX_THREADS);
 			break;
 		case 'X':
-			srv.cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, 1u << 24);
+			srv.cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, MAX_FIDS);
 			break;
 		case 'Q':
-			srv.cfg.max_inflight = (unsigned)number(optarg, "--max-inflight", 1, 65535);
+			srv.cfg.max_inflight = (unsigned)number(optarg, "--max-inflight", 1, MAX_INFLIGHT);
 			break;
 		case 'C':
-			srv.cfg.max_conns = (unsigned)number(optarg, "--max-conns", 1, 1u << 20);
+			srv.cfg.max_conns = (unsigned)number(optarg, "--max-conns", 1, MAX_CONNS);
 			break;
 		case 'd':
 			srv.cfg.debug = 1;
@@ -278,53 +523,87 @@ main(int argc, char **argv)
 		case 'V':
 			printf("p9d (lib9p) %s\n", P9D_VERSION);
 			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
+		default:	/* getopt said what (one line) */
+			exit(2);
 		}
 	}
-	if (optind != argc || srv.cfg.export_path == NULL) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (optind != argc)
+		die("unexpected argument '%s' (p9d takes options only; see p9d --help)", argv[optind]);
+	if (srv.cfg.export_path == NULL)
+		die("nothing to export: give -e DIR (see p9d --help)");
 	if (nlisten == 0 && nlfd == 0 && conn_fd < 0 && !use_stdio)
-		die("nothing to serve: give -l ADDR, --listen-fd, --fd or --stdio");
+		die("nothing to serve: give -l ADDR, --listen-fd N, --fd N or --stdio");
+	/* Inherited descriptors: each used once, and of a kind the loop can
+	 * serve. */
+	for (i = 0; i < nlfd; i++)
+		for (j = 0; j < i; j++)
+			if (listen_fds[j] == listen_fds[i])
+				die("--listen-fd %d: given twice", listen_fds[i]);
+	for (j = 0; j < nlfd; j++) {
+		if (listen_fds[j] == conn_fd)
+			die("--fd %d: also given as --listen-fd", conn_fd);
+		if (use_stdio && listen_fds[j] <= 1)
+			die("--listen-fd %d: also served by --stdio", listen_fds[j]);
+	}
+	if (use_stdio && conn_fd >= 0 && conn_fd <= 1)
+		die("--fd %d: also served by --stdio", conn_fd);
+	for (i = 0; i < nlfd; i++) {
+		snprintf(what, sizeof(what), "--listen-fd %d", listen_fds[i]);
+		check_fd(what, listen_fds[i], true);
+	}
+	if (conn_fd >= 0) {
+		snprintf(what, sizeof(what), "--fd %d", conn_fd);
+		check_fd(what, conn_fd, false);
+	}
+	if (use_stdio) {
+		check_fd("--stdio: standard input", 0, false);
+		check_fd("--stdio: standard output", 1, false);
+	}
 
 	if (srv_init(&srv, real) != 0)
 		die("cannot export %s: %s", srv.cfg.export_path, strerror(errno));
 	if (srv.cfg.squash) {
-		struct passwd *pw = getpwnam(squash_user);
+		struct passwd *pw;
 
+		errno = 0;
+		pw = getpwnam(squash_user);
 		if (pw == NULL)
-			die("no such user: %s", squash_user);
+			die("%s %s: %s", squash_opt, squash_user,
+			    errno != 0 ? strerror(errno) : "no such user");
 		srv.cfg.squash_uid = pw->pw_uid;
 		srv.cfg.squash_gid = pw->pw_gid;
-		if (!srv.as_root)
-			fprintf(stderr, "p9d: not root: squashing has no effect\n");
 	}
 
+	/* The addresses are printed once every listener works: a failure
+	 * says one line. */
 	for (i = 0; i < nlisten; i++) {
 		const char *spec = listen_specs[i];
-		bool is_unix = strncmp(spec, "unix:", 5) == 0;
-		int fd = is_unix ? listen_unix(spec + 5) : listen_tcp(spec);
 
-		if (loop_add_listener(fd, is_unix ? spec + 5 : NULL) != 0)
-			die("cannot listen on %s", spec);
-		print_addr(fd, spec);
+		lfds[i] = strncmp(spec, "unix:", 5) == 0 ? listen_unix(spec + 5) : listen_tcp(spec);
+		/* The socket file is ours to remove (remove_made_sockets), not
+		 * the loop's. */
+		if (loop_add_listener(lfds[i], NULL) != 0)
+			die("cannot listen on %s: %s", spec, strerror(errno));
 	}
 	for (i = 0; i < nlfd; i++)
 		if (loop_add_listener(listen_fds[i], NULL) != 0)
-			die("bad --listen-fd");
+			die("--listen-fd %d: %s", listen_fds[i], strerror(errno));
 	if (conn_fd >= 0 && loop_add_conn(conn_fd, conn_fd) != 0)
-		die("bad --fd");
+		die("--fd %d: %s", conn_fd, strerror(errno));
 	if (use_stdio && loop_add_conn(0, 1) != 0)
-		die("cannot serve stdin/stdout");
+		die("--stdio: cannot serve standard input and output: %s", strerror(errno));
 	if (pool_start(srv.cfg.threads) != 0)
-		die("cannot start worker threads");
+		die("--threads %u: cannot start that many worker threads (the system refused one)",
+		    srv.cfg.threads);
+	if (srv.cfg.squash && !srv.as_root)
+		fprintf(stderr, "p9d: not root: squashing has no effect\n");
+	for (i = 0; i < nlisten; i++)
+		print_addr(lfds[i], listen_specs[i]);
 	fprintf(stderr, "p9d: exporting %s%s\n", real, srv.cfg.readonly ? " (read-only)" : "");
 
 	loop_run();
 	loop_shutdown();
+	remove_made_sockets();
 	session_fini();
 	close(srv.root_fd);
 	return 0;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # p9d against an independent client: diod's diodls and diodcat (Debian
-# package diod) over TCP, plus p9d's command line (--help, bad options).
+# package diod) over TCP. p9d's command line is test_cli.sh's.
 #
 #   test_tools.sh /path/to/p9d
 #
@@ -12,7 +12,6 @@ umask 022	# the modes checked below
 
 p9d=${1:?usage: test_tools.sh /path/to/p9d}
 case $p9d in /*) ;; *) p9d=$(pwd)/$p9d ;; esac	# the test changes directory
-manpage=$(cd "$(dirname "$0")/.." && pwd)/p9d.8
 tmp=
 pid=
 fails=0
@@ -44,62 +43,7 @@ check() {	# check NAME COMMAND...: ok if the command succeeds
 tmp=$(mktemp -d /tmp/p9d-tools.XXXXXX) || exit 1
 tmp=$(cd "$tmp" && pwd -P)
 
-# --- p9d's command line -----------------------------------------------------
-
-longopts="export listen listen-fd fd stdio read-only allsquash squashuser msize
-threads max-fids max-inflight max-conns debug foreground no-auth help version"
-
-"$p9d" --help >"$tmp/help" 2>"$tmp/help.err"
-rc=$?
-if [ "$rc" -eq 0 ] && [ -s "$tmp/help" ] && [ ! -s "$tmp/help.err" ]; then
-	ok "--help exits 0 and prints on stdout"
-else
-	not_ok "--help exits 0 and prints on stdout" "exit $rc"
-fi
-missing=
-for o in $longopts; do
-	grep -q -E -e "--$o([^a-z-]|\$)" "$tmp/help" || missing="$missing --$o"
-done
-if [ -z "$missing" ]; then ok "--help mentions every long option"; else not_ok "--help mentions every long option" "missing:$missing"; fi
-# Every long option --help shows is documented in the man page.
-missing=
-# shellcheck disable=SC2013 # option names are words
-for o in $(grep -o -e '--[a-z][a-z-]*' "$tmp/help" | sort -u); do
-	pat=$(printf '%s' "$o" | sed 's/-/\\-/g')	# --a-b is \-\-a\-b in roff
-	grep -q -F -e "$pat" "$manpage" || missing="$missing $o"
-done
-if [ -z "$missing" ]; then ok "p9d.8 documents every option of --help"; else not_ok "p9d.8 documents every option of --help" "missing:$missing"; fi
-
-"$p9d" --version >"$tmp/version" 2>&1
-check "--version exits 0" [ $? -eq 0 ]
-check "--version names p9d" grep -q '^p9d ' "$tmp/version"
-
 mkdir "$tmp/export"
-bad() {	# bad DESCRIPTION ARGS...: p9d must exit 2 at once, saying why on stderr
-	desc=$1
-	shift
-	"$p9d" "$@" >"$tmp/bad.out" 2>"$tmp/bad.err" </dev/null
-	rc=$?
-	if [ "$rc" -eq 2 ] && [ -s "$tmp/bad.err" ]; then
-		ok "exit 2: $desc"
-	else
-		not_ok "exit 2: $desc" "p9d $* exited $rc" "$(head -c 300 "$tmp/bad.err")"
-	fi
-}
-bad "unknown option" --no-such-option
-bad "unknown short option" -Z
-bad "no export" -l 127.0.0.1:0
-bad "nothing to serve" -e "$tmp/export"
-bad "extra argument" -e "$tmp/export" -l 127.0.0.1:0 extra
-bad "msize below 4096" -e "$tmp/export" -l 127.0.0.1:0 --msize 4095
-bad "msize not a number" -e "$tmp/export" -l 127.0.0.1:0 -m 64k
-bad "zero threads" -e "$tmp/export" -l 127.0.0.1:0 -w 0
-bad "zero max-fids" -e "$tmp/export" -l 127.0.0.1:0 --max-fids 0
-bad "max-inflight above 65535" -e "$tmp/export" -l 127.0.0.1:0 --max-inflight 65536
-bad "missing option argument" -e "$tmp/export" -l
-bad "export does not exist" -e "$tmp/nope" -l 127.0.0.1:0
-bad "listen address without a port" -e "$tmp/export" -l 127.0.0.1
-bad "no such squash user" -e "$tmp/export" -l 127.0.0.1:0 -U no-such-user-p9d
 
 # --- diodls and diodcat against a running p9d ------------------------------
 
