@@ -52,7 +52,7 @@ fi
 # Configure once; compile only the harnesses asked for.
 if [ ! -f "$builddir/build.ninja" ]; then
 	if [ "$engine" = libfuzzer ]; then
-		CC=clang meson setup "$builddir" -Dfuzz=libfuzzer -Db_lundef=false >/dev/null
+		CC=clang meson setup "$builddir" -Dfuzz=libfuzzer -Db_lundef=false -Dwerror=true >/dev/null
 	else
 		CC=afl-clang-fast meson setup "$builddir" -Dfuzz=afl -Db_lundef=false >/dev/null
 	fi

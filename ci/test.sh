@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command. On a fresh Debian 12 as root it installs what it
 # needs; as another user it expects the tools to be there. Then it builds and
-# tests with gcc, with gcc + ASan/UBSan and with clang, runs the server's
-# tests under ThreadSanitizer, installs into a scratch DESTDIR and links a
-# small program against the installed copy. diod provides diodls/diodcat,
-# the independent client of server/tests/test_tools.sh (skipped without it).
+# tests with gcc, with gcc + ASan/UBSan and with clang, builds
+# buildtype=release with gcc and with clang (the library's tests only), runs
+# the server's tests under ThreadSanitizer, runs every fuzz harness for a few
+# seconds, installs into a scratch DESTDIR and links a small program against
+# the installed copy. Every build is configured with -Dwerror=true (the
+# project's default is off, so that a warning never stops a user's build).
+# diod provides diodls/diodcat, the independent client of
+# server/tests/test_tools.sh (skipped without it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,15 +52,16 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# setup DIR [meson options...]: configure DIR from scratch, even on a rerun.
+# setup DIR [meson options...]: configure DIR from scratch, even on a rerun,
+# with -Dwerror=true: in CI a warning fails the build.
 setup() {
 	local dir=$1
 	shift
 	if [ -d "$dir/meson-private" ]; then
-		meson setup --wipe "$dir" "$@"
+		meson setup --wipe "$dir" -Dwerror=true "$@"
 	else
 		rm -rf "$dir"
-		meson setup "$dir" "$@"
+		meson setup "$dir" -Dwerror=true "$@"
 	fi
 }
 
@@ -112,6 +117,18 @@ step "clang build + tests (build-ci-clang)"
 CC=clang setup build-ci-clang
 meson compile -C build-ci-clang
 meson test -C build-ci-clang --print-errorlogs
+step_done
+
+step "release builds, gcc and clang (build-ci-release, build-ci-clang-release)"
+# meson's release buildtype: -O3. The optimiser's deeper analysis finds
+# warnings (-Wmaybe-uninitialized) that -O2 does not. Compile everything; of
+# the tests, only the library's (they take a second).
+CC=gcc setup build-ci-release -Dbuildtype=release
+meson compile -C build-ci-release
+meson test -C build-ci-release --suite lib9p:lib9p --print-errorlogs
+CC=clang setup build-ci-clang-release -Dbuildtype=release
+meson compile -C build-ci-clang-release
+meson test -C build-ci-clang-release --suite lib9p:lib9p --print-errorlogs
 step_done
 
 step "gcc TSan build + server tests (build-ci-tsan)"
