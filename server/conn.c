@@ -59,6 +59,7 @@ conn_new(struct srv *s, int fd, int wfd)
 	c->reading = true;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->fid_lock, NULL);
+	pthread_mutex_init(&c->fd_lock, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
 	c->outq_tail = &c->outq;
 	return c;
@@ -93,6 +94,7 @@ conn_put(struct conn *c)
 	free(c->inflight);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->fid_lock);
+	pthread_mutex_destroy(&c->fd_lock);
 	pthread_mutex_destroy(&c->wlock);
 	atomic_fetch_sub(&c->srv->nconns, 1);
 	free(c);
@@ -869,7 +871,9 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	}
 	if (c->srv->as_root && r->id != NULL)
 		creds_apply(r->id);
+	fd_set_current(c);
 	err = dispatch(r, &out);
+	fd_set_current(NULL);
 	if (c->srv->as_root && r->id != NULL)
 		creds_restore();
 	ident_put(r->id);

@@ -52,6 +52,9 @@ struct conn {
 	struct req	*freebig;	/* and a few with large ones (big Twrites) */
 	unsigned	 nfreebig;
 
+	pthread_mutex_t	 fd_lock;	/* fd_used (a leaf lock) */
+	unsigned	 fd_used;	/* descriptors charged (fd_take) */
+
 	pthread_mutex_t	 fid_lock;	/* the fid table */
 	struct fid	*fids[FID_BUCKETS];
 	unsigned	 nfids;
@@ -64,6 +67,12 @@ struct conn {
 
 /* fid.c */
 void fid_table_clear(struct conn *c);	/* drop every fid (Tversion, close) */
+void fd_set_current(struct conn *c);	/* worker: whose budget node_new charges */
+/* Size the descriptor budget of s from RLIMIT_NOFILE (raising the soft
+ * limit to the hard one first); may lower s->cfg.max_conns so that every
+ * connection keeps its guarantee, saying so on stderr. Returns 0, or -1
+ * when the limit leaves no room for even one connection (message printed). */
+int fd_budget_init(struct srv *s);
 
 /* conn.c */
 struct conn *conn_new(struct srv *s, int fd, int wfd);

@@ -4,19 +4,133 @@
  * keep it alive, and the last fid_put closes its descriptors.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "conn.h"
+
+/*
+ * The descriptor budget. Out of RLIMIT_NOFILE, FD_FIXED descriptors stay
+ * for the process itself (standard streams, epoll, eventfd, signalfd, the
+ * export root, up to 32 listeners) and FD_PER_WORKER for each worker's short-lived
+ * descriptors (a reopen for Tgetattr, a create before its node exists, a
+ * descriptor refused by fd_take). Each connection then costs its socket
+ * plus FD_GUARANTEE descriptors it can always have; what is left is the
+ * pool the connections share.
+ */
+#define FD_FIXED	64
+#define FD_PER_WORKER	8
+#define FD_GUARANTEE	32
+
+int
+fd_budget_init(struct srv *s)
+{
+	struct rlimit rl;
+	unsigned long limit, fixed, per_conn, conns;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 30) ?
+	    (1u << 30) : (unsigned long)rl.rlim_cur;
+	fixed = FD_FIXED + (unsigned long)FD_PER_WORKER * s->cfg.threads;
+	per_conn = 1 + FD_GUARANTEE;
+	conns = limit > fixed ? (limit - fixed) / per_conn : 0;
+	if (conns == 0) {
+		fprintf(stderr, "p9d: the descriptor limit (RLIMIT_NOFILE %lu) leaves no room for "
+		    "a connection: %lu are needed with %u worker threads (%u + %u per thread + "
+		    "%lu per connection); raise it (ulimit -n) or use fewer threads\n",
+		    limit, fixed + per_conn, s->cfg.threads, FD_FIXED, FD_PER_WORKER, per_conn);
+		return -1;
+	}
+	if (conns < s->cfg.max_conns) {
+		fprintf(stderr, "p9d: the descriptor limit (RLIMIT_NOFILE %lu) allows %lu "
+		    "connections of %lu descriptors each: --max-conns lowered from %u to %lu\n",
+		    limit, conns, per_conn, s->cfg.max_conns, conns);
+		s->cfg.max_conns = (unsigned)conns;
+	}
+	s->fd_limit = (unsigned)limit;
+	s->fd_guarantee = FD_GUARANTEE;
+	s->fd_pool = (unsigned)(limit - fixed - per_conn * s->cfg.max_conns);
+	atomic_init(&s->fd_pool_used, 0);
+	return 0;
+}
+
+static _Thread_local struct conn *fd_cur;
+
+void
+fd_set_current(struct conn *c)
+{
+	fd_cur = c;
+}
+
+struct conn *
+fd_current(void)
+{
+	return fd_cur;
+}
+
+bool
+fd_take(struct conn *c)
+{
+	struct srv *s = c->srv;
+	bool ok = true;
+
+	pthread_mutex_lock(&c->fd_lock);
+	if (c->fd_used >= s->fd_guarantee) {
+		/* From the pool: at most an equal part of it per connection
+		 * now connected, and only while the pool lasts. */
+		unsigned n = atomic_load(&s->nconns);
+		unsigned share = s->fd_pool / (n > 0 ? n : 1);
+		unsigned used = atomic_load(&s->fd_pool_used);
+
+		ok = c->fd_used - s->fd_guarantee < share;
+		while (ok) {
+			if (used >= s->fd_pool)
+				ok = false;
+			else if (atomic_compare_exchange_weak(&s->fd_pool_used, &used, used + 1))
+				break;
+		}
+	}
+	if (ok)
+		c->fd_used++;
+	pthread_mutex_unlock(&c->fd_lock);
+	return ok;
+}
+
+void
+fd_give(struct conn *c)
+{
+	pthread_mutex_lock(&c->fd_lock);
+	if (c->fd_used > c->srv->fd_guarantee)
+		atomic_fetch_sub(&c->srv->fd_pool_used, 1);
+	c->fd_used--;
+	pthread_mutex_unlock(&c->fd_lock);
+}
 
 struct node *
 node_new(int fd, const struct stat *st, struct node *parent, const char *name)
 {
-	struct node *n = calloc(1, sizeof(*n));
+	struct conn *acct = fd_cur;
+	struct node *n;
 
+	if (acct != NULL && !fd_take(acct)) {
+		close(fd);
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		abort();
+	n->acct = acct;
 	atomic_init(&n->refs, 1);
 	n->fd = fd;
 	n->qid = fs_qid(st);
@@ -42,6 +156,8 @@ node_put(struct node *n)
 
 		if (n->fd != g_srv->root_fd)
 			close(n->fd);
+		if (n->acct != NULL)
+			fd_give(n->acct);
 		free(n->name);
 		free(n);
 		n = parent;
@@ -150,10 +266,14 @@ fid_put(struct fid *f)
 		return;
 	if (f->open_fd >= 0)
 		lock_fid_released(f);	/* its OFD locks die with open_fd below */
-	if (f->dir != NULL)
+	if (f->dir != NULL) {
 		closedir(f->dir);	/* made from a dup of open_fd */
-	if (f->open_fd >= 0)
+		fd_give(f->conn);
+	}
+	if (f->open_fd >= 0) {
 		close(f->open_fd);
+		fd_give(f->conn);
+	}
 	node_put(f->node);
 	ident_put(f->id);
 	free(f->xname);

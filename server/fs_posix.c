@@ -90,7 +90,7 @@ fs_node_at(struct node *dir, const char *name, struct node **out)
 	if (fd < 0)
 		return -fd;
 	*out = node_new(fd, &st, dir, name);
-	return 0;
+	return *out != NULL ? 0 : EMFILE;
 }
 
 static int
@@ -120,7 +120,7 @@ walk_up(struct node *dir, struct node **out)
 		}
 	}
 	*out = node_new(fd, &st, NULL, NULL);
-	return 0;
+	return *out != NULL ? 0 : EMFILE;
 }
 
 int

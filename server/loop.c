@@ -34,6 +34,7 @@ static struct {
 	int		 epfd;
 	int		 wakefd;
 	int		 sigfd;
+	int		 spare;		/* /dev/null, closed to refuse a connection at EMFILE */
 	struct listener	*listeners;
 	struct conn	*conns;
 	unsigned	 nconns;
@@ -44,6 +45,7 @@ static struct {
 	.epfd = -1,
 	.wakefd = -1,
 	.sigfd = -1,
+	.spare = -1,
 	.wake_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -62,7 +64,8 @@ loop_init(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	L.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (L.epfd < 0 || L.wakefd < 0 || L.sigfd < 0)
+	L.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (L.epfd < 0 || L.wakefd < 0 || L.sigfd < 0 || L.spare < 0)
 		return -1;
 	ev.data.ptr = &wake_tag;
 	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.wakefd, &ev) != 0)
@@ -76,6 +79,10 @@ srv_init(struct srv *s, char *real)
 {
 	struct stat st;
 
+	if (fd_budget_init(s) != 0) {
+		errno = EMFILE;
+		return -1;
+	}
 	if (realpath(s->cfg.export_path, real) == NULL)
 		return -1;
 	s->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -232,6 +239,21 @@ on_accept(struct listener *l)
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && L.spare >= 0) {
+			/* Out of descriptors (the budget keeps p9d's own use
+			 * below its limit, so the system's ran out): the
+			 * pending connection would keep the listener readable
+			 * and the loop spinning. Refuse it with the spare. */
+			int err = errno;
+
+			close(L.spare);
+			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			L.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			fprintf(stderr, "p9d: refused a connection: %s\n", strerror(err));
+			continue;
+		}
 		if (fd < 0)
 			return;		/* EAGAIN, or a transient error: retry on the next event */
 		/* The connection limit refuses the newcomer and keeps everyone else. */
@@ -403,4 +425,6 @@ loop_shutdown(void)
 	close(L.epfd);
 	close(L.wakefd);
 	close(L.sigfd);
+	if (L.spare >= 0)
+		close(L.spare);
 }

@@ -61,6 +61,8 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 	pthread_mutex_unlock(&f->lock);
 	if (err == 0 && wants_write(in->flags))
 		err = srv_check_writable();
+	if (err == 0 && !fd_take(r->conn))
+		err = EMFILE;	/* the open descriptor is over the budget */
 	if (err != 0)
 		goto out;
 	/* fs_reopen opens the node's own inode (never a symlink target) and
@@ -69,11 +71,13 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 	fd = fs_reopen(n, fs_open_flags(in->flags));
 	if (fd < 0) {
 		err = -fd;
+		fd_give(r->conn);
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
 		err = errno;
 		close(fd);
+		fd_give(r->conn);
 		goto out;
 	}
 	/* Another Tlopen/Tlcreate, a Txattrcreate or an in-place walk may
@@ -88,6 +92,7 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0) {
 		close(fd);
+		fd_give(r->conn);
 		goto out;
 	}
 	out->qid = fs_qid(&st);
@@ -114,7 +119,7 @@ node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
 	if (pfd < 0)
 		return errno;
 	*out = node_new(pfd, st, dir, name);
-	return 0;
+	return *out != NULL ? 0 : EMFILE;
 }
 
 /*
@@ -203,6 +208,7 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 	char name[NAME_MAX + 1];
 	struct stat st;
 	int fd = -1, err;
+	bool charged = false;
 
 	if (f == NULL)
 		return EBADF;
@@ -218,6 +224,12 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 		err = fs_name(in->name, name);
 	if (err == 0 && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
 		err = EEXIST;	/* CVE-2016-7116 */
+	/* The open descriptor is charged before anything is created (the
+	 * new node is charged by node_new, after: the file then exists). */
+	if (err == 0 && !fd_take(r->conn))
+		err = EMFILE;
+	else if (err == 0)
+		charged = true;
 	if (err == 0)
 		err = create_or_open(dir, name, in, &fd, &nn, &st);
 	if (err != 0)
@@ -245,6 +257,8 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 fail:
 	if (fd >= 0)
 		close(fd);
+	if (charged)
+		fd_give(r->conn);
 	node_put(nn);
 	node_put(dir);
 	fid_put(f);
@@ -399,14 +413,20 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 	struct p9_dirent ent;
 
 	if (f->dir == NULL) {
-		int fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
+		int fd, err;
 
-		if (fd < 0)
-			return errno;
+		if (!fd_take(f->conn))
+			return EMFILE;	/* the stream's descriptor is over the budget */
+		fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			err = errno;
+			fd_give(f->conn);
+			return err;
+		}
 		if ((f->dir = fdopendir(fd)) == NULL) {
-			int err = errno;
-
+			err = errno;
 			close(fd);
+			fd_give(f->conn);
 			return err;
 		}
 	}

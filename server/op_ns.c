@@ -378,6 +378,8 @@ follow_rename(struct fid *f, struct node *old, struct node *dir, const char *nam
 		return;
 	}
 	nn = node_new(fd, &st, dir, name);
+	if (nn == NULL)
+		return;		/* over the descriptor budget: keep the stale node */
 	pthread_mutex_lock(&f->lock);
 	if (f->node == old) {
 		drop = f->node;

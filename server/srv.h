@@ -82,6 +82,7 @@ struct node {
 	mode_t		 mode;		/* S_IFMT bits of the file */
 	struct node	*parent;	/* reference held, or NULL */
 	char		*name;		/* NUL-terminated copy, or NULL */
+	struct conn	*acct;		/* whose descriptor budget fd counts against (NULL: the root) */
 };
 
 enum fid_kind {
@@ -152,6 +153,15 @@ struct srv {
 	ino_t		 root_ino;
 	bool		 as_root;	/* switch fs credentials per request */
 	atomic_uint	 nconns;
+	/* The descriptor budget (fd_take): every connection may hold
+	 * fd_guarantee descriptors of files whatever the others do, and
+	 * shares fd_pool more with them (at most fd_pool / connections
+	 * each, first come first served). srv_init sizes both from
+	 * RLIMIT_NOFILE so that the process itself never runs out. */
+	unsigned	 fd_limit;	/* RLIMIT_NOFILE after raising it */
+	unsigned	 fd_guarantee;
+	unsigned	 fd_pool;
+	atomic_uint	 fd_pool_used;
 };
 
 /* The one server of this process (handlers reach config through it). */
@@ -171,7 +181,25 @@ struct node *fid_node(struct fid *f);
 /* Replace f's node (walk in place, lcreate); takes a new reference. */
 void fid_set_node(struct fid *f, struct node *n);
 
-/* Nodes and identities. */
+/*
+ * The descriptor budget. A descriptor a fid keeps (its node's O_PATH fd,
+ * its open file, its directory stream) counts against the connection of
+ * the request that made it; fd_take charges one, fd_give returns it.
+ * fd_take fails (the handler answers EMFILE) past the connection's share:
+ * its guarantee plus its part of the shared pool. Descriptors a handler
+ * opens and closes within the request are not charged (srv_init keeps a
+ * reserve for them).
+ */
+bool fd_take(struct conn *c);
+void fd_give(struct conn *c);
+/* The connection of the request this worker runs (set by the engine
+ * around each handler), or NULL outside one. */
+struct conn *fd_current(void);
+
+/* Nodes and identities. node_new charges the new node's descriptor to the
+ * current request's connection (fd_current): past its budget it closes fd
+ * and returns NULL, and the caller answers EMFILE. Outside a request (the
+ * export root) nothing is charged and it never fails. */
 struct node *node_new(int fd, const struct stat *st, struct node *parent, const char *name);
 struct node *node_ref(struct node *n);
 void node_put(struct node *n);

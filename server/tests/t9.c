@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,6 +35,12 @@ now_ms(void)
 
 void
 t9_start(struct t9srv *s, const char *const *args)
+{
+	t9_start_nofile(s, args, 0);
+}
+
+void
+t9_start_nofile(struct t9srv *s, const char *const *args, unsigned nofile)
 {
 	const char *p9d = getenv("P9D");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -79,6 +86,10 @@ t9_start(struct t9srv *s, const char *const *args)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	s->pid = fork();
 	if (s->pid == 0) {
+		struct rlimit rl = { nofile, nofile };
+
+		if (nofile != 0 && setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(126);
 		execv(p9d, (char *const *)argv);
 		_exit(127);
 	}

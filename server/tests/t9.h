@@ -35,6 +35,8 @@ struct t9srv {
  * Fails the test on error.
  */
 void t9_start(struct t9srv *s, const char *const *args);
+/* The same, with p9d's RLIMIT_NOFILE (soft and hard) set to nofile. */
+void t9_start_nofile(struct t9srv *s, const char *const *args, unsigned nofile);
 
 /* SIGTERM the server, wait for it (bounded), assert it exited 0, remove the
  * temp dir. Returns the exit status. */
