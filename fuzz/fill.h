@@ -11,7 +11,10 @@
  *   otherwise raw bytes of the field's width;
  * - str: < 0xc0 a name of the caller's set, otherwise raw bytes (length
  *   from the next byte, up to 63);
- * - data: length from the next byte (0xff: two bytes), then raw bytes;
+ * - data: length from the next byte (0xff: two bytes), then raw bytes
+ *   (Rreaddir's too: p9_msg_encode refuses a built Rreaddir unless they
+ *   happen to be whole dirents, so raw frames are what reach the
+ *   decoder's refusal);
  * - strs/qids: 0..4 items (0xff: 16).
  * Past the end of the input every byte reads as 0.
  */

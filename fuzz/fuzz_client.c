@@ -19,7 +19,9 @@
  * - an Rflush that cancels (done->flushed) names the not yet completed
  *   request whose tag the Tflush targeted;
  * - a refused reply or request (any error) leaves the client unchanged;
- * - the Rversion msize never raises the client's msize.
+ * - the Rversion msize never raises the client's msize;
+ * - an accepted Rreaddir's data is whole dirents: the iterator walks it to
+ *   exactly its end.
  */
 #include "fill.h"
 #include "fuzz.h"
@@ -112,6 +114,8 @@ feed(struct state *s, const uint8_t *frame, size_t len)
 		FZ_CHECK(r.type == e->ttype + 1 ||
 		    (r.type == P9_RLERROR && e->ttype != P9_TFLUSH));
 		e->done = 1;
+		if (r.type == P9_RREADDIR)
+			FZ_CHECK(fz_dirents_whole(r.rreaddir.data));
 		if (done.flushed) {
 			struct shadow *o = shadow_of(done.flushed_user);
 

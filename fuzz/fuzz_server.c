@@ -31,7 +31,8 @@
  *   comes within 10 s, and after the client's EOF the server closes and
  *   releases the connection (all its requests finished) within 10 s;
  * - every byte the server sends is a well-formed frame below msize that
- *   decodes strictly;
+ *   decodes strictly (an Rreaddir's data is whole dirents: the iterator
+ *   walks it to exactly its end);
  * - untainted: every reply answers an outstanding request of its tag with
  *   a type that answers it (p9_client_reply accepts it), the server never
  *   closes the connection first, and at EOF every request was answered;
@@ -385,6 +386,8 @@ frames(struct sess *s)
 				fprintf(stderr, "server sent a bad frame: %s\n", p9_strerror(rc));
 			FZ_CHECK(rc == 0);
 			FZ_CHECK((r.type & 1) == 1);	/* an R-message */
+			if (r.type == P9_RREADDIR)
+				FZ_CHECK(fz_dirents_whole(r.rreaddir.data));
 			rc = p9_client_reply(&s->c, f, need, &r, &done);
 			/* version(5): a Tversion aborted everything before it;
 			 * nothing of the old session may answer after its

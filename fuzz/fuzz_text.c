@@ -5,8 +5,9 @@
  * Invariants:
  * - nothing is read outside the text (exact-size heap copy, no NUL
  *   terminator) and the scratch buffer is never overrun (exact size too);
- * - a rejected line gives one of the parser's errors (P9_ERR_TXT_* or
- *   P9_ERR_NUL) and an error position inside the text;
+ * - a rejected line gives one of the parser's errors (P9_ERR_TXT_*,
+ *   P9_ERR_NUL, or P9_ERR_DIRENT for Rreaddir data that is not whole
+ *   dirents) and an error position inside the text;
  * - an accepted line prints to a canonical line, which is one line (no
  *   byte below 0x20, no DEL) and reparses to a message that prints the
  *   same line again (print(parse(print(m))) == print(m));
@@ -27,6 +28,7 @@ is_text_err(int rc)
 	case P9_ERR_TXT_TRAILING:
 	case P9_ERR_TXT_SCRATCH:
 	case P9_ERR_NUL:
+	case P9_ERR_DIRENT:
 		return 1;
 	default:
 		return 0;
@@ -66,6 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	FZ_CHECK(errpos == 0);
+	if (m.type == P9_RREADDIR)
+		FZ_CHECK(fz_dirents_whole(m.rreaddir.data));
 	line = print_alloc(&m, &n);
 	for (i = 0; i < (size_t)n; i++)
 		FZ_CHECK((unsigned char)line[i] >= 0x20 && (unsigned char)line[i] != 0x7f);
@@ -87,8 +91,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ea = p9_msg_encode(&m, a, sz);
 		eb = p9_msg_encode(&back, b, sz);
 		FZ_CHECK(ea == eb);
-		/* What parses encodes: the parser refuses NULs in strings
-		 * and lists longer than 16, as the encoder does. */
+		/* What parses encodes: the parser refuses NULs in strings,
+		 * lists longer than 16 and Rreaddir data that is not whole
+		 * dirents, as the encoder does. */
 		FZ_CHECK(ea > 0);
 		{
 			struct p9_msg d;

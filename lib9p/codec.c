@@ -108,6 +108,10 @@ p9_msg_decode_ex(const uint8_t *buf, size_t len, unsigned flags, struct p9_msg *
 		if (err != 0)
 			p9_rd_fail(&rd, err, 4);
 	}
+	/* The one payload with a structure the table does not spell out. It
+	 * lies before any trailing byte, so its error comes first. */
+	if (rd.err == 0 && m->type == P9_RREADDIR)
+		p9_rd_dirents(&rd, &m->rreaddir.data);
 	if (rd.err == 0 && rd.pos != rd.len && !(flags & P9_DEC_TOLERANT))
 		p9_rd_fail(&rd, P9_ERR_TRAILING, rd.pos);
 	if (errpos != NULL)
@@ -161,8 +165,15 @@ p9_msg_encode(const struct p9_msg *m, uint8_t *buf, size_t cap)
 {
 	struct p9_wr wr = { .base = buf, .cap = cap };
 	uint8_t *size_field;
+	size_t at;
 	int err;
 
+	/* Refused before anything is written, like decode would refuse it. */
+	if (m->type == P9_RREADDIR) {
+		err = p9_dirents_check(m->rreaddir.data.ptr, m->rreaddir.data.len, &at);
+		if (err != 0)
+			return err;
+	}
 	/* The size field is patched last: no separate size pass. */
 	size_field = p9_wr_put(&wr, 4);
 	p9_wr_u8(&wr, &m->type);

@@ -96,10 +96,7 @@ p9_dirent_next(struct p9_dirent_iter *it, struct p9_dirent *d)
 		return it->err;
 	if (it->pos == it->len)
 		return 0;
-	p9_rd_qid(&rd, &d->qid);
-	p9_rd_u64(&rd, &d->offset);
-	p9_rd_u8(&rd, &d->type);
-	p9_rd_str(&rd, &d->name);
+	p9_rd_dirent(&rd, d);
 	if (rd.err != 0) {
 		it->err = rd.err == P9_ERR_SHORT ? P9_ERR_DIRENT : rd.err;
 		return it->err;

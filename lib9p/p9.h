@@ -243,12 +243,19 @@ int p9_type_from_name(const char *name, size_t len);
  * Decode exactly one message. buf/len is the whole frame, size field
  * included; the size field must equal len. Strict by default: every field
  * must fit, nothing may trail (unless P9_DEC_TOLERANT), strings hold no NUL,
- * nwname/nwqid are at most 16, data counts stay inside the frame. Tfsync
+ * nwname/nwqid are at most 16, data counts stay inside the frame, and an
+ * Rreaddir's data is a sequence of whole dirents whose names hold no NUL
+ * (P9_DEC_TOLERANT forgives trailing bytes only, never a bad dirent). Tfsync
  * without its datasync field (older clients) decodes with datasync 0.
  * On success *m holds views into buf (valid until buf is released); nothing
  * is copied or allocated. Returns 0 or a negative P9_ERR_*; on error *m is
  * unspecified. If errpos is not NULL it receives the byte offset in buf
- * where decoding went wrong (0 on success).
+ * where decoding went wrong (0 on success): the first byte of the field
+ * that does not fit (P9_ERR_SHORT; P9_ERR_DIRENT for a dirent field that
+ * the end of the Rreaddir data cuts, the data's end if it falls between two
+ * fields), the start (length field) of a string or dirent name holding
+ * NUL, the count of more than 16 names or qids, 4 for the type, 0 for the
+ * size field, or the first trailing byte.
  */
 P9_MUST_USE int p9_msg_decode(const uint8_t *buf, size_t len, struct p9_msg *m);
 P9_MUST_USE int p9_msg_decode_ex(const uint8_t *buf, size_t len, unsigned flags,
@@ -263,7 +270,9 @@ size_t p9_msg_size(const struct p9_msg *m);
 /*
  * Encode *m into buf[0..cap). Writes nothing past cap. Refuses what decode
  * would refuse: unknown type (P9_ERR_TYPE), more than 16 names or qids
- * (P9_ERR_NWNAME / P9_ERR_NWQID), a NUL inside a string (P9_ERR_NUL).
+ * (P9_ERR_NWNAME / P9_ERR_NWQID), a NUL inside a string (P9_ERR_NUL), an
+ * Rreaddir whose data is not whole dirents (P9_ERR_DIRENT, or P9_ERR_NUL
+ * for a name holding NUL; checked before anything is written).
  * Returns the frame's length (> 0) or a negative P9_ERR_* (P9_ERR_NOSPACE
  * if cap is too small); on error buf's contents are unspecified.
  */
@@ -327,7 +336,8 @@ void p9_dirent_iter_init(struct p9_dirent_iter *it, struct p9_data payload);
  * Returns 1 for an entry, 0 at the end of the payload, or a negative
  * P9_ERR_* (P9_ERR_DIRENT for an entry cut short, P9_ERR_NUL for a name
  * holding NUL); an error is sticky. The offset of the failing entry is
- * it->pos.
+ * it->pos. The data of a decoded Rreaddir was checked by the decoder with
+ * the same rules: it iterates to its end without an error.
  */
 P9_MUST_USE int p9_dirent_next(struct p9_dirent_iter *it, struct p9_dirent *d);
 
@@ -349,9 +359,10 @@ long p9_msg_print(const struct p9_msg *m, char *buf, size_t cap);
  * Parse one line (text[0..len), no newline) into *m. Unescaped bytes of
  * strings and data are stored in scratch[0..scratch_len) and *m's views
  * point there or into text; both must outlive *m. Returns 0 or a negative
- * P9_ERR_TXT_* (P9_ERR_TXT_SCRATCH if scratch is too small), or P9_ERR_NUL
- * for a string holding NUL; if errpos is not NULL it receives the offset in
- * text where parsing failed (0 on success).
+ * P9_ERR_TXT_* (P9_ERR_TXT_SCRATCH if scratch is too small), P9_ERR_NUL
+ * for a string or dirent name holding NUL, or P9_ERR_DIRENT for Rreaddir
+ * data that is not whole dirents (what parses, encodes); if errpos is not
+ * NULL it receives the offset in text where parsing failed (0 on success).
  */
 P9_MUST_USE int p9_msg_parse(const char *text, size_t len, struct p9_msg *m,
     uint8_t *scratch, size_t scratch_len, size_t *errpos);

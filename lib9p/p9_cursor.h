@@ -12,7 +12,8 @@
  *
  * Write cursor: the same with a capacity; running out sets P9_ERR_NOSPACE.
  * Encoders refuse what the decoder would refuse (NUL in a string, more
- * than 16 names or qids), so whatever we encode decodes again.
+ * than 16 names or qids, an Rreaddir payload that is not whole dirents),
+ * so whatever we encode decodes again.
  */
 #ifndef P9_CURSOR_H
 #define P9_CURSOR_H
@@ -203,6 +204,59 @@ p9_rd_qids(struct p9_rd *rd, struct p9_qids *v)
 		p9_rd_qid(rd, &v->q[i]);
 	if (rd->err == 0)
 		v->n = n;
+}
+
+/*
+ * One dirent of an Rreaddir payload: qid[13] offset[8] type[1] name[s],
+ * read with the primitives above: a field that does not fit fails with
+ * P9_ERR_SHORT where it starts, a name holding NUL with P9_ERR_NUL where
+ * the name (its length) starts.
+ */
+static inline void
+p9_rd_dirent(struct p9_rd *rd, struct p9_dirent *d)
+{
+	p9_rd_qid(rd, &d->qid);
+	p9_rd_u64(rd, &d->offset);
+	p9_rd_u8(rd, &d->type);
+	p9_rd_str(rd, &d->name);
+}
+
+/*
+ * Check an Rreaddir payload p[0..len) in place: whole dirents, the last
+ * one ending exactly at len, no NUL in a name. Returns 0, P9_ERR_DIRENT
+ * for an entry that the payload's end cuts short (*at: the first byte of
+ * the field that does not fit, which is len when the end falls between
+ * two fields), or P9_ERR_NUL (*at: the name's length field). *at counts
+ * from p, and is 0 on success. Decode, encode and parse share it, so the
+ * three agree.
+ */
+static inline int
+p9_dirents_check(const uint8_t *p, uint32_t len, size_t *at)
+{
+	struct p9_rd rd = { .base = p, .len = len };
+	struct p9_dirent d;
+
+	while (rd.err == 0 && rd.pos < rd.len)
+		p9_rd_dirent(&rd, &d);
+	*at = rd.err != 0 ? rd.err_pos : 0;
+	return rd.err == P9_ERR_SHORT ? P9_ERR_DIRENT : rd.err;
+}
+
+/*
+ * Rreaddir's data, already taken by p9_rd_data (a view into rd's buffer):
+ * check its dirents, failing at the offending byte's offset in the frame.
+ */
+static inline void
+p9_rd_dirents(struct p9_rd *rd, const struct p9_data *v)
+{
+	size_t at;
+	int err;
+
+	if (rd->err != 0 || v->len == 0)
+		return;
+	err = p9_dirents_check(v->ptr, v->len, &at);
+	if (err != 0)
+		p9_rd_fail(rd, err, (size_t)(v->ptr - rd->base) + at);
 }
 
 /* The one bounds gate for writing. */

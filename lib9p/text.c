@@ -280,6 +280,7 @@ struct p9_in {
 	uint8_t		*scratch;
 	size_t		 scratch_len;
 	size_t		 scratch_used;
+	size_t		 data_at;	/* opening quote of the last data value */
 };
 
 static void
@@ -505,9 +506,40 @@ pa_data(struct p9_in *in, struct p9_data *v)
 	const uint8_t *p;
 	size_t n;
 
+	in->data_at = in->pos;
 	pa_quoted(in, 1, UINT32_MAX, &p, &n);
 	v->ptr = p;
 	v->len = (uint32_t)n;
+}
+
+/*
+ * Rreaddir's data (parsed, at in->data_at) must be whole dirents with no
+ * NUL in a name, as encode and decode want it. The error points at the
+ * text of the byte the decoder names (for a NUL, the NUL itself, as in a
+ * str), found by stepping through the quoted value again: it parsed, so
+ * every escape in it is good.
+ */
+static void
+pa_dirents(struct p9_in *in, const struct p9_data *v)
+{
+	size_t at, i;
+	uint16_t n;
+	uint8_t b;
+	int err;
+
+	if (in->err != 0)
+		return;
+	err = p9_dirents_check(v->ptr, v->len, &at);
+	if (err == 0)
+		return;
+	if (err == P9_ERR_NUL) {
+		n = (uint16_t)(v->ptr[at] | v->ptr[at + 1] << 8);
+		at += 2;
+		at += (size_t)((const uint8_t *)memchr(v->ptr + at, 0, n) - (v->ptr + at));
+	}
+	for (i = in->data_at + 1; at > 0; at--)
+		i += in->s[i] == '\\' ? unescape(in->s, in->len, i, &b) : 1;
+	in_fail(in, err, i);
 }
 
 static void
@@ -627,6 +659,8 @@ p9_msg_parse(const char *text, size_t len, struct p9_msg *m, uint8_t *scratch,
 		pa_field(&in, "tag");
 		m->tag = (uint16_t)pa_num(&in, UINT16_MAX);
 		parsers[type](&in, m);
+		if (type == P9_RREADDIR)
+			pa_dirents(&in, &m->rreaddir.data);
 		if (in.err == 0 && in.pos != in.len)
 			in_fail(&in, P9_ERR_TXT_TRAILING, in.pos);
 	}

@@ -203,6 +203,60 @@ test_wrong_type(void **state)
 	assert_int_equal(p9_client_inflight(&fx.c), 1);
 }
 
+/*
+ * An Rreaddir whose data is not whole dirents is a decode error: the
+ * Treaddir stays outstanding, and a good reply then completes it with data
+ * that iterates to its end.
+ */
+static void
+test_readdir_reply(void **state)
+{
+	uint8_t past[] = {
+		0x25, 0x00, 0x00, 0x00,	/* size 37 */
+		0x29,			/* Rreaddir */
+		0x00, 0x00,		/* tag, set below */
+		0x1a, 0x00, 0x00, 0x00,	/* count 26 */
+		0x80, 0x01, 0x02, 0x03, 0x04,
+		0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, /* qid */
+		0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, /* offset */
+		0x04,			/* type */
+		0x03, 0x00, 0x61, 0x62,	/* name length 3, 2 bytes left */
+	};
+	uint8_t nul[sizeof(past)], good[sizeof(past)];
+	struct p9_msg t = { .type = P9_TREADDIR }, r;
+	struct p9_client_done d;
+	struct p9_dirent_iter it;
+	struct p9_dirent e;
+	int err;
+
+	(void)state;
+	t.treaddir.fid = 3;
+	t.treaddir.count = 4096;
+	assert_int_equal(p9_client_request(&fx.c, &t, &fx.users[1], fx.buf, sizeof(fx.buf)),
+	    23);
+	past[5] = (uint8_t)t.tag;
+	memcpy(nul, past, sizeof(past));
+	nul[33] = 0x02;
+	nul[36] = 0x00;			/* name "a\0" */
+	memcpy(good, past, sizeof(past));
+	good[33] = 0x02;		/* name "ab" */
+	P9_NO_ALLOC_BEGIN();
+	err = p9_client_reply(&fx.c, past, sizeof(past), &r, &d);
+	P9_NO_ALLOC_END();
+	assert_int_equal(err, P9_ERR_DIRENT);
+	assert_int_equal(p9_client_reply(&fx.c, nul, sizeof(nul), &r, &d), P9_ERR_NUL);
+	assert_int_equal(p9_client_inflight(&fx.c), 1);
+	assert_int_equal(p9_client_reply(&fx.c, good, sizeof(good), &r, &d), 0);
+	assert_ptr_equal(d.user, &fx.users[1]);
+	assert_int_equal(d.ttype, P9_TREADDIR);
+	assert_int_equal(p9_client_inflight(&fx.c), 0);
+	p9_dirent_iter_init(&it, r.rreaddir.data);
+	assert_int_equal(p9_dirent_next(&it, &e), 1);
+	assert_true(p9_str_eq(e.name, "ab"));
+	assert_int_equal(p9_dirent_next(&it, &e), 0);
+	assert_int_equal(it.pos, 26);
+}
+
 static void
 test_request_errors(void **state)
 {
@@ -340,6 +394,7 @@ main(void)
 		cmocka_unit_test_setup(test_version_unknown, setup),
 		cmocka_unit_test_setup(test_tags_lowest_free, setup),
 		cmocka_unit_test_setup(test_wrong_type, setup),
+		cmocka_unit_test_setup(test_readdir_reply, setup),
 		cmocka_unit_test_setup(test_request_errors, setup),
 		cmocka_unit_test_setup(test_reply_too_big, setup),
 		cmocka_unit_test_setup(test_flush_before_reply, setup),

@@ -4,7 +4,8 @@
  * - round trip: every row of p9_msgs.def (expanded here, so a new row is
  *   covered without touching this file) with hostile field values: print,
  *   check the line is one safe line, parse, encode both and compare, print
- *   again and compare;
+ *   again and compare (Rreaddir's data is packed dirents with hostile
+ *   names: the codec refuses anything else there);
  * - canonical lines written by hand, one or more per message type: parse
  *   then print gives the same line; some also encode to the worked bytes
  *   of shared/spec/9P2000L.md 1.9;
@@ -140,6 +141,33 @@ fill_data(struct gen *g, struct p9_data *v)
 		v->len = (uint32_t)strlen(nasty[g->s]);
 		break;
 	}
+}
+
+/*
+ * Rreaddir's data: whole dirents (encode refuses anything else). Variant 0
+ * one entry per nasty name with maximal numbers, 1 none, 2 two entries, 3
+ * one entry named nasty[s].
+ */
+static void
+fill_dirents(struct gen *g, struct p9_data *v)
+{
+	static uint8_t buf[4096];
+	static const size_t entries[] = { NNASTY, 0, 2, 1 };
+	size_t i, n = entries[g->variant];
+	uint32_t used = 0;
+
+	for (i = 0; i < n; i++) {
+		struct p9_dirent d;
+
+		fill_qid(g, &d.qid);
+		fill_u64(g, &d.offset);
+		fill_u8(g, &d.type);
+		assert_int_equal(p9_str_set(&d.name, g->variant == 3 ? nasty[g->s] :
+		    nasty[(i + g->k) % NNASTY]), 0);
+		assert_int_equal(p9_dirent_put(buf, sizeof(buf), &used, &d), 0);
+	}
+	v->ptr = n > 0 ? buf : NULL;
+	v->len = used;
 }
 
 static uint16_t
@@ -306,6 +334,8 @@ t_roundtrip_every_row(void **state)
 				g = (struct gen){ .variant = v, .s = s, .k = (unsigned)r };
 				m.type = (uint8_t)rows[r].type;
 				rows[r].fill(&g, &m);
+				if (m.type == P9_RREADDIR)
+					fill_dirents(&g, &m.rreaddir.data);
 				m.tag = v == 0 ? P9_NOTAG : v == 1 ? 0 : (uint16_t)(r + s);
 				roundtrip(&m);
 			}
