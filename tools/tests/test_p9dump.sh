@@ -143,6 +143,57 @@ hex "$tmp/walk2" 16000000 6e 0100 00000000 01000000 0200 0300 666f6f
 run walk2 1 "$tmp/walk2"
 err_is walk2 "0: error: frame ends inside a field (at byte 22)"
 
+# Rreaddir data must be whole dirents, qid[13] offset[8] type[1] name[s]:
+# one that ends exactly at the data's end passes (with --check too); a
+# dirent cut short by the data's end, or a name holding NUL, stops the dump
+# at the stream offset of the offending byte: the field that is cut, the
+# name's length field. Each bad frame follows the 21-byte Tversion.
+dirent_hdr="80 01020304 05060708090a0b0c 0d0e0f1011121314 04"	# 22 bytes
+hex "$tmp/rd_ok" 25000000 29 0100 1a000000 $dirent_hdr 0200 6162
+hex "$tmp/rd_empty" 0b000000 29 0200 00000000
+cat "$tmp/tversion" "$tmp/rd_ok" "$tmp/rd_empty" >"$tmp/rd_good"
+run rd_good 0 --check "$tmp/rd_good"
+[ "$(offsets "$tmp/rd_good.out")" = "0 21 58 " ] && pass "rd_good: offsets" ||
+	fail "rd_good: offsets '$(offsets "$tmp/rd_good.out")'"
+grep -q '^21 Rreaddir tag=1 data="\\x80\\x01.*\\x04\\x02\\x00ab"$' "$tmp/rd_good.out" &&
+	pass "rd_good: the entry's line" || fail "rd_good: the entry's line"
+grep -qx '58 Rreaddir tag=2 data=""' "$tmp/rd_good.out" && pass "rd_good: empty data" ||
+	fail "rd_good: empty data"
+
+# rd_bad NAME WANT_ERROR FRAME_HEX...: Tversion then the frame, plain and
+# --check; stderr is exactly WANT_ERROR and only the Tversion line printed.
+# (run sets name and want: these are rd_name and rd_want.)
+rd_bad() {
+	rd_name=$1 rd_want=$2
+	shift 2
+	hex "$tmp/${rd_name}_frame" "$@"
+	cat "$tmp/tversion" "$tmp/${rd_name}_frame" >"$tmp/$rd_name"
+	run "$rd_name" 1 "$tmp/$rd_name"
+	err_is "$rd_name" "$rd_want"
+	run "${rd_name}_check" 1 --check "$tmp/$rd_name"
+	err_is "${rd_name}_check" "$rd_want"
+	[ "$(offsets "$tmp/$rd_name.out")" = "0 " ] && pass "$rd_name: Tversion only" ||
+		fail "$rd_name: lines before the error"
+}
+rd_bad rd_cut_qid "21: error: directory entry cut short (at byte 32)" \
+	10000000 29 0100 05000000 8001020304
+rd_bad rd_cut_offset "21: error: directory entry cut short (at byte 45)" \
+	1b000000 29 0100 10000000 80 01020304 05060708090a0b0c 0d0e0f
+rd_bad rd_cut_type "21: error: directory entry cut short (at byte 53)" \
+	20000000 29 0100 15000000 80 01020304 05060708090a0b0c 0d0e0f1011121314
+rd_bad rd_cut_namelen "21: error: directory entry cut short (at byte 54)" \
+	22000000 29 0100 17000000 $dirent_hdr 02
+rd_bad rd_name_past "21: error: directory entry cut short (at byte 56)" \
+	25000000 29 0100 1a000000 $dirent_hdr 0300 6162
+rd_bad rd_name_ffff "21: error: directory entry cut short (at byte 56)" \
+	25000000 29 0100 1a000000 $dirent_hdr ffff 6162
+rd_bad rd_name_nul "21: error: string holds a NUL byte (at byte 54)" \
+	25000000 29 0100 1a000000 $dirent_hdr 0200 6100
+# The second entry's name runs past: 21 + 11 + 26 + 24.
+rd_bad rd_second "21: error: directory entry cut short (at byte 82)" \
+	3e000000 29 0100 33000000 $dirent_hdr 0200 6162 \
+	00 00000000 2a00000000000000 0200000000000000 08 0200 63
+
 # A frame above --msize.
 run toobig 1 --msize 20 "$tmp/stream"
 err_is toobig "0: error: size field above msize (at byte 0)"
