@@ -71,7 +71,7 @@ void fd_set_current(struct conn *c);	/* worker: whose budget node_new charges */
 /* Size the descriptor budget of s from RLIMIT_NOFILE (raising the soft
  * limit to the hard one first); may lower s->cfg.max_conns so that every
  * connection keeps its guarantee, saying so on stderr. Returns 0, or -1
- * when the limit leaves no room for even one connection (message printed). */
+ * when the limit leaves no room for even one connection (s->why says so). */
 int fd_budget_init(struct srv *s);
 
 /* conn.c */
@@ -115,7 +115,8 @@ int loop_init(void);
  * it into real[PATH_MAX] (kept as s->export_real), open its root, note
  * whether we run as root, set umask 0 (creation modes arrive masked by the
  * client) and ignore SIGPIPE, then set up the root node and the loop.
- * Returns 0, or -1 with errno set. main.c and embed.c both start here.
+ * Returns 0, or -1 with errno set and, for a failure that is not about the
+ * export, s->why saying what failed. main.c and embed.c both start here.
  */
 int srv_init(struct srv *s, char *real);
 int loop_add_listener(int fd, const char *unix_path);	/* path to unlink at exit, or NULL */

@@ -46,9 +46,9 @@ fd_budget_init(struct srv *s)
 	per_conn = 1 + FD_GUARANTEE;
 	conns = limit > fixed ? (limit - fixed) / per_conn : 0;
 	if (conns == 0) {
-		fprintf(stderr, "p9d: the descriptor limit (RLIMIT_NOFILE %lu) leaves no room for "
-		    "a connection: %lu are needed with %u worker threads (%u + %u per thread + "
-		    "%lu per connection); raise it (ulimit -n) or use fewer threads\n",
+		snprintf(s->why, sizeof(s->why), "the descriptor limit (RLIMIT_NOFILE %lu) leaves "
+		    "no room for a connection: %lu are needed with %u worker threads (%u + %u per "
+		    "thread + %lu per connection); raise it (ulimit -n) or use fewer threads",
 		    limit, fixed + per_conn, s->cfg.threads, FD_FIXED, FD_PER_WORKER, per_conn);
 		return -1;
 	}

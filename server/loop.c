@@ -95,7 +95,14 @@ srv_init(struct srv *s, char *real)
 	g_srv = s;
 	umask(0);
 	signal(SIGPIPE, SIG_IGN);
-	return session_init() == 0 && loop_init() == 0 ? 0 : -1;
+	if (session_init() != 0)
+		return -1;
+	if (loop_init() != 0) {
+		snprintf(s->why, sizeof(s->why), "cannot set up the event loop: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int

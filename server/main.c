@@ -560,8 +560,11 @@ main(int argc, char **argv)
 		check_fd("--stdio: standard output", 1, false);
 	}
 
-	if (srv_init(&srv, real) != 0)
+	if (srv_init(&srv, real) != 0) {
+		if (srv.why[0] != '\0')
+			die("%s", srv.why);
 		die("cannot export %s: %s", srv.cfg.export_path, strerror(errno));
+	}
 	if (srv.cfg.squash) {
 		struct passwd *pw;
 

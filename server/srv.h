@@ -159,6 +159,7 @@ struct srv {
 	 * each, first come first served). srv_init sizes both from
 	 * RLIMIT_NOFILE so that the process itself never runs out. */
 	unsigned	 fd_limit;	/* RLIMIT_NOFILE after raising it */
+	char		 why[256];	/* srv_init's reason when it fails before the export (else "") */
 	unsigned	 fd_guarantee;
 	unsigned	 fd_pool;
 	atomic_uint	 fd_pool_used;

@@ -185,6 +185,18 @@ good "--max-inflight 1 and 65535" --max-inflight 1 --max-inflight 65535
 good "--max-conns 1 and 1048576" --max-conns 1 --max-conns 1048576
 good "leading zeros" --msize 0004096
 
+# The descriptor limit: too low for one connection is a start-up error;
+# too low for --max-conns lowers it, with a notice, and p9d serves.
+real_p9d=$p9d
+printf '#!/bin/sh\nulimit -n "$NOFILE" && exec "%s" "$@"\n' "$real_p9d" >"$tmp/p9d-nofile"
+chmod +x "$tmp/p9d-nofile"
+p9d=$tmp/p9d-nofile
+NOFILE=60 bad "RLIMIT_NOFILE 60" "the descriptor limit (RLIMIT_NOFILE 60) leaves no room for a connection" "129 are needed with 4 worker threads" -- -e "$exp" -l 127.0.0.1:0 -w 4
+NOFILE=1024 good "RLIMIT_NOFILE 1024 lowers --max-conns" -w 4 --max-conns 256
+p9d=$real_p9d
+check "RLIMIT_NOFILE 1024: the notice says --max-conns was lowered to 28" \
+	grep -q -F "the descriptor limit (RLIMIT_NOFILE 1024) allows 28 connections of 33 descriptors each: --max-conns lowered from 256 to 28" "$tmp/good.err"
+
 # Inherited descriptors: open, of a kind the loop can serve.
 bad "--listen-fd not open" "--listen-fd 9: not an open file descriptor" -- -e "$exp" --listen-fd 9
 bad "--listen-fd at the top of its range" "--listen-fd 2147483647: not an open file descriptor" -- -e "$exp" --listen-fd 2147483647
