@@ -14,7 +14,9 @@
  *              lib9p client (p9_client), so they are always valid; up to
  *              12 requests are pipelined, so flushes and out-of-order
  *              replies happen;
- *   0xe0-0xef  wait for every reply;
+ *   0xe0-0xee  wait for every reply;
+ *   0xef       vanish: close the socket at once, replies unread, requests
+ *              in flight (the server's writes then fail), and end there;
  *   0xf0-0xf7  a raw frame: length byte, bytes, size field prefixed;
  *   0xf8-0xff  raw bytes (length byte, bytes) with no framing.
  * A raw op "taints" the session: replies are then only checked for being
@@ -29,7 +31,8 @@
  * Invariants:
  * - nothing crashes (ASan, UBSan) and the server never hangs: each reply
  *   comes within 10 s, and after the client's EOF the server closes and
- *   releases the connection (all its requests finished) within 10 s;
+ *   releases the connection (all its requests finished) within 10 s; so
+ *   it does after a client that vanished;
  * - every byte the server sends is a well-formed frame below msize that
  *   decodes strictly (an Rreaddir's data is whole dirents: the iterator
  *   walks it to exactly its end);
@@ -507,6 +510,23 @@ request(struct sess *s, struct p9_msg *m)
 	return true;
 }
 
+/* Until the server let go of everything (requests still running after a
+ * Tversion dropped them, or after the client vanished, included). */
+static void
+wait_released(void)
+{
+	long t0 = now_ms();
+
+	while (p9d_embed_conns() != 0) {
+		struct timespec ts = { 0, 100000 };
+
+		if (now_ms() - t0 > TIMEOUT_MS)
+			fprintf(stderr, "server never released the connection\n");
+		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void
 session(const uint8_t *data, size_t size)
 {
@@ -554,6 +574,11 @@ session(const uint8_t *data, size_t size)
 			request(s, &m);
 			if (type == P9_TVERSION)
 				drain(s, 0);	/* a client waits for Rversion */
+		} else if (op == FZ_OP_VANISH) {
+			close(s->fd);
+			s->fd = -1;
+			wait_released();
+			return;
 		} else if (op < FZ_OP_RAWFRAME) {
 			drain(s, 0);
 		} else {
@@ -591,17 +616,7 @@ session(const uint8_t *data, size_t size)
 	if (!s->tainted)
 		FZ_CHECK(p9_client_inflight(&s->c) == 0);
 	close(s->fd);
-	/* Until the server let go of everything (requests still running
-	 * after a Tversion dropped them included). */
-	t0 = now_ms();
-	while (p9d_embed_conns() != 0) {
-		struct timespec ts = { 0, 100000 };
-
-		if (now_ms() - t0 > TIMEOUT_MS)
-			fprintf(stderr, "server never released the connection\n");
-		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
-		nanosleep(&ts, NULL);
-	}
+	wait_released();
 }
 
 int

@@ -26,6 +26,7 @@ enum {
 
 /* Op selectors of the server harness's language (fuzz_server.c). */
 #define FZ_OP_SYNC	0xe0
+#define FZ_OP_VANISH	0xef	/* the last of the sync range */
 #define FZ_OP_RAWFRAME	0xf0
 #define FZ_OP_RAWBYTES	0xf8
 
