@@ -4,6 +4,7 @@
  *
  * Each cycle connects (TCP on 127.0.0.1 or the Unix socket), negotiates
  * msize, attaches, walks to and opens four 1 MiB files and a directory,
+ * takes a read lock on one and starts an xattr write on another fid,
  * then sends 100 requests in one write (Tread of 65512 bytes, Twalk to new
  * fids, Tgetattr with Linux's full mask, Treaddir of 65000 bytes,
  * Txattrwalk to new fids: more than --max-inflight, so the server pauses
@@ -63,6 +64,7 @@
 #endif
 #define ROOT		0u
 #define DIRFID		5u		/* fids 1-4: the files */
+#define XATTRFID	6u		/* a pending Txattrcreate */
 #define BIGMSIZE	(1u << 20)
 
 enum how {
@@ -225,6 +227,7 @@ static void
 open_fixtures(struct t9c *c)
 {
 	static const char *const names[] = { "f0", "f1", "f2", "f3" };
+	struct p9_msg t = { 0 }, r;
 	uint32_t i;
 
 	assert_int_equal(t9_attach(c, ROOT, "", (uint32_t)geteuid(), NULL), 0);
@@ -234,6 +237,22 @@ open_fixtures(struct t9c *c)
 	}
 	assert_int_equal(t9_walk(c, ROOT, DIRFID, "d", NULL), 0);
 	assert_int_equal(t9_lopen(c, DIRFID, 0200000 /* O_DIRECTORY */, NULL, NULL), 0);
+	/* A lock record (Tgetlock's holder table) and an xattr buffer. */
+	t.type = P9_TLOCK;
+	t.tlock.fid = 1;
+	t.tlock.type = 0;	/* P9_LOCK_TYPE_RDLCK */
+	t.tlock.start = 0;
+	t.tlock.length = 10;
+	t.tlock.proc_id = 1;
+	t.tlock.client_id = (struct p9_str){ "leak", 4 };
+	assert_int_equal(t9_rpc(c, &t, &r), 0);
+	assert_int_equal(r.rlock.status, 0);
+	assert_int_equal(t9_walk(c, ROOT, XATTRFID, "f0", NULL), 0);
+	t = (struct p9_msg){ .type = P9_TXATTRCREATE };
+	t.txattrcreate.fid = XATTRFID;
+	t.txattrcreate.name = (struct p9_str){ "user.leak", 9 };
+	t.txattrcreate.attr_size = 4096;
+	assert_int_equal(t9_rpc(c, &t, &r), 0);
 }
 
 static size_t
