@@ -32,7 +32,7 @@ extern "C" {
 #define P9_MUST_USE
 #endif
 
-/* Protocol constants (shared/spec/9P2000L.md 1.5). */
+/* Protocol constants (doc/PROTOCOL.md 1.5). */
 #define P9_NOTAG	0xFFFFu
 #define P9_NOFID	0xFFFFFFFFu
 #define P9_NONUNAME	0xFFFFFFFFu

@@ -1,6 +1,6 @@
 /*
  * Golden vectors: every 9P2000.L message written out byte by byte from the
- * layouts of shared/spec/9P2000L.md 2.2, each paired with the message it
+ * layouts of doc/PROTOCOL.md 2.2, each paired with the message it
  * encodes, filled in by hand. Nothing here comes from the code under test.
  *
  * Integers use distinct byte values so that a byte-order or field-order
@@ -33,7 +33,7 @@ struct golden {
 #define Q(t, v, p)	{ (t), (v), (p) }
 #define G(arr, fl, ...)	{ #arr, (arr), sizeof(arr), (fl), __VA_ARGS__ }
 
-/* ---- shared/spec/9P2000L.md 1.9, verbatim ---- */
+/* ---- doc/PROTOCOL.md 1.9, verbatim ---- */
 
 /* Tversion tag=NOTAG msize=131072 "9P2000.L" (21 bytes) */
 static const uint8_t spec_tversion[] = {

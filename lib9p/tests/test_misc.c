@@ -2,7 +2,7 @@
  * The rest of the public API: framing, the in-place Rread/Rreaddir
  * builders, dirents, strictness (counts, NULs, types, sizes), names as
  * bytes, type names, p9_strerror and the view helpers. Byte vectors are
- * written by hand from shared/spec/9P2000L.md; decodes read guard-page
+ * written by hand from doc/PROTOCOL.md; decodes read guard-page
  * copies inside no-allocation regions.
  */
 #include <limits.h>

@@ -8,7 +8,7 @@
  *   names: the codec refuses anything else there);
  * - canonical lines written by hand, one or more per message type: parse
  *   then print gives the same line; some also encode to the worked bytes
- *   of shared/spec/9P2000L.md 1.9;
+ *   of doc/PROTOCOL.md 1.9;
  * - every parse error with its code and offset; print errors;
  * - snprintf semantics at every buffer size, with a canary.
  */
@@ -443,7 +443,7 @@ t_canonical_lines(void **state)
 	}
 }
 
-/* shared/spec/9P2000L.md 1.9, as text. */
+/* doc/PROTOCOL.md 1.9, as text. */
 static const struct {
 	const char	*text;
 	size_t		 len;

@@ -57,7 +57,7 @@ err_is() {
 
 offsets() { cut -d' ' -f1 "$1" | tr '\n' ' '; }
 
-# The worked examples of shared/spec/9P2000L.md 1.9, both directions.
+# The worked examples of doc/PROTOCOL.md 1.9, both directions.
 hex "$tmp/tversion" 15000000 64 ffff 00000200 0800 39503230 30302e4c
 hex "$tmp/rversion" 14000000 65 ffff 00000200 0700 756e6b6e 6f776e
 hex "$tmp/tattach" 1d000000 68 0000 00000000 ffffffff 0600 6e6f626f6479 0000 ffffffff
