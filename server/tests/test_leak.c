@@ -17,7 +17,9 @@
  * After the cycles, p9d's descriptor count (/proc/PID/fd) must return
  * exactly to what it was before the first, and its resident set may grow
  * by at most RSS_SLACK_KIB between the end of the warm-up cycles and the
- * end of the run. Waiting for the count is bounded (DRAIN_MS) and polls:
+ * end of the run (allocator arenas of the worker threads wander by up to
+ * about 1.2 MiB on a loaded machine; the leak this test was written for
+ * grew by 80 KiB a cycle, 7 MiB over the 90). Waiting for the count is bounded (DRAIN_MS) and polls:
  * the server closes connections on its own time.
  */
 #include <errno.h>
@@ -49,7 +51,7 @@
 #define FLOOD		100		/* requests sent in one write */
 #define FILESZ		(1u << 20)
 #define DRAIN_MS	10000
-#define RSS_SLACK_KIB	2048
+#define RSS_SLACK_KIB	3072
 /* Sanitizers keep freed memory in quarantine: RSS says nothing there
  * (LeakSanitizer checks p9d at exit instead, and t9_stop wants exit 0). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
