@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "p9.h"
+#include "p9pcap.h"
 
 #define EXIT_BAD	1
 #define EXIT_USAGE	2
@@ -34,13 +35,15 @@ struct dump {
 	size_t		 enc_cap;
 	char		*text;		/* the current line */
 	size_t		 text_cap;
+	struct p9pcap	*pcap;		/* --pcap: the capture being written, or NULL */
+	struct p9pcap_stream pstream;
 };
 
 static void
 usage(FILE *f)
 {
 	fputs(
-"usage: p9dump [--check] [--msize N] [FILE]\n"
+"usage: p9dump [--check] [--msize N] [--pcap OUT] [FILE]\n"
 "\n"
 "Read a raw 9P2000.L byte stream (concatenated frames of one or both\n"
 "directions of a connection) from FILE, or from standard input if FILE is\n"
@@ -54,6 +57,12 @@ usage(FILE *f)
 "  -c, --check    re-encode every decoded message and fail unless the bytes\n"
 "                 are identical to the input frame\n"
 "  -m, --msize N  largest frame accepted, in bytes (default 16777216)\n"
+"  -p, --pcap OUT also write the stream to OUT as a libpcap capture that\n"
+"                 Wireshark's 9P dissector decodes: one synthetic TCP\n"
+"                 connection to port 564, T-messages from the client and\n"
+"                 R-messages from the server, one packet per frame, 1 ms\n"
+"                 apart from 2000-01-01 (the same input makes the same\n"
+"                 file). The frames before an error are written.\n"
 "  -h, --help     print this help and exit\n"
 "\n"
 "On a malformed frame or a stream that ends inside a frame, p9dump prints\n"
@@ -174,6 +183,9 @@ dump_stream(struct dump *d)
 			return bad(off, p9_strerror(err), off + errpos);
 		if (d->check && (err = check_frame(d, &m, need, off)) != 0)
 			return err;
+		if (d->pcap != NULL)
+			p9pcap_write(d->pcap, &d->pstream,
+			    (m.type & 1) ? P9PCAP_S2C : P9PCAP_C2S, d->frame, need);
 		if ((err = print_msg(d, &m, off)) != 0)
 			return err;
 		off += need;
@@ -201,13 +213,16 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },
 		{ "msize", required_argument, NULL, 'm' },
+		{ "pcap", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dump d = { .in = stdin, .in_name = "<stdin>", .msize = DEFAULT_MSIZE };
+	struct p9pcap pcap;
+	const char *pcap_path = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "cm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cm:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.check = 1;
@@ -218,6 +233,9 @@ main(int argc, char **argv)
 				    optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'p':
+			pcap_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -239,9 +257,24 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (pcap_path != NULL) {
+		if (p9pcap_open(&pcap, pcap_path, P9PCAP_CLOCK_COUNTER, 0, false) != 0) {
+			fprintf(stderr, "p9dump: %s: %s\n", pcap_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+		d.pcap = &pcap;
+		p9pcap_stream_open(&pcap, &d.pstream);
+	}
 	d.text_cap = 1 << 16;
 	d.text = xrealloc(NULL, d.text_cap);
 	rc = dump_stream(&d);
+	if (d.pcap != NULL) {
+		p9pcap_stream_close(d.pcap, &d.pstream);
+		if (p9pcap_close(d.pcap) != 0) {
+			fprintf(stderr, "p9dump: %s: write error: %s\n", pcap_path, strerror(errno));
+			rc = EXIT_USAGE;
+		}
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "p9dump: write error: %s\n", strerror(errno));
 		rc = EXIT_USAGE;
