@@ -2,8 +2,11 @@
  * p9pcap: 9P traffic as a libpcap capture of synthetic TCP/IPv4 (p9pcap.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "p9pcap.h"
 
@@ -61,8 +64,12 @@ sum16(uint32_t sum, const uint8_t *p, size_t len)
 static void
 out(struct p9pcap *p, const void *buf, size_t len)
 {
-	if (!p->error && len > 0 && fwrite(buf, 1, len, p->f) != len)
+	if (!p->error && len > 0 && fwrite(buf, 1, len, p->f) != len) {
 		p->error = true;
+		if (p->warn != NULL)
+			fprintf(stderr, "%swrite error: %s: nothing more is recorded\n", p->warn,
+			    strerror(errno));
+	}
 }
 
 /* One TCP segment (under p->lock). */
@@ -82,6 +89,9 @@ segment(struct p9pcap *p, struct p9pcap_stream *s, enum p9pcap_dir dir, unsigned
 		return;
 	if (p->limit != 0 && p->size + REC_LEN + hlen + len > p->limit) {
 		p->full = true;
+		if (p->warn != NULL)
+			fprintf(stderr, "%sthe capture reached its limit (%" PRIu64
+			    " bytes): nothing more is recorded\n", p->warn, p->limit);
 		return;
 	}
 	if (p->clock == P9PCAP_CLOCK_COUNTER) {
@@ -147,8 +157,12 @@ segment(struct p9pcap *p, struct p9pcap_stream *s, enum p9pcap_dir dir, unsigned
 
 	out(p, h, REC_LEN + hlen);
 	out(p, data, len);
-	if (p->flush && !p->error && fflush(p->f) != 0)
+	if (p->flush && !p->error && fflush(p->f) != 0) {
 		p->error = true;
+		if (p->warn != NULL)
+			fprintf(stderr, "%swrite error: %s: nothing more is recorded\n", p->warn,
+			    strerror(errno));
+	}
 	if (!p->error) {
 		p->size += REC_LEN + hlen + len;
 		p->packets++;
@@ -157,16 +171,26 @@ segment(struct p9pcap *p, struct p9pcap_stream *s, enum p9pcap_dir dir, unsigned
 }
 
 int
-p9pcap_open(struct p9pcap *p, const char *path, enum p9pcap_clock clock, uint64_t limit,
-    bool flush)
+p9pcap_open(struct p9pcap *p, const char *path, unsigned mode, enum p9pcap_clock clock,
+    uint64_t limit, bool flush)
 {
 	uint32_t magic = 0xa1b2c3d4, snaplen = 262144, linktype = LINKTYPE_ETHERNET, zero = 0;
 	uint16_t major = 2, minor = 4;
 
+	int fd;
+
 	memset(p, 0, sizeof(*p));
-	p->f = fopen(path, "wb");
-	if (p->f == NULL)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
 		return -1;
+	p->f = fdopen(fd, "wb");
+	if (p->f == NULL) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	p->clock = clock;
 	p->limit = limit;

@@ -52,6 +52,8 @@ struct p9pcap {
 	uint64_t	 packets;
 	uint64_t	 tick;		/* P9PCAP_CLOCK_COUNTER: packets stamped so far */
 	uint32_t	 nstreams;	/* streams opened: the next one's number */
+	const char	*warn;		/* not NULL: say once on stderr, after this
+					 * prefix, why recording stopped */
 };
 
 /* Directions of a stream. */
@@ -65,10 +67,11 @@ struct p9pcap_stream {
 	bool		 open;
 };
 
-/* Create (truncate) path and write the file header. Returns 0, or -1 with
- * errno set. limit: bytes of file at most, 0 for none. */
-int p9pcap_open(struct p9pcap *p, const char *path, enum p9pcap_clock clock,
-    uint64_t limit, bool flush);
+/* Create (truncate) path with mode (before the umask) and write the file
+ * header. Returns 0, or -1 with errno set. limit: bytes of file at most, 0
+ * for none. Set p->warn afterwards to hear when recording stops. */
+int p9pcap_open(struct p9pcap *p, const char *path, unsigned mode,
+    enum p9pcap_clock clock, uint64_t limit, bool flush);
 /* Flush and close. Returns 0, or -1 (errno set) if any write failed. */
 int p9pcap_close(struct p9pcap *p);
 /* Stream number p->nstreams (then incremented): its own client address

@@ -2,7 +2,9 @@
  * One connection: frames in, requests through the pool, replies out.
  *
  * Lock order: c->lock (tags, request states) -> c->fid_lock -> fid->lock;
- * c->wlock (socket write side) is taken alone, never with another held.
+ * c->wlock (socket write side) is taken alone, never with another held,
+ * except --record's capture lock (a leaf, inside p9pcap_write): replies are
+ * recorded under c->wlock, so in the order they are written.
  *
  * Request lifetime (c->lock): the loop thread decodes a frame, registers
  * its tag in c->inflight (QUEUED) and pushes it to the pool. A worker
@@ -62,6 +64,8 @@ conn_new(struct srv *s, int fd, int wfd)
 	pthread_mutex_init(&c->fd_lock, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
 	c->outq_tail = &c->outq;
+	if (__builtin_expect(s->rec != NULL, 0))
+		p9pcap_stream_open(s->rec, &c->rec);
 	return c;
 }
 
@@ -96,6 +100,8 @@ conn_put(struct conn *c)
 	pthread_mutex_destroy(&c->fid_lock);
 	pthread_mutex_destroy(&c->fd_lock);
 	pthread_mutex_destroy(&c->wlock);
+	if (__builtin_expect(c->srv->rec != NULL, 0))
+		p9pcap_stream_close(c->srv->rec, &c->rec);
 	atomic_fetch_sub(&c->srv->nconns, 1);
 	free(c);
 }
@@ -180,6 +186,8 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&c->wlock);
 	if (c->dead)
 		goto out;
+	if (__builtin_expect(c->srv->rec != NULL, 0))
+		p9pcap_write(c->srv->rec, &c->rec, P9PCAP_S2C, buf, len);
 	while (c->outq == NULL && off < len) {
 		ssize_t n = write(c->wfd, buf + off, len - off);
 
@@ -543,8 +551,12 @@ conn_settle(struct conn *c)
 static bool
 start_req(struct conn *c, struct req *r)
 {
-	int err = p9_msg_decode_ex(r->frame, r->framelen, P9_DEC_TOLERANT, &r->in, NULL);
+	int err;
 	bool versioned;
+
+	if (__builtin_expect(c->srv->rec != NULL, 0))
+		p9pcap_write(c->srv->rec, &c->rec, P9PCAP_C2S, r->frame, r->framelen);
+	err = p9_msg_decode_ex(r->frame, r->framelen, P9_DEC_TOLERANT, &r->in, NULL);
 
 	r->tag = r->in.tag;
 	if (err == P9_ERR_SHORT && r->framelen < P9_HDRSZ) {

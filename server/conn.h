@@ -5,6 +5,7 @@
 #ifndef P9D_CONN_H
 #define P9D_CONN_H
 
+#include "p9pcap.h"
 #include "srv.h"
 
 #define FID_BUCKETS	256
@@ -63,6 +64,8 @@ struct conn {
 	struct outbuf	*outq, **outq_tail;
 	size_t		 outq_bytes;
 	bool		 dead;		/* write failed: drop every later reply */
+
+	struct p9pcap_stream rec;	/* --record: this connection's TCP stream */
 };
 
 /* fid.c */

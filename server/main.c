@@ -33,6 +33,8 @@ struct srv *g_srv;
 #define MAX_FIDS	(1u << 24)
 #define MAX_INFLIGHT	65535
 #define MAX_CONNS	(1u << 20)
+#define MAX_RECORD_MIB	(1u << 20)	/* --record-limit */
+#define RECORD_MIB	1024		/* its default */
 
 static const char usage_text[] =
 "usage: p9d -e DIR [-l ADDR]... [options]\n"
@@ -83,6 +85,14 @@ static const char usage_text[] =
 "\n"
 "Other:\n"
 "  -d, --debug             print every message, in lib9p's text form, on stderr\n"
+"      --record FILE       debugging: write every connection's frames, both\n"
+"                          directions, to FILE (created mode 0600, replaced)\n"
+"                          as a libpcap capture for Wireshark's 9P dissector;\n"
+"                          each connection is a synthetic TCP stream to port\n"
+"                          564 with its own client port. It holds file data\n"
+"                          and costs a write per frame: not for production\n"
+"      --record-limit MIB  stop recording once FILE would pass MIB MiB: 1 to\n"
+"                          1048576 (default 1024); said once on stderr\n"
 "  -f, --foreground        accepted for diod compatibility (always foreground)\n"
 "  -n, --no-auth           accepted for diod compatibility (Tauth is refused)\n"
 "  -h, --help              this text\n"
@@ -432,6 +442,8 @@ main(int argc, char **argv)
 		{ "max-inflight", required_argument, NULL, 'Q' },
 		{ "max-conns", required_argument, NULL, 'C' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "record", required_argument, NULL, 'c' },
+		{ "record-limit", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-auth", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -445,6 +457,9 @@ main(int argc, char **argv)
 	char what[64];
 	bool use_stdio = false;
 	char real[PATH_MAX];
+	const char *record = NULL;
+	unsigned long record_mib = RECORD_MIB;
+	static struct p9pcap rec;
 	sigset_t set;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -514,6 +529,12 @@ main(int argc, char **argv)
 		case 'd':
 			srv.cfg.debug = 1;
 			break;
+		case 'c':
+			record = optarg;
+			break;
+		case 'M':
+			record_mib = number(optarg, "--record-limit", 1, MAX_RECORD_MIB);
+			break;
 		case 'f':
 		case 'n':
 			break;
@@ -558,6 +579,14 @@ main(int argc, char **argv)
 	if (use_stdio) {
 		check_fd("--stdio: standard input", 0, false);
 		check_fd("--stdio: standard output", 1, false);
+	}
+	/* Before srv_init, which sets umask 0: the file is 0600 either way. */
+	if (record != NULL) {
+		if (p9pcap_open(&rec, record, 0600, P9PCAP_CLOCK_REAL,
+		    (uint64_t)record_mib << 20, true) != 0)
+			die("--record %s: %s", record, strerror(errno));
+		rec.warn = "p9d: --record: ";
+		srv.rec = &rec;
 	}
 
 	if (srv_init(&srv, real) != 0) {
@@ -606,6 +635,8 @@ main(int argc, char **argv)
 
 	loop_run();
 	loop_shutdown();
+	if (srv.rec != NULL && p9pcap_close(srv.rec) != 0)
+		fprintf(stderr, "p9d: --record %s: %s\n", record, strerror(errno));
 	remove_made_sockets();
 	session_fini();
 	close(srv.root_fd);

@@ -163,6 +163,9 @@ struct srv {
 	unsigned	 fd_guarantee;
 	unsigned	 fd_pool;
 	atomic_uint	 fd_pool_used;
+	/* --record: the capture every connection's frames go to (p9pcap.h),
+	 * or NULL (the usual case: one predictable branch per frame). */
+	struct p9pcap	*rec;
 };
 
 /* The one server of this process (handlers reach config through it). */

@@ -258,7 +258,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (pcap_path != NULL) {
-		if (p9pcap_open(&pcap, pcap_path, P9PCAP_CLOCK_COUNTER, 0, false) != 0) {
+		if (p9pcap_open(&pcap, pcap_path, 0666, P9PCAP_CLOCK_COUNTER, 0, false) != 0) {
 			fprintf(stderr, "p9dump: %s: %s\n", pcap_path, strerror(errno));
 			return EXIT_USAGE;
 		}
