@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "p9.h"
+#include "p9pcap.h"
 
 #define CF_MAXCONN	8	/* connections per trace: c1 .. c8 */
 #define CF_MAXVARS	128
@@ -116,6 +117,11 @@ struct cf_conn {
 	uint8_t		*buf;		/* received, not yet consumed */
 	size_t		 len, cap;
 	bool		 eof;
+	/* --pcap-dir: the capture this connection's traffic goes to (NULL:
+	 * none), its stream, and how many bytes at buf are recorded already. */
+	struct p9pcap	*pcap;
+	struct p9pcap_stream pstream;
+	size_t		 recorded;
 };
 
 /* Connect to "HOST:PORT" or "unix:PATH". Returns an fd or -1 (errno). */
@@ -124,6 +130,10 @@ int cf_dial(const char *addr);
 int cf_listen(const char *addr);
 
 void cf_conn_init(struct cf_conn *c, int fd);
+/* Record c's traffic into p from now on, as its own TCP stream: what
+ * cf_send sends, each frame cf_recv_frame returns (one packet each), and
+ * at cf_conn_close whatever arrived that was no whole frame. */
+void cf_conn_capture(struct cf_conn *c, struct p9pcap *p);
 void cf_conn_close(struct cf_conn *c);
 int cf_send(struct cf_conn *c, const void *buf, size_t len);
 

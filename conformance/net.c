@@ -141,8 +141,22 @@ cf_conn_init(struct cf_conn *c, int fd)
 }
 
 void
+cf_conn_capture(struct cf_conn *c, struct p9pcap *p)
+{
+	c->pcap = p;
+	c->recorded = 0;
+	p9pcap_stream_open(p, &c->pstream);
+}
+
+void
 cf_conn_close(struct cf_conn *c)
 {
+	if (c->pcap != NULL) {
+		if (c->len > c->recorded)
+			p9pcap_write(c->pcap, &c->pstream, P9PCAP_S2C, c->buf + c->recorded,
+			    c->len - c->recorded);
+		p9pcap_stream_close(c->pcap, &c->pstream);
+	}
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->buf);
@@ -165,6 +179,9 @@ cf_send(struct cf_conn *c, const void *buf, size_t len)
 		p += w;
 		len -= (size_t)w;
 	}
+	/* Recorded once all of it went out: a capture shows what was sent. */
+	if (c->pcap != NULL)
+		p9pcap_write(c->pcap, &c->pstream, P9PCAP_C2S, buf, (size_t)(p - (const uint8_t *)buf));
 	return 0;
 }
 
@@ -188,8 +205,14 @@ cf_recv_frame(struct cf_conn *c, int timeout_ms, uint32_t maxsize)
 
 		if (rc != 0)
 			return -2;
-		if (need >= 7 && c->len >= need)
+		if (need >= 7 && c->len >= need) {
+			if (c->pcap != NULL && c->recorded < need) {
+				p9pcap_write(c->pcap, &c->pstream, P9PCAP_S2C, c->buf + c->recorded,
+				    need - c->recorded);
+				c->recorded = need;
+			}
 			return (long)need;
+		}
 		if (c->eof || c->fd < 0)
 			return 0;
 		if (c->cap < need || c->cap - c->len < 4096) {
@@ -230,4 +253,5 @@ cf_consume(struct cf_conn *c, size_t n)
 {
 	memmove(c->buf, c->buf + n, c->len - n);
 	c->len -= n;
+	c->recorded = c->recorded > n ? c->recorded - n : 0;
 }

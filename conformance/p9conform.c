@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct opts {
 	const char	*only[64];
 	int		 nonly;
 	int		 wait_s;
+	const char	*pcap_dir;	/* --pcap-dir: captures of failing traces */
 };
 
 static struct opts O = {
@@ -428,6 +430,7 @@ struct run {
 	struct cf_vars		 v;
 	struct result		*res;
 	char			 dirname[128];
+	struct p9pcap		*pcap;		/* --pcap-dir: this trace's capture */
 };
 
 static bool failf(struct run *x, int lineno, const char *fmt, ...)
@@ -761,6 +764,8 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 	if (fd < 0)
 		return failf(x, lineno, "cannot connect: %s", strerror(errno));
 	cf_conn_init(&c->c, fd);
+	if (x->pcap != NULL)
+		cf_conn_capture(&c->c, x->pcap);
 	c->open = true;
 	c->msize = 0;
 	if (raw)
@@ -898,13 +903,33 @@ readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
 	return ok;
 }
 
+/* DIR/NAME.pcap, where NAME is the trace's name with every character
+ * other than [A-Za-z0-9._-] ('/' first of all) made '_'. */
+static void
+pcap_name(char *buf, size_t len, const char *trace)
+{
+	int n = snprintf(buf, len, "%s/", O.pcap_dir);
+
+	for (const char *p = trace; *p != '\0' && n >= 0 && (size_t)n + 6 < len; p++) {
+		char ch = *p;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			ch = '_';
+		buf[n++] = ch;
+	}
+	if (n >= 0 && (size_t)n + 6 <= len)
+		memcpy(buf + n, ".pcap", 6);
+}
+
 static void
 run_trace(const struct cf_trace *t, int index, struct result *res)
 {
 	struct run x = { .t = t, .res = res };
 	struct adm a;
 	struct p9_msg m, r;
-	char err[512] = "";
+	struct p9pcap pcap;
+	char err[512] = "", pcap_path[4096];
 	uint32_t dirfid;
 	const char *last;
 	char num[32];
@@ -945,6 +970,13 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 			    make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err)) != 0)
 				failf(&x, t->lines[i].lineno, "%s", err);
 		(void)adm_clunk(&a, dirfid);
+	}
+	if (O.pcap_dir != NULL && res->ok) {
+		pcap_name(pcap_path, sizeof(pcap_path), t->name);
+		if (p9pcap_open(&pcap, pcap_path, 0666, P9PCAP_CLOCK_REAL, 0, false) == 0)
+			x.pcap = &pcap;
+		else
+			fprintf(stderr, "p9conform: %s: %s\n", pcap_path, strerror(errno));
 	}
 	for (int i = 0; i < t->nlines && res->ok; i++) {
 		const struct cf_line *l = &t->lines[i];
@@ -1008,6 +1040,14 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 			}
 		}
 		tconn_close(c);
+	}
+	/* The capture of a failing trace stays (a differing
+	 * implementation-defined one and a known difference too). */
+	if (x.pcap != NULL) {
+		if (p9pcap_close(x.pcap) != 0)
+			fprintf(stderr, "p9conform: %s: write error: %s\n", pcap_path, strerror(errno));
+		if (res->ok)
+			(void)unlink(pcap_path);
 	}
 	/* cleanup through 9p; reconnect if the trace broke the fixture connection */
 	if (rm_tree(&a, 0, x.dirname, 0) != 0) {
@@ -1124,6 +1164,10 @@ usage(FILE *f)
 	    "                        to fail: reported as TODO, not counted as failures\n"
 	    "  -j, --junit FILE      also write JUnit XML to FILE\n"
 	    "  -w, --wait SECONDS    retry connecting for up to SECONDS before starting\n"
+	    "      --pcap-dir DIR    write DIR/NAME.pcap (made if missing; '/' in NAME\n"
+	    "                        becomes '_') for every trace that fails or differs:\n"
+	    "                        its connections' traffic as sent and received, a\n"
+	    "                        libpcap capture for Wireshark's 9P dissector\n"
 	    "  -v, --verbose         show the expected and received lines of a failure\n"
 	    "  -l, --list            list the traces and exit\n"
 	    "      --record OUT      proxy mode: write the sessions as a trace to OUT\n"
@@ -1146,6 +1190,7 @@ main(int argc, char **argv)
 		{ "known", required_argument, NULL, 'k' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "pcap-dir", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "record", required_argument, NULL, 'R' },
@@ -1178,6 +1223,7 @@ main(int argc, char **argv)
 		case 'k': O.known = optarg; break;
 		case 'j': O.junit = optarg; break;
 		case 'w': O.wait_s = atoi(optarg); break;
+		case 'P': O.pcap_dir = optarg; break;
 		case 'v': O.verbose = true; break;
 		case 'l': list = true; break;
 		case 'R': record = optarg; break;
@@ -1221,6 +1267,11 @@ main(int argc, char **argv)
 			printf("%s %s\n", ts.t[i].name, cf_class_name(ts.t[i].cls));
 		cf_traces_free(&ts);
 		return 0;
+	}
+	if (O.pcap_dir != NULL && mkdir(O.pcap_dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "p9conform: --pcap-dir %s: %s\n", O.pcap_dir, strerror(errno));
+		cf_traces_free(&ts);
+		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	for (int s = 0; s <= O.wait_s * 10; s++) {
