@@ -137,10 +137,16 @@ fs_walk1(struct node *dir, const char *name, struct node **out)
 	return fs_node_at(dir, name, out);
 }
 
+void
+fs_fdpath(int fd, char buf[FS_FDPATH_LEN])
+{
+	snprintf(buf, FS_FDPATH_LEN, "/proc/self/fd/%d", fd);
+}
+
 int
 fs_reopen(const struct node *n, int host_flags)
 {
-	char path[64];
+	char path[FS_FDPATH_LEN];
 	int fd;
 
 	if (S_ISLNK(n->mode))
@@ -150,7 +156,7 @@ fs_reopen(const struct node *n, int host_flags)
 		return -EPERM;
 	/* The magic link names the inode itself, never a path: reopening
 	 * through it cannot be redirected by renames or planted symlinks. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", n->fd);
+	fs_fdpath(n->fd, path);
 	fd = open(path, (host_flags & ~(O_CREAT | O_NOFOLLOW)) | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }

@@ -44,12 +44,6 @@ target_get(struct fid *f, struct target *t)
 	return err;
 }
 
-static void
-proc_path(char buf[32], int fd)
-{
-	snprintf(buf, 32, "/proc/self/fd/%d", fd);
-}
-
 /*
  * Stat fd itself (AT_EMPTY_PATH: a symlink's O_PATH descriptor gives the
  * link). One statx call yields the basic fields and btime where the file
@@ -201,7 +195,7 @@ set_owner(const struct target *t, uid_t uid, gid_t gid)
 static int
 set_mode(const struct target *t, mode_t mode)
 {
-	char path[32];
+	char path[FS_FDPATH_LEN];
 
 	if (t->open_fd >= 0)
 		return fchmod(t->open_fd, mode) == 0 ? 0 : errno;
@@ -210,7 +204,7 @@ set_mode(const struct target *t, mode_t mode)
 		return EOPNOTSUPP;
 	/* fchmod refuses O_PATH descriptors; the magic link resolves to the
 	 * inode itself, not to a name that could be swapped for a symlink. */
-	proc_path(path, t->node->fd);
+	fs_fdpath(t->node->fd, path);
 	return chmod(path, mode) == 0 ? 0 : errno;
 }
 
@@ -267,7 +261,7 @@ static int
 set_times(const struct target *t, const struct p9_tsetattr *in)
 {
 	struct timespec ts[2];
-	char path[32];
+	char path[FS_FDPATH_LEN];
 	int err;
 
 	err = wire_time(in->valid, P9_SETATTR_ATIME, P9_SETATTR_ATIME_SET,
@@ -279,7 +273,7 @@ set_times(const struct target *t, const struct p9_tsetattr *in)
 		return err;
 	if (!S_ISLNK(t->node->mode)) {
 		/* futimens refuses O_PATH descriptors; see set_mode. */
-		proc_path(path, t->node->fd);
+		fs_fdpath(t->node->fd, path);
 		return utimensat(AT_FDCWD, path, ts, 0) == 0 ? 0 : errno;
 	}
 	/* A symlink's own times: AT_EMPTY_PATH names the link itself with no

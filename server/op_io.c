@@ -111,10 +111,10 @@ static int
 node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
     struct node **out)
 {
-	char path[64];
+	char path[FS_FDPATH_LEN];
 	int pfd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fs_fdpath(fd, path);
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return errno;

@@ -206,13 +206,13 @@ op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
 static int
 link_fd(int fd, int dfd, const char *name)
 {
-	char path[64];
+	char path[FS_FDPATH_LEN];
 
 	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
 		return 0;
 	if (errno != ENOENT && errno != EPERM)
 		return errno;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fs_fdpath(fd, path);
 	return linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
 }
 
@@ -287,13 +287,13 @@ entry_is(int dirfd, const char *name, const struct node *n)
 static int
 relocate(const struct node *n, int *dirfd, char *name)
 {
-	char proc[64], path[PATH_MAX], *p, *slash;
+	char proc[FS_FDPATH_LEN], path[PATH_MAX], *p, *slash;
 	const char *root = g_srv->export_real;
 	size_t rootlen = strlen(root);
 	ssize_t len;
 	int fd, next;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	fs_fdpath(n->fd, proc);
 	len = readlink(proc, path, sizeof(path) - 1);
 	if (len <= 0 || (size_t)len >= sizeof(path) - 1)
 		return ENOENT;

@@ -30,7 +30,7 @@
 #define X_TRIES		8		/* size races tolerated per snapshot */
 
 struct xpath {
-	char	 path[32 + NAME_MAX + 1];
+	char	 path[FS_FDPATH_LEN + NAME_MAX + 1];
 	bool	 l;			/* use lgetxattr & co. */
 };
 
@@ -40,7 +40,7 @@ xpath_of(const struct node *n, struct xpath *p)
 	struct stat a, b;
 
 	if (!S_ISLNK(n->mode)) {
-		snprintf(p->path, sizeof(p->path), "/proc/self/fd/%d", n->fd);
+		fs_fdpath(n->fd, p->path);
 		p->l = false;
 		return 0;
 	}
@@ -53,7 +53,9 @@ xpath_of(const struct node *n, struct xpath *p)
 	/* Renamed away or replaced since the walk: not this link any more. */
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return ESTALE;
-	snprintf(p->path, sizeof(p->path), "/proc/self/fd/%d/%s", n->parent->fd, n->name);
+	fs_fdpath(n->parent->fd, p->path);
+	/* The link's name in its directory, through the directory's magic link. */
+	snprintf(p->path + strlen(p->path), sizeof(p->path) - strlen(p->path), "/%s", n->name);
 	p->l = true;
 	return 0;
 }

@@ -222,6 +222,12 @@ int fs_name(struct p9_str s, char buf[]);
  * export root; otherwise openat(O_PATH | O_NOFOLLOW) of that entry.
  * Returns 0 and a new node in *out, or an errno. */
 int fs_walk1(struct node *dir, const char *name, struct node **out);
+/* The magic link of descriptor fd ("/proc/self/fd/N") into buf: it names
+ * the open inode itself, never a path, so going through it cannot be
+ * redirected by a rename or a planted symlink. Every /proc/self/fd path
+ * of the server is made here. */
+#define FS_FDPATH_LEN	32
+void fs_fdpath(int fd, char buf[FS_FDPATH_LEN]);
 /* Is this node the export root? */
 bool fs_is_root(const struct node *n);
 /* Open the node for I/O with host open flags (O_NOFOLLOW semantics: the
