@@ -9,6 +9,9 @@
 # project's default is off, so that a warning never stops a user's build).
 # diod provides diodls/diodcat, the independent client of
 # server/tests/test_tools.sh (skipped without it).
+# tshark decodes the captures of p9dump --pcap, p9conform --pcap-dir and
+# p9d --record in tools/tests/test_pcap.sh (skipped without it); its
+# debconf question (may non-root users capture?) takes the default here.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,7 +19,7 @@ top=$(pwd)
 
 # libclang-rt-14-dev holds clang's sanitizer and libFuzzer runtimes: clang
 # only recommends it, and --no-install-recommends would leave it out.
-packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod)
+packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod tshark)
 tools=(meson ninja gcc clang pkg-config lcov)
 
 step_names=()
