@@ -53,9 +53,8 @@ bool cf_match(const char *pat, const struct p9_msg *m, struct cf_vars *v,
  * not fix it (tag=* or a variable). */
 long cf_pattern_tag(const char *pat);
 
-/* Linux errno <-> name (ENOENT <-> 2), for traces. */
-long cf_errno_value(const char *name, size_t len);
-const char *cf_errno_name(uint32_t e);
+/* Errno names in traces (ecode=ENOENT) are lib9p's: p9_errno_value and
+ * p9_errno_name. */
 
 /* Print *m into a malloc'd canonical line (NULL on error). */
 char *cf_print(const struct p9_msg *m);

@@ -70,44 +70,6 @@ mdesc_of(int type)
 	return NULL;
 }
 
-/* --- errno names ---------------------------------------------------------- */
-
-static const struct {
-	const char	*name;
-	uint32_t	 val;
-} errnos[] = {
-	{ "EPERM", 1 }, { "ENOENT", 2 }, { "ESRCH", 3 }, { "EINTR", 4 }, { "EIO", 5 },
-	{ "ENXIO", 6 }, { "E2BIG", 7 }, { "EBADF", 9 }, { "EAGAIN", 11 },
-	{ "ENOMEM", 12 }, { "EACCES", 13 }, { "EFAULT", 14 }, { "EBUSY", 16 },
-	{ "EEXIST", 17 }, { "EXDEV", 18 }, { "ENODEV", 19 }, { "ENOTDIR", 20 },
-	{ "EISDIR", 21 }, { "EINVAL", 22 }, { "ENFILE", 23 }, { "EMFILE", 24 },
-	{ "ETXTBSY", 26 }, { "EFBIG", 27 }, { "ENOSPC", 28 }, { "ESPIPE", 29 },
-	{ "EROFS", 30 }, { "EMLINK", 31 }, { "ERANGE", 34 }, { "EDEADLK", 35 },
-	{ "ENAMETOOLONG", 36 }, { "ENOLCK", 37 }, { "ENOSYS", 38 },
-	{ "ENOTEMPTY", 39 }, { "ELOOP", 40 }, { "ENODATA", 61 }, { "EPROTO", 71 },
-	{ "EBADMSG", 74 }, { "EOVERFLOW", 75 }, { "EMSGSIZE", 90 },
-	{ "EOPNOTSUPP", 95 }, { "ENOTSUP", 95 }, { "EREMOTEIO", 121 },
-	{ "EDQUOT", 122 },
-};
-
-long
-cf_errno_value(const char *name, size_t len)
-{
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (strlen(errnos[i].name) == len && memcmp(errnos[i].name, name, len) == 0)
-			return errnos[i].val;
-	return -1;
-}
-
-const char *
-cf_errno_name(uint32_t e)
-{
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].val == e)
-			return errnos[i].name;
-	return NULL;
-}
-
 /* --- variables -------------------------------------------------------------- */
 
 const char *
@@ -524,7 +486,7 @@ parse_num(struct tok t, uint64_t *out)
 		*out = P9_NOTAG;
 		return true;
 	}
-	if ((e = cf_errno_value(t.p, t.n)) >= 0) {
+	if ((e = p9_errno_value(t.p, t.n)) >= 0) {
 		*out = (uint64_t)e;
 		return true;
 	}
@@ -533,6 +495,13 @@ parse_num(struct tok t, uint64_t *out)
 	memcpy(buf, t.p, t.n);
 	buf[t.n] = '\0';
 	*out = strtoull(buf, &end, 0);
+	if (*end == '(' && t.n > 2 && t.p[t.n - 1] == ')') {
+		/* Rlerror's printed form: ecode=2(ENOENT) (lib9p/TEXT.md). */
+		const char *name = *out <= UINT32_MAX ? p9_errno_name((uint32_t)*out) : NULL;
+		size_t at = (size_t)(end - buf) + 1, n = t.n - at - 1;
+
+		return name != NULL && strlen(name) == n && memcmp(t.p + at, name, n) == 0;
+	}
 	return *end == '\0';
 }
 

@@ -140,7 +140,7 @@ adm_open(struct adm *a, char *err, size_t errlen)
 	t.tattach.n_uname = O.n_uname;
 	if ((rc = adm_rpc(a, &t, &r)) != 0) {
 		snprintf(err, errlen, "fixture connection: Tattach failed (%d%s%s)", rc,
-		    rc > 0 ? " " : "", rc > 0 && cf_errno_name((uint32_t)rc) ? cf_errno_name((uint32_t)rc) : "");
+		    rc > 0 ? " " : "", rc > 0 && p9_errno_name((uint32_t)rc) ? p9_errno_name((uint32_t)rc) : "");
 		goto fail;
 	}
 	a->rootqid = r.rattach.qid;
@@ -303,7 +303,7 @@ make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t
 	(void)adm_clunk(a, pfid);
 	if (rc != 0) {
 		snprintf(err, errlen, "fixture %s %.200s failed (%d%s%s)", kind, path, rc,
-		    rc > 0 ? " " : "", rc > 0 && cf_errno_name((uint32_t)rc) ? cf_errno_name((uint32_t)rc) : "");
+		    rc > 0 ? " " : "", rc > 0 && p9_errno_name((uint32_t)rc) ? p9_errno_name((uint32_t)rc) : "");
 		return -1;
 	}
 	return 0;

@@ -72,7 +72,7 @@ cf_patternize(const struct p9_msg *m, struct cf_vars *qids, int *nq)
 		    (int)m->rversion.version.len, m->rversion.version.ptr);
 		break;
 	case P9_RLERROR: {
-		const char *e = cf_errno_name(m->rlerror.ecode);
+		const char *e = p9_errno_name(m->rlerror.ecode);
 
 		if (e != NULL)
 			fprintf(f, " ecode=%s", e);

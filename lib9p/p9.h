@@ -151,6 +151,15 @@ enum p9_err {
 /* A short human-readable text for a p9_err (or "unknown error"). */
 const char *p9_strerror(int err);
 
+/*
+ * The name of a Linux errno value as carried by Rlerror ("ENOENT" for 2),
+ * or NULL for 0 and for a value Linux does not define. p9_errno_value is
+ * the reverse: the value of name[0..len) ("ENOTSUP" and the other aliases
+ * included), or -1.
+ */
+const char *p9_errno_name(uint32_t ecode);
+long p9_errno_value(const char *name, size_t len);
+
 /* Views. Not NUL-terminated; valid as long as the buffer they point into. */
 struct p9_str {
 	const char	*ptr;

@@ -225,6 +225,20 @@ pr_qids(struct p9_out *o, const struct p9_qids *v)
 	out_put(o, "]", 1);
 }
 
+/* Rlerror's ecode is followed by its name when Linux defines one:
+ * "ecode=2(ENOENT)" (TEXT.md). */
+static void
+pr_errno_name(struct p9_out *o, uint32_t ecode)
+{
+	const char *name = p9_errno_name(ecode);
+
+	if (name != NULL) {
+		out_put(o, "(", 1);
+		out_cstr(o, name);
+		out_put(o, ")", 1);
+	}
+}
+
 /* Per-message printers. */
 #define F(kind, name)	out_cstr(o, " " #name "="); pr_##kind(o, &m->name);
 #define P9_PAIR(UP, lo, num, tf, rf) \
@@ -260,6 +274,8 @@ p9_msg_print(const struct p9_msg *m, char *buf, size_t cap)
 	out_cstr(&o, p9_type_name(m->type));
 	out_num(&o, " tag=", m->tag, 10);
 	printers[m->type](&o, m);
+	if (m->type == P9_RLERROR)
+		pr_errno_name(&o, m->rlerror.ecode);
 	if (o.err != 0) {
 		if (cap > 0)
 			buf[0] = '\0';
@@ -615,6 +631,28 @@ pa_field(struct p9_in *in, const char *name)
 	in->pos += n + 1;
 }
 
+/* After Rlerror's ecode, an optional "(NAME)": NAME must be the name
+ * p9_errno_name gives that value, nothing else. */
+static void
+pa_errno_name(struct p9_in *in, uint32_t ecode)
+{
+	const char *name = p9_errno_name(ecode);
+	size_t start, n;
+
+	if (in->err != 0 || in->pos >= in->len || in->s[in->pos] != '(')
+		return;
+	start = ++in->pos;
+	while (in->pos < in->len && in->s[in->pos] != ')')
+		in->pos++;
+	n = in->pos - start;
+	if (in->pos == in->len || name == NULL || strlen(name) != n ||
+	    memcmp(in->s + start, name, n) != 0) {
+		in_fail(in, P9_ERR_TXT_VALUE, start);
+		return;
+	}
+	in->pos++;
+}
+
 /* Per-message parsers. */
 #define F(kind, name)	pa_field(in, #name); pa_##kind(in, &m->name);
 #define P9_PAIR(UP, lo, num, tf, rf) \
@@ -659,6 +697,8 @@ p9_msg_parse(const char *text, size_t len, struct p9_msg *m, uint8_t *scratch,
 		pa_field(&in, "tag");
 		m->tag = (uint16_t)pa_num(&in, UINT16_MAX);
 		parsers[type](&in, m);
+		if (type == P9_RLERROR)
+			pa_errno_name(&in, m->rlerror.ecode);
 		if (type == P9_RREADDIR)
 			pa_dirents(&in, &m->rreaddir.data);
 		if (in.err == 0 && in.pos != in.len)

@@ -345,7 +345,10 @@ t_roundtrip_every_row(void **state)
 
 /* Canonical lines, written by hand. */
 static const char *const canon[] = {
-	"Rlerror tag=1 ecode=2",
+	"Rlerror tag=1 ecode=2(ENOENT)",
+	"Rlerror tag=2 ecode=95(EOPNOTSUPP)",
+	"Rlerror tag=3 ecode=4095",
+	"Rlerror tag=4 ecode=0",
 	"Tstatfs tag=1 fid=7",
 	"Rstatfs tag=1 type=0x1021997 bsize=4096 blocks=1000 bfree=500 bavail=400 "
 	    "files=100 ffree=50 fsid=0xdeadbeefcafe namelen=255",
@@ -468,7 +471,7 @@ static const struct {
 	{ "Rwalk tag=1 wqid=[(0x0,0,4660)]", 22,
 	  { 0x16, 0x00, 0x00, 0x00, 0x6f, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
 	    0x00, 0x00, 0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 } },
-	{ "Rlerror tag=1 ecode=2", 11,
+	{ "Rlerror tag=1 ecode=2(ENOENT)", 11,
 	  { 0x0b, 0x00, 0x00, 0x00, 0x07, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00 } },
 	{ "Tflush tag=3 oldtag=1", 9,
 	  { 0x09, 0x00, 0x00, 0x00, 0x6c, 0x03, 0x00, 0x01, 0x00 } },
@@ -509,6 +512,8 @@ t_noncanonical_accepted(void **state)
 		const char	*out;
 	} cases[] = {
 		{ "Tclunk tag=0x10 fid=010", "Tclunk tag=16 fid=8" },
+		{ "Rlerror tag=1 ecode=2", "Rlerror tag=1 ecode=2(ENOENT)" },
+		{ "Rlerror tag=1 ecode=0x1e(EROFS)", "Rlerror tag=1 ecode=30(EROFS)" },
 		{ "Tclunk tag=0X1F fid=0", "Tclunk tag=31 fid=0" },
 		{ "Tclunk tag=00 fid=0x0", "Tclunk tag=0 fid=0" },
 		{ "Rlock tag=1 status=0xff", "Rlock tag=1 status=255" },
@@ -624,6 +629,18 @@ t_parse_errors(void **state)
 		{ "Tclunk tag=1 fid=1\n", P9_ERR_TXT_TRAILING, 18 },
 		{ "Rreadlink tag=1 target=a=b", P9_ERR_TXT_TRAILING, 24 },
 		{ "Rreadlink tag=1 target=\"a\"b", P9_ERR_TXT_TRAILING, 26 },
+		/* Rlerror's errno name: only the one p9_errno_name gives */
+		{ "Rlerror tag=1 ecode=2(EPERM)", P9_ERR_TXT_VALUE, 22 },
+		{ "Rlerror tag=1 ecode=2(enoent)", P9_ERR_TXT_VALUE, 22 },
+		{ "Rlerror tag=1 ecode=2(ENOENT", P9_ERR_TXT_VALUE, 22 },
+		{ "Rlerror tag=1 ecode=2()", P9_ERR_TXT_VALUE, 22 },
+		{ "Rlerror tag=1 ecode=95(ENOTSUP)", P9_ERR_TXT_VALUE, 23 },
+		{ "Rlerror tag=1 ecode=4095(E4095)", P9_ERR_TXT_VALUE, 25 },
+		{ "Rlerror tag=1 ecode=0()", P9_ERR_TXT_VALUE, 22 },
+		{ "Rlerror tag=1 ecode=(ENOENT)", P9_ERR_TXT_VALUE, 20 },
+		{ "Rlerror tag=1 ecode=2 (ENOENT)", P9_ERR_TXT_TRAILING, 21 },
+		{ "Rlerror tag=1 ecode=2(ENOENT) ", P9_ERR_TXT_TRAILING, 29 },
+		{ "Rlerror tag=1 ecode=2(ENOENT)(ENOENT)", P9_ERR_TXT_TRAILING, 29 },
 		/* numbers */
 		{ "Tclunk tag= fid=1", P9_ERR_TXT_VALUE, 11 },
 		{ "Tclunk tag=1 fid=", P9_ERR_TXT_VALUE, 17 },
