@@ -47,6 +47,7 @@ conn_new(struct srv *s, int fd, int wfd)
 	c->srv = s;
 	c->fd = fd;
 	c->wfd = wfd;
+	c->id = atomic_fetch_add(&s->conn_ids, 1) + 1;
 	atomic_init(&c->refs, 1);
 	c->rcap = RBUF_LEN;
 	c->rbuf = malloc(c->rcap);
@@ -291,15 +292,29 @@ conn_want_read(struct conn *c)
 	return want;
 }
 
+/* --debug: "p9d 12.345678 c3 < Twalk tag=1 ...": seconds since start
+ * (monotonic), the connection's number, the direction (< in, > out), the
+ * message in the text form (cut at 511 bytes, then "..."). */
 static void
-trace(const char *dir, const struct p9_msg *m)
+trace(const struct conn *c, const char *dir, const struct p9_msg *m)
 {
 	char line[512];
 	long n = p9_msg_print(m, line, sizeof(line));
+	struct timespec now;
+	long long sec;
+	long usec;
 
 	if (n < 0)
 		return;
-	fprintf(stderr, "p9d %s %s%s\n", dir, line, (size_t)n >= sizeof(line) ? "..." : "");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sec = (long long)(now.tv_sec - c->srv->t0.tv_sec);
+	usec = (now.tv_nsec - c->srv->t0.tv_nsec) / 1000;
+	if (usec < 0) {
+		sec--;
+		usec += 1000000;
+	}
+	fprintf(stderr, "p9d %lld.%06ld c%u %s %s%s\n", sec, usec, c->id, dir, line,
+	    (size_t)n >= sizeof(line) ? "..." : "");
 }
 
 /* Encode and send a small reply from the loop thread (errors, Rflush, Rversion). */
@@ -310,7 +325,7 @@ send_msg(struct conn *c, struct p9_msg *m)
 	long n = p9_msg_encode(m, buf, sizeof(buf));
 
 	if (c->srv->cfg.debug)
-		trace(">", m);
+		trace(c, ">", m);
 	if (n > 0)
 		conn_send(c, buf, (size_t)n);
 }
@@ -571,7 +586,7 @@ start_req(struct conn *c, struct req *r)
 		return true;
 	}
 	if (c->srv->cfg.debug)
-		trace("<", &r->in);
+		trace(c, "<", &r->in);
 	if (r->in.type == P9_TVERSION) {
 		do_version(c, r);
 		return true;
@@ -912,7 +927,7 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 		struct p9_msg shown;
 
 		if (p9_msg_decode(reply, (size_t)len, &shown) == 0)
-			trace(">", &shown);
+			trace(c, ">", &shown);
 	}
 
 	/* The request stays in flight (REPLYING) until its reply is written:

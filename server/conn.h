@@ -25,6 +25,7 @@ struct conn {
 	struct srv	*srv;
 	int		 fd;		/* read side (and write side for sockets) */
 	int		 wfd;		/* write side: fd, or another fd for pipes (--stdio) */
+	unsigned	 id;		/* 1, 2, ... in accept order: --debug's cN */
 	uint32_t	 evmask;	/* epoll interest now registered (loop thread) */
 	bool		 eof;		/* peer finished sending: close once idle (written under lock) */
 	bool		 registered;	/* in the loop's epoll set (loop thread) */

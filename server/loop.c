@@ -92,6 +92,7 @@ srv_init(struct srv *s, char *real)
 	s->root_dev = st.st_dev;
 	s->root_ino = st.st_ino;
 	s->as_root = geteuid() == 0;
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	g_srv = s;
 	umask(0);
 	signal(SIGPIPE, SIG_IGN);

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <time.h>
 
 #include "p9.h"
 
@@ -166,6 +167,10 @@ struct srv {
 	/* --record: the capture every connection's frames go to (p9pcap.h),
 	 * or NULL (the usual case: one predictable branch per frame). */
 	struct p9pcap	*rec;
+	/* --debug: each line carries the seconds since t0 (CLOCK_MONOTONIC,
+	 * srv_init) and the connection's number (from 1, in accept order). */
+	struct timespec	 t0;
+	atomic_uint	 conn_ids;
 };
 
 /* The one server of this process (handlers reach config through it). */

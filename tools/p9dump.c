@@ -23,12 +23,14 @@
 #define EXIT_USAGE	2
 
 #define DEFAULT_MSIZE	(16u << 20)
+#define DATA_SHOWN	64		/* data bytes printed without --full */
 
 struct dump {
 	FILE		*in;
 	const char	*in_name;
 	uint32_t	 msize;
 	int		 check;
+	int		 full;		/* --full: print data payloads whole */
 	uint8_t		*frame;		/* the current frame; room for msize bytes once grown */
 	size_t		 frame_cap;
 	uint8_t		*enc;		/* --check: the re-encoded frame */
@@ -43,7 +45,7 @@ static void
 usage(FILE *f)
 {
 	fputs(
-"usage: p9dump [--check] [--msize N] [--pcap OUT] [FILE]\n"
+"usage: p9dump [--check] [--full] [--msize N] [--pcap OUT] [FILE]\n"
 "\n"
 "Read a raw 9P2000.L byte stream (concatenated frames of one or both\n"
 "directions of a connection) from FILE, or from standard input if FILE is\n"
@@ -53,9 +55,14 @@ usage(FILE *f)
 "every field must fit, nothing may trail, strings hold no NUL, and an\n"
 "Rreaddir's data must be whole directory entries.\n"
 "\n"
+"The data of Twrite, Rread and Rreaddir (the last field of each) shows\n"
+"its first 64 bytes, then ...(N bytes) with the whole count when it is\n"
+"longer: data=\"...\"...(78000 bytes). --full prints it whole.\n"
+"\n"
 "options:\n"
 "  -c, --check    re-encode every decoded message and fail unless the bytes\n"
 "                 are identical to the input frame\n"
+"  -f, --full     print data payloads whole, not cut at 64 bytes\n"
 "  -m, --msize N  largest frame accepted, in bytes (default 16777216)\n"
 "  -p, --pcap OUT also write the stream to OUT as a libpcap capture that\n"
 "                 Wireshark's 9P dissector decodes: one synthetic TCP\n"
@@ -138,11 +145,38 @@ check_frame(struct dump *d, const struct p9_msg *m, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Print "<off> <text form>\n", growing the line buffer as needed. */
-static int
-print_msg(struct dump *d, const struct p9_msg *m, uint64_t off)
+/* The data field of m if it has one (always its last field), else NULL. */
+static struct p9_data *
+data_field(struct p9_msg *m)
 {
-	long n = p9_msg_print(m, d->text, d->text_cap);
+	switch (m->type) {
+	case P9_TWRITE:
+		return &m->twrite.data;
+	case P9_RREAD:
+		return &m->rread.data;
+	case P9_RREADDIR:
+		return &m->rreaddir.data;
+	default:
+		return NULL;
+	}
+}
+
+/* Print "<off> <text form>\n", growing the line buffer as needed. Without
+ * --full, a data field longer than DATA_SHOWN bytes shows that many and
+ * "...(N bytes)" after its closing quote. */
+static int
+print_msg(struct dump *d, const struct p9_msg *orig, uint64_t off)
+{
+	struct p9_msg shown = *orig, *m = &shown;
+	struct p9_data *data = d->full ? NULL : data_field(m);
+	uint32_t total = 0;
+	long n;
+
+	if (data != NULL && data->len > DATA_SHOWN) {
+		total = data->len;
+		data->len = DATA_SHOWN;
+	}
+	n = p9_msg_print(m, d->text, d->text_cap);
 
 	if (n >= 0 && (size_t)n >= d->text_cap) {
 		d->text_cap = (size_t)n + 1;
@@ -151,7 +185,10 @@ print_msg(struct dump *d, const struct p9_msg *m, uint64_t off)
 	}
 	if (n < 0)
 		return bad(off, p9_strerror((int)n), off);
-	printf("%" PRIu64 " %.*s\n", off, (int)n, d->text);
+	if (total > 0)
+		printf("%" PRIu64 " %.*s...(%" PRIu32 " bytes)\n", off, (int)n, d->text, total);
+	else
+		printf("%" PRIu64 " %.*s\n", off, (int)n, d->text);
 	return 0;
 }
 
@@ -212,6 +249,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },
+		{ "full", no_argument, NULL, 'f' },
 		{ "msize", required_argument, NULL, 'm' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -222,10 +260,13 @@ main(int argc, char **argv)
 	const char *pcap_path = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "cm:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cfm:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.check = 1;
+			break;
+		case 'f':
+			d.full = 1;
 			break;
 		case 'm':
 			if (parse_msize(optarg, &d.msize) != 0) {

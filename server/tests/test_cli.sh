@@ -453,5 +453,72 @@ else
 	not_ok "p9d serves unix:$sock (a)" "$(cat "$tmp/a.err")"
 fi
 
+# --- --debug -----------------------------------------------------------------
+
+# Every line: "p9d SECONDS.MICROS cN < or > MESSAGE", seconds since start
+# (never decreasing), N the connection's number in accept order, and an
+# Rlerror's errno named. Two connections in turn: Tversion; Tversion and a
+# Tclunk of a fid never attached (an Rlerror).
+dbg_client() {
+	"$py" -c '
+import socket, struct, sys
+def rpc(s, typ, tag, body):
+    s.sendall(struct.pack("<IBH", 7 + len(body), typ, tag) + body)
+    buf = b""
+    while len(buf) < 7 or len(buf) < struct.unpack("<I", buf[:4])[0]:
+        d = s.recv(4096)
+        if not d:
+            sys.exit(1)
+        buf += d
+    return buf[4]
+v = b"9P2000.L"
+tv = struct.pack("<IH", 8192, len(v)) + v
+for n in (1, 2):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    if rpc(s, 100, 0xFFFF, tv) != 101:
+        sys.exit(1)
+    if n == 2 and rpc(s, 120, 1, struct.pack("<I", 77)) != 7:
+        sys.exit(1)
+    s.close()
+' "$1"
+}
+if start dbg -d -l "unix:$tmp/dbg.sock"; then
+	dbg=$bg
+	dbg_client "$tmp/dbg.sock"
+	check "--debug: the client's two connections are answered" [ $? -eq 0 ]
+	i=0	# the second connection's last line may follow the client's exit
+	while [ "$i" -lt 100 ] && ! grep -q ' > Rlerror' "$tmp/dbg.err"; do sleep 0.05; i=$((i + 1)); done
+	stop "$dbg"
+	grep '^p9d [0-9]' "$tmp/dbg.err" >"$tmp/dbg.lines"
+	sed 's/^p9d [0-9]*\.[0-9]* //' "$tmp/dbg.lines" >"$tmp/dbg.got"
+	cat >"$tmp/dbg.want" <<-'EOF'
+	c1 < Tversion tag=65535 msize=8192 version=9P2000.L
+	c1 > Rversion tag=65535 msize=8192 version=9P2000.L
+	c2 < Tversion tag=65535 msize=8192 version=9P2000.L
+	c2 > Rversion tag=65535 msize=8192 version=9P2000.L
+	c2 < Tclunk tag=1 fid=77
+	c2 > Rlerror tag=1 ecode=9(EBADF)
+	EOF
+	if cmp -s "$tmp/dbg.want" "$tmp/dbg.got"; then
+		ok "--debug: connection numbers, directions, messages, errno names"
+	else
+		not_ok "--debug: connection numbers, directions, messages, errno names" "$(cat "$tmp/dbg.err")"
+	fi
+	if grep -v -q -E '^p9d [0-9]+\.[0-9]{6} c[0-9]+ [<>] [TR][a-z]+ tag=' "$tmp/dbg.lines"; then
+		not_ok "--debug: every line is 'p9d SECONDS.MICROS cN < MESSAGE'" "$(cat "$tmp/dbg.lines")"
+	else
+		ok "--debug: every line is 'p9d SECONDS.MICROS cN < MESSAGE'"
+	fi
+	if cut -d' ' -f2 "$tmp/dbg.lines" | sort -c -n 2>/dev/null; then
+		ok "--debug: the times never decrease"
+	else
+		not_ok "--debug: the times never decrease" "$(cat "$tmp/dbg.lines")"
+	fi
+else
+	not_ok "p9d -d serves unix:$tmp/dbg.sock" "$(cat "$tmp/dbg.err")"
+fi
+
 printf '%d passed, %d failed\n' "$passes" "$fails"
 [ "$fails" -eq 0 ]

@@ -96,9 +96,33 @@ same "text lines" "$here/spec_examples.txt" "$tmp/file.out"
 # An Rread of 1 MiB of zeros: its line (4 MiB of \x00) outgrows the text buffer.
 hex "$tmp/rread_hdr" 0b001000 75 0700 00001000
 { cat "$tmp/rread_hdr"; head -c 1048576 /dev/zero; } >"$tmp/rread"
+# By default the line shows the first 64 bytes and the count; --full all of it.
 run rread 0 --check "$tmp/rread"
-[ "$(wc -l <"$tmp/rread.out" | tr -d ' ')" -eq 1 ] && [ "$(wc -c <"$tmp/rread.out")" -gt 4194304 ] &&
-	pass "rread: one long line" || fail "rread: one long line"
+zeros64=$(i=0; while [ $i -lt 64 ]; do printf '\\x00'; i=$((i + 1)); done)
+printf '0 Rread tag=7 data="%s"...(1048576 bytes)\n' "$zeros64" >"$tmp/rread.want"
+same "rread: data cut at 64 bytes, then its size" "$tmp/rread.want" "$tmp/rread.out"
+run rread_full 0 --check --full "$tmp/rread"
+[ "$(wc -l <"$tmp/rread_full.out" | tr -d ' ')" -eq 1 ] && [ "$(wc -c <"$tmp/rread_full.out")" -gt 4194304 ] &&
+	pass "rread --full: one long line" || fail "rread --full: one long line"
+run rread_f 0 -f "$tmp/rread"
+same "rread: -f is --full" "$tmp/rread_full.out" "$tmp/rread_f.out"
+
+# Twrite of 64 bytes: whole; of 65: cut, with the count (the frame's other
+# fields are all there, and the data is the line's last field).
+a64=$(i=0; while [ $i -lt 64 ]; do printf a; i=$((i + 1)); done)
+hex "$tmp/tw64_hdr" 57000000 76 0100 02000000 0300000000000000 40000000
+{ cat "$tmp/tw64_hdr"; printf '%s' "$a64"; } >"$tmp/tw64"
+hex "$tmp/tw65_hdr" 58000000 76 0200 02000000 0300000000000000 41000000
+{ cat "$tmp/tw65_hdr"; printf '%sb' "$a64"; } >"$tmp/tw65"
+cat "$tmp/tw64" "$tmp/tw65" >"$tmp/twrite"
+run twrite 0 --check "$tmp/twrite"
+printf '0 Twrite tag=1 fid=2 offset=3 data="%s"\n87 Twrite tag=2 fid=2 offset=3 data="%s"...(65 bytes)\n' \
+    "$a64" "$a64" >"$tmp/twrite.want"
+same "twrite: 64 bytes whole, 65 cut" "$tmp/twrite.want" "$tmp/twrite.out"
+run twrite_full 0 --full "$tmp/twrite"
+printf '0 Twrite tag=1 fid=2 offset=3 data="%s"\n87 Twrite tag=2 fid=2 offset=3 data="%sb"\n' \
+    "$a64" "$a64" >"$tmp/twrite_full.want"
+same "twrite --full: whole" "$tmp/twrite_full.want" "$tmp/twrite_full.out"
 run rread_msize 1 --msize 1048586 "$tmp/rread"
 err_is rread_msize "0: error: size field above msize (at byte 0)"
 
@@ -209,6 +233,7 @@ err_is fsync_check "0: error: re-encoded bytes differ (at byte 0)"
 # Usage and I/O errors exit 2.
 run help 0 --help
 grep -q -- '--check' "$tmp/help.out" && grep -q -- '--msize' "$tmp/help.out" &&
+	grep -q -- '--full' "$tmp/help.out" &&
 	pass "help: documents the options" || fail "help: options"
 run badopt 2 --bogus
 run badmsize 2 --msize 3 "$tmp/stream"
