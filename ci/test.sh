@@ -219,7 +219,9 @@ cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/use9pl-static" "$dest/use
 	$(pkg-config --cflags 9pl) "$dest$libdir/lib9pl.a"
 "$dest/use9pl-static"
 LD_LIBRARY_PATH=$dest$libdir "$dest$prefix/bin/p9dump" --help >/dev/null
-for f in "$prefix/bin/p9d" "$mandir/man8/p9d.8"; do
+for f in "$prefix/bin/p9d" "$mandir/man8/p9d.8" "$mandir/man1/p9dump.1" "$mandir/man1/p9conform.1" \
+    "$prefix/lib/systemd/system/p9d.socket" "$prefix/lib/systemd/system/p9d.service" \
+    "$prefix/lib/systemd/system/p9d@.service"; do
 	if [ ! -e "$dest$f" ]; then
 		echo "not installed: $f" >&2
 		exit 1

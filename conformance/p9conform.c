@@ -1174,7 +1174,8 @@ usage(FILE *f)
 	    "      --listen ADDR     proxy mode: where clients connect\n"
 	    "      --server ADDR     proxy mode: the server to forward to\n"
 	    "      --sessions N      proxy mode: stop after N client sessions (default 1)\n"
-	    "  -h, --help            this text\n", f);
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print p9conform's version and exit\n", f);
 }
 
 int
@@ -1198,6 +1199,7 @@ main(int argc, char **argv)
 		{ "server", required_argument, NULL, 'S' },
 		{ "sessions", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *record = NULL, *listen_addr = NULL, *server_addr = NULL;
@@ -1209,7 +1211,7 @@ main(int argc, char **argv)
 	FILE *junit = NULL;
 
 	O.uname = pw != NULL ? pw->pw_name : "nobody";
-	while ((opt = getopt_long(argc, argv, "a:u:N:m:t:o:k:j:w:vlh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:u:N:m:t:o:k:j:w:vlhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': O.aname = optarg; break;
 		case 'u': O.uname = optarg; break;
@@ -1231,6 +1233,7 @@ main(int argc, char **argv)
 		case 'S': server_addr = optarg; break;
 		case 'E': sessions = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("p9conform (lib9p) %s\n", P9CONFORM_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -13,6 +13,24 @@ trap cleanup EXIT
 mkdir "$tmp/export"
 "$p9d" -e "$tmp/export" -l "unix:$tmp/sock" 2>/dev/null & pids="$pids $!"
 fails=0
+# --version, and p9conform.1 documents every long option --help shows.
+if "$conform" --version 2>&1 | grep -q '^p9conform (lib9p) [0-9]'; then
+	echo "ok - --version names p9conform and its version"
+else
+	echo "not ok - --version names p9conform and its version"
+	fails=$((fails + 1))
+fi
+missing=
+for o in $("$conform" --help | grep -o -e '--[a-z][a-z-]*' | sort -u); do
+	pat=$(printf '%s' "$o" | sed 's/-/\\-/g')	# --a-b is \-\-a\-b in roff
+	grep -q -F -e "$pat" "$(dirname "$0")/p9conform.1" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then
+	echo "ok - p9conform.1 documents every option of --help"
+else
+	echo "not ok - p9conform.1 documents every option of --help: missing$missing"
+	fails=$((fails + 1))
+fi
 # p9d must be listening before fake9p forwards to it: one trace straight
 # to p9d, with the runner's bounded connect retries, makes sure of that.
 if ! "$conform" --wait 10 -t 3000 -o version/basic "unix:$tmp/sock" "$traces" >"$tmp/out" 2>&1; then

@@ -27,6 +27,7 @@ struct srv *g_srv;
 
 /* The command line's ranges (p9d.8 and --help state them). */
 #define MAX_LISTEN	16		/* -l, and --listen-fd, each */
+#define SD_LISTEN_FDS_START	3	/* sd_listen_fds(3): the first activated socket */
 #define MIN_MSIZE	4096
 #define MAX_MSIZE	(16u << 20)
 #define MAX_THREADS	1024
@@ -55,6 +56,8 @@ static const char usage_text[] =
 "      --fd N              serve one already-connected socket (inetd style);\n"
 "                          exits when it closes and no listener is left\n"
 "      --stdio             serve one connection on stdin/stdout (pipes)\n"
+"With none of these, p9d serves the listening sockets of systemd socket\n"
+"activation: LISTEN_PID its pid, LISTEN_FDS 1 to 16 descriptors from 3.\n"
 "\n"
 "What to export:\n"
 "  -e, --export DIR        the directory to export (required). A Tattach whose\n"
@@ -261,6 +264,46 @@ check_fd(const char *what, int fd, bool listener)
 		    what, file_kind(st.st_mode), errno == EPERM ? "epoll refuses it" : strerror(errno));
 }
 
+/*
+ * systemd socket activation, the sd_listen_fds(3) protocol without
+ * libsystemd: LISTEN_PID is our pid and LISTEN_FDS = N hands us N listening
+ * sockets, descriptors 3 to 3 + N - 1. main uses it only when no -l,
+ * --listen-fd, --fd or --stdio is given. LISTEN_PID, LISTEN_FDS and
+ * LISTEN_FDNAMES are unset, so that nothing p9d starts inherits them.
+ * Appends the sockets to fds[*n]; returns how many (0 without LISTEN_FDS).
+ */
+static int
+socket_activation(int *fds, int *n)
+{
+	const char *nfds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	unsigned long count, owner;
+	char what[64];
+	int i;
+
+	if (nfds == NULL)
+		return 0;
+	if (pid == NULL)
+		die("LISTEN_FDS is set but LISTEN_PID is not (socket activation sets both)");
+	owner = number(pid, "LISTEN_PID", 1, INT_MAX);
+	if (owner != (unsigned long)getpid())
+		die("LISTEN_PID %s: not p9d's pid %ld, so LISTEN_FDS is not for p9d "
+		    "(and nothing else to serve)", pid, (long)getpid());
+	count = number(nfds, "LISTEN_FDS", 1, MAX_LISTEN);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	for (i = 0; i < (int)count; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+
+		snprintf(what, sizeof(what), "LISTEN_FDS: descriptor %d", fd);
+		check_fd(what, fd, true);
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+			die("%s: %s", what, strerror(errno));
+		fds[(*n)++] = fd;
+	}
+	return (int)count;
+}
+
 static void
 print_addr(int fd, const char *spec)
 {
@@ -456,6 +499,7 @@ main(int argc, char **argv)
 	const char *listen_specs[MAX_LISTEN], *squash_user = "nobody";
 	const char *squash_opt = "--allsquash: user";
 	int listen_fds[MAX_LISTEN], lfds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, j, opt;
+	int nactivated = 0;
 	char what[64];
 	bool use_stdio = false;
 	char real[PATH_MAX];
@@ -555,7 +599,10 @@ main(int argc, char **argv)
 	if (srv.cfg.export_path == NULL)
 		die("nothing to export: give -e DIR (see p9d --help)");
 	if (nlisten == 0 && nlfd == 0 && conn_fd < 0 && !use_stdio)
-		die("nothing to serve: give -l ADDR, --listen-fd N, --fd N or --stdio");
+		nactivated = socket_activation(listen_fds, &nlfd);
+	if (nlisten == 0 && nlfd == 0 && conn_fd < 0 && !use_stdio)
+		die("nothing to serve: give -l ADDR, --listen-fd N, --fd N or --stdio "
+		    "(or start p9d by socket activation: LISTEN_FDS)");
 	/* Inherited descriptors: each used once, and of a kind the loop can
 	 * serve. */
 	for (i = 0; i < nlfd; i++)
@@ -633,6 +680,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "p9d: not root: squashing has no effect\n");
 	for (i = 0; i < nlisten; i++)
 		print_addr(lfds[i], listen_specs[i]);
+	for (i = nlfd - nactivated; i < nlfd; i++) {
+		snprintf(what, sizeof(what), "descriptor %d (LISTEN_FDS)", listen_fds[i]);
+		print_addr(listen_fds[i], what);
+	}
 	fprintf(stderr, "p9d: exporting %s%s\n", real, srv.cfg.readonly ? " (read-only)" : "");
 
 	loop_run();

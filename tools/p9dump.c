@@ -46,6 +46,7 @@ usage(FILE *f)
 {
 	fputs(
 "usage: p9dump [--check] [--full] [--msize N] [--pcap OUT] [FILE]\n"
+"       p9dump --help | --version\n"
 "\n"
 "Read a raw 9P2000.L byte stream (concatenated frames of one or both\n"
 "directions of a connection) from FILE, or from standard input if FILE is\n"
@@ -71,6 +72,7 @@ usage(FILE *f)
 "                 apart from 2000-01-01 (the same input makes the same\n"
 "                 file). The frames before an error are written.\n"
 "  -h, --help     print this help and exit\n"
+"  -V, --version  print p9dump's version and exit\n"
 "\n"
 "On a malformed frame or a stream that ends inside a frame, p9dump prints\n"
 "  <offset>: error: <reason> (at byte <position>)\n"
@@ -253,6 +255,7 @@ main(int argc, char **argv)
 		{ "msize", required_argument, NULL, 'm' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dump d = { .in = stdin, .in_name = "<stdin>", .msize = DEFAULT_MSIZE };
@@ -260,7 +263,7 @@ main(int argc, char **argv)
 	const char *pcap_path = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "cfm:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cfm:p:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.check = 1;
@@ -280,6 +283,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("p9dump (lib9p) %s\n", P9DUMP_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -453,6 +453,97 @@ else
 	not_ok "p9d serves unix:$sock (a)" "$(cat "$tmp/a.err")"
 fi
 
+# --- systemd socket activation (LISTEN_FDS) -----------------------------------
+
+# activated NAME N: start p9d -e EXPORT the way systemd does: N listening
+# sockets on 127.0.0.1 port 0 as descriptors 3.., LISTEN_FDS=N and
+# LISTEN_PID its pid (python3 execs it: same pid), no listener option. The
+# ports go to $tmp/NAME.ports; waits like start.
+activated() {
+	name=$1
+	: >"$tmp/$name.err"
+	"$py" -c '
+import os, socket, sys
+n = int(sys.argv[1])
+ports, socks = [], []
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    ports.append(str(s.getsockname()[1]))
+    socks.append(s)
+# Copies above every number they go to first, then 3, 4, ... (nothing is
+# closed: the originals are not inheritable and go away at exec).
+high = [os.dup(s.fileno()) for s in socks]
+for i, fd in enumerate(high):
+    os.dup2(fd, 3 + i)
+    os.set_inheritable(3 + i, True)
+with open(sys.argv[2], "w") as f:
+    f.write(" ".join(ports) + "\n")
+os.environ["LISTEN_FDS"] = str(n)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.environ["LISTEN_FDNAMES"] = ":".join(["p9d"] * n)
+os.execv(sys.argv[3], sys.argv[3:])
+' "$2" "$tmp/$name.ports" "$p9d" -e "$exp" -w 2 2>"$tmp/$name.err" </dev/null &
+	bg=$!
+	pids="$pids $bg"
+	i=0
+	while [ "$i" -lt 200 ]; do
+		grep -q '^p9d: exporting ' "$tmp/$name.err" && return 0
+		kill -0 "$bg" 2>/dev/null || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+for n in 1 2; do
+	if activated act "$n"; then
+		act=$bg
+		for port in $(cat "$tmp/act.ports"); do
+			check "LISTEN_FDS=$n: p9d serves the activated socket on 127.0.0.1:$port" serves "127.0.0.1:$port"
+			check "LISTEN_FDS=$n: p9d names it on stderr" \
+			    grep -q -x "p9d: listening on 127.0.0.1:$port" "$tmp/act.err"
+		done
+		stop "$act"
+		check "LISTEN_FDS=$n: SIGTERM, exit 0" [ $? -eq 0 ]
+	else
+		not_ok "LISTEN_FDS=$n: p9d starts on activated sockets" "$(cat "$tmp/act.err")"
+	fi
+done
+# The errors: a wrapper sets LISTEN_PID to p9d's pid (exec keeps it) and
+# LISTEN_FDS to $ACT_FDS, with descriptors 3 and 4 closed unless the
+# caller opens 3 for p9d ($ACT_KEEP3).
+printf '%s\n' '#!/bin/sh' \
+    '[ -n "${ACT_KEEP3:-}" ] || exec 3<&-' \
+    'exec 4<&-' \
+    'LISTEN_PID=$$ LISTEN_FDS=$ACT_FDS exec "$ACT_P9D" "$@"' >"$tmp/act.sh"
+chmod +x "$tmp/act.sh"
+real_p9d=$p9d
+p9d=$tmp/act.sh
+ACT_P9D=$real_p9d
+export ACT_P9D
+for v in 0 17 99999999999999999999999; do
+	ACT_FDS=$v bad "LISTEN_FDS=$v" "p9d: LISTEN_FDS $v: out of range (want 1 to 16)" -- -e "$exp"
+done
+for v in "" x1 -1 " 1"; do
+	ACT_FDS=$v bad "LISTEN_FDS='$v'" "p9d: LISTEN_FDS '$v': not a decimal number (want 1 to 16)" -- -e "$exp"
+done
+ACT_FDS=1 bad "LISTEN_FDS=1 without descriptor 3" "p9d: LISTEN_FDS: descriptor 3: not an open file descriptor" -- -e "$exp"
+exec 3<"$tmp/act.sh"
+ACT_FDS=1 ACT_KEEP3=1 bad "LISTEN_FDS=1, descriptor 3 a regular file" "p9d: LISTEN_FDS: descriptor 3: a regular file, not a listening socket" -- -e "$exp"
+exec 3<&-
+p9d=$real_p9d
+unset ACT_P9D
+LISTEN_FDS=1 LISTEN_PID=1 bad "LISTEN_PID another process's" "p9d: LISTEN_PID 1: not p9d's pid" "nothing else to serve" -- -e "$exp"
+LISTEN_FDS=1 bad "LISTEN_FDS without LISTEN_PID" "p9d: LISTEN_FDS is set but LISTEN_PID is not" -- -e "$exp"
+# With a listener option LISTEN_FDS is not looked at (here it is not p9d's).
+if LISTEN_FDS=1 LISTEN_PID=1 start actl -l "unix:$tmp/actl.sock"; then
+	check "LISTEN_FDS is ignored when -l is given: p9d serves -l" serves "unix:$tmp/actl.sock"
+	stop "$bg"
+else
+	not_ok "LISTEN_FDS is ignored when -l is given" "$(cat "$tmp/actl.err")"
+fi
+
 # --- --debug -----------------------------------------------------------------
 
 # Every line: "p9d SECONDS.MICROS cN < or > MESSAGE", seconds since start

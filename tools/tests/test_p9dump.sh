@@ -235,6 +235,16 @@ run help 0 --help
 grep -q -- '--check' "$tmp/help.out" && grep -q -- '--msize' "$tmp/help.out" &&
 	grep -q -- '--full' "$tmp/help.out" &&
 	pass "help: documents the options" || fail "help: options"
+run version 0 --version
+grep -q '^p9dump (lib9p) [0-9]' "$tmp/version.out" &&
+	pass "version: names p9dump and its version" || fail "version: names p9dump and its version"
+missing=
+for o in $(grep -o -e '--[a-z][a-z-]*' "$tmp/help.out" | sort -u); do
+	pat=$(printf '%s' "$o" | sed 's/-/\\-/g')	# --a-b is \-\-a\-b in roff
+	grep -q -F -e "$pat" "$here/../p9dump.1" || missing="$missing $o"
+done
+[ -z "$missing" ] && pass "p9dump.1 documents every option of --help" ||
+	fail "p9dump.1 documents every option of --help: missing$missing"
 run badopt 2 --bogus
 run badmsize 2 --msize 3 "$tmp/stream"
 run badmsize2 2 --msize 12x "$tmp/stream"
