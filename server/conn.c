@@ -36,6 +36,24 @@
 #define FREEBIG_MAX	4		/* large request buffers kept per connection */
 #define MIN_MSIZE	4096
 
+struct srv *
+req_srv(const struct req *r)
+{
+	return r->conn->srv;
+}
+
+struct srv *
+fid_srv(const struct fid *f)
+{
+	return f->conn->srv;
+}
+
+int
+srv_check_writable(const struct req *r)
+{
+	return r->conn->srv->cfg.readonly ? EROFS : 0;
+}
+
 struct conn *
 conn_new(struct srv *s, int fd, int wfd)
 {

@@ -99,36 +99,47 @@ bool conn_want_read(struct conn *c);
 void conn_settle(struct conn *c);
 bool conn_want_write(struct conn *c);
 
-/* pool.c */
-int pool_start(unsigned nthreads);
+/* pool.c: s's worker threads (after srv_init; srv_fini stops them). */
+int pool_start(struct srv *s, unsigned nthreads);
 void pool_push(struct req *r);
-void pool_stop(void);			/* drain nothing: workers finish their current request */
+/* Workers finish what is queued (cancelled requests are dropped unrun) and
+ * exit; the pool is freed. Nothing for a server without a pool. */
+void pool_stop(struct srv *s);
 /* Run one request (worker thread); defined in conn.c. */
 void req_run(struct req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
     size_t scratch_len);
 
 /* op_session.c */
-int session_init(void);		/* the export root node */
-void session_fini(void);
+int session_init(struct srv *s);	/* s->root, the export root node */
+void session_fini(struct srv *s);
 
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
-int loop_init(void);
 /*
- * Make s the process's server for the export s->cfg.export_path: resolve
- * it into real[PATH_MAX] (kept as s->export_real), open its root, note
- * whether we run as root, set umask 0 (creation modes arrive masked by the
- * client) and ignore SIGPIPE, then set up the root node and the loop.
- * Returns 0, or -1 with errno set and, for a failure that is not about the
- * export, s->why saying what failed. main.c and embed.c both start here.
+ * Set up s, configured (s->cfg; srv_config_defaults first), for the export
+ * s->cfg.export_path: size the descriptor budget, resolve the export into
+ * real[PATH_MAX] (kept as s->export_real), open its root, note whether we
+ * run as root, set the process's umask to 0 (creation modes arrive masked
+ * by the client) and ignore SIGPIPE, then make the root node and the loop.
+ * Returns 0, or -1 with errno set, everything released, and, for a
+ * failure that is not about the export, s->why saying what failed.
+ * main.c and embed.c both start here; several servers may run at once.
  */
 int srv_init(struct srv *s, char *real);
-int loop_add_listener(int fd, const char *unix_path);	/* path to unlink at exit, or NULL */
-int loop_add_conn(int fd, int wfd);	/* serve an already-connected fd (pair) */
-/* Run until SIGINT/SIGTERM, or until nothing is left to serve (no
- * listener and no connection). Returns 0. */
-int loop_run(void);
-/* Close listeners and connections, stop the pool, free everything. */
-void loop_shutdown(void);
+int loop_add_listener(struct srv *s, int fd, const char *unix_path);	/* path to unlink at exit, or NULL */
+int loop_add_conn(struct srv *s, int fd, int wfd);	/* serve an already-connected fd (pair) */
+/* Run s's loop on this thread until srv_stop, SIGINT/SIGTERM (with
+ * cfg.signals), or until nothing is left to serve (no listener and no
+ * connection). Returns 0, or -1 if epoll fails. */
+int loop_run(struct srv *s);
+/* Any thread: make loop_run return at its next turn. */
+void srv_stop(struct srv *s);
+/* Once loop_run has returned: close listeners and connections, stop the
+ * pool (running requests finish, their replies are dropped). */
+void loop_shutdown(struct srv *s);
+/* Release all of s (after loop_run has returned, or after a failed
+ * srv_init): loop_shutdown, the pool, the loop, the root node and its
+ * descriptor. s may be set up again with srv_init. */
+void srv_fini(struct srv *s);
 
 #endif /* P9D_CONN_H */

@@ -20,8 +20,6 @@
 #include "conn.h"
 #include "embed.h"
 
-struct srv *g_srv;
-
 static struct srv embed_srv;
 static char embed_real[PATH_MAX];
 static struct sockaddr_un embed_addr;
@@ -32,8 +30,7 @@ static atomic_bool embed_started;
 static void *
 loop_thread(void *arg)
 {
-	(void)arg;
-	loop_run();
+	loop_run(arg);
 	return NULL;
 }
 
@@ -52,13 +49,17 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 		errno = EINVAL;
 		return -1;
 	}
+	srv_config_defaults(&s->cfg);
 	s->cfg.export_path = cfg->export_path;
 	s->cfg.readonly = cfg->readonly;
-	s->cfg.threads = cfg->threads != 0 ? cfg->threads : 2;
-	s->cfg.msize_max = cfg->msize_max != 0 ? cfg->msize_max : 65536;
-	s->cfg.max_fids = cfg->max_fids != 0 ? cfg->max_fids : 64;
-	s->cfg.max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 16;
-	s->cfg.max_conns = 64;
+	if (cfg->threads != 0)
+		s->cfg.threads = cfg->threads;
+	if (cfg->msize_max != 0)
+		s->cfg.msize_max = cfg->msize_max;
+	if (cfg->max_fids != 0)
+		s->cfg.max_fids = cfg->max_fids;
+	if (cfg->max_inflight != 0)
+		s->cfg.max_inflight = cfg->max_inflight;
 	s->cfg.debug = cfg->debug;
 	if (srv_init(s, embed_real) != 0)
 		return -1;
@@ -73,13 +74,13 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 	if (lfd < 0)
 		return -1;
 	if (bind(lfd, (struct sockaddr *)&embed_addr, embed_addrlen) != 0 ||
-	    listen(lfd, 64) != 0 || loop_add_listener(lfd, NULL) != 0) {
+	    listen(lfd, 64) != 0 || loop_add_listener(s, lfd, NULL) != 0) {
 		close(lfd);
 		return -1;
 	}
-	if (pool_start(s->cfg.threads) != 0)
+	if (pool_start(s, s->cfg.threads) != 0)
 		return -1;
-	errno = pthread_create(&embed_loop, NULL, loop_thread, NULL);
+	errno = pthread_create(&embed_loop, NULL, loop_thread, s);
 	return errno == 0 ? 0 : -1;
 }
 
@@ -105,5 +106,5 @@ p9d_embed_connect(void)
 unsigned
 p9d_embed_conns(void)
 {
-	return g_srv != NULL ? atomic_load(&g_srv->nconns) : 0;
+	return atomic_load(&embed_started) ? atomic_load(&embed_srv.nconns) : 0;
 }

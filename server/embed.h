@@ -2,8 +2,9 @@
  * p9d in-process: run the server engine (event loop thread + worker pool)
  * inside another program, for the fuzz harness and for embedders' tests.
  *
- * The engine has process-wide state (g_srv, the loop, the pool), so there
- * is at most one embedded server per process and it runs until exit.
+ * The engine keeps all of a server's state in its struct srv, so a program
+ * may run several (conn.h: srv_init, loop_run, srv_stop, srv_fini); this
+ * convenience wrapper runs one per process, until exit.
  * p9d_embed_start() gives the loop a private listening socket (an abstract
  * AF_UNIX name) before the loop thread exists; p9d_embed_connect() then
  * connects to it from any thread, and the loop accepts on its own thread
@@ -19,10 +20,12 @@
 struct p9d_embed_config {
 	const char	*export_path;	/* directory to export (required) */
 	bool		 readonly;
-	unsigned	 threads;	/* worker threads (0: 2) */
-	uint32_t	 msize_max;	/* (0: 65536) */
-	unsigned	 max_fids;	/* per connection (0: 64) */
-	unsigned	 max_inflight;	/* per connection (0: 16) */
+	/* 0: p9d's default (srv_config_defaults: 2 x CPUs but at least 4
+	 * threads, msize 1 MiB, 16384 fids, 64 in flight) */
+	unsigned	 threads;	/* worker threads */
+	uint32_t	 msize_max;
+	unsigned	 max_fids;	/* per connection */
+	unsigned	 max_inflight;	/* per connection */
 	int		 debug;		/* trace every message to stderr */
 };
 

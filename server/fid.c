@@ -118,7 +118,7 @@ fd_give(struct conn *c)
 }
 
 struct node *
-node_new(int fd, const struct stat *st, struct node *parent, const char *name)
+node_new(struct srv *s, int fd, const struct stat *st, struct node *parent, const char *name)
 {
 	struct conn *acct = fd_cur;
 	struct node *n;
@@ -133,7 +133,8 @@ node_new(int fd, const struct stat *st, struct node *parent, const char *name)
 	n->acct = acct;
 	atomic_init(&n->refs, 1);
 	n->fd = fd;
-	n->qid = fs_qid(st);
+	n->srv = s;
+	n->qid = fs_qid(s, st);
 	n->mode = st->st_mode & S_IFMT;
 	n->parent = parent != NULL ? node_ref(parent) : NULL;
 	if (name != NULL && (n->name = strdup(name)) == NULL)
@@ -154,7 +155,7 @@ node_put(struct node *n)
 	while (n != NULL && atomic_fetch_sub(&n->refs, 1) == 1) {
 		struct node *parent = n->parent;
 
-		if (n->fd != g_srv->root_fd)
+		if (n->fd != n->srv->root_fd)
 			close(n->fd);
 		if (n->acct != NULL)
 			fd_give(n->acct);

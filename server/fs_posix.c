@@ -15,14 +15,14 @@
 #include "srv.h"
 
 struct p9_qid
-fs_qid(const struct stat *st)
+fs_qid(const struct srv *s, const struct stat *st)
 {
 	struct p9_qid q;
 
 	/* (dev, ino) identify a file; fold dev in so that several file
 	 * systems below the export do not collide on the root's device. */
 	q.path = (uint64_t)st->st_ino;
-	if (st->st_dev != g_srv->root_dev)
+	if (st->st_dev != s->root_dev)
 		q.path ^= (uint64_t)st->st_dev << 40 | (uint64_t)1 << 63;
 	/* Version changes with content (QEMU's policy): it lets cached
 	 * clients see changes; 0 would disable the Linux page cache. */
@@ -56,11 +56,11 @@ fs_is_root(const struct node *n)
 {
 	struct stat st;
 
-	if (n->parent == NULL && n->name == NULL && n->fd == g_srv->root_fd)
+	if (n->parent == NULL && n->name == NULL && n->fd == n->srv->root_fd)
 		return true;
 	if (fstat(n->fd, &st) != 0)
 		return false;
-	return st.st_dev == g_srv->root_dev && st.st_ino == g_srv->root_ino;
+	return st.st_dev == n->srv->root_dev && st.st_ino == n->srv->root_ino;
 }
 
 /* An O_PATH descriptor of (dirfd, name), never following a symlink, and its
@@ -89,7 +89,7 @@ fs_node_at(struct node *dir, const char *name, struct node **out)
 
 	if (fd < 0)
 		return -fd;
-	*out = node_new(fd, &st, dir, name);
+	*out = node_new(dir->srv, fd, &st, dir, name);
 	return *out != NULL ? 0 : EMFILE;
 }
 
@@ -119,7 +119,7 @@ walk_up(struct node *dir, struct node **out)
 			return 0;
 		}
 	}
-	*out = node_new(fd, &st, NULL, NULL);
+	*out = node_new(dir->srv, fd, &st, NULL, NULL);
 	return *out != NULL ? 0 : EMFILE;
 }
 

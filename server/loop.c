@@ -25,12 +25,13 @@
 
 struct listener {
 	enum ev_kind	 kind;		/* EV_LISTENER */
+	struct srv	*srv;
 	int		 fd;
 	char		*unix_path;
 	struct listener	*next;
 };
 
-static struct {
+struct loop {
 	int		 epfd;
 	int		 wakefd;
 	int		 sigfd;
@@ -41,97 +42,179 @@ static struct {
 	pthread_mutex_t	 wake_lock;
 	struct conn	*wake_list;
 	struct conn	*closed;	/* removed during this epoll batch: freed after it */
-} L = {
-	.epfd = -1,
-	.wakefd = -1,
-	.sigfd = -1,
-	.spare = -1,
-	.wake_lock = PTHREAD_MUTEX_INITIALIZER,
+	atomic_bool	 stop;		/* srv_stop: loop_run returns at its next wake-up */
 };
 
 /* Sentinels for the two internal fds. */
 static int wake_tag, sig_tag;
 
-int
-loop_init(void)
+static int
+loop_init(struct srv *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct loop *L = calloc(1, sizeof(*L));
 	sigset_t set;
 
-	L.epfd = epoll_create1(EPOLL_CLOEXEC);
-	L.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (L == NULL)
+		return -1;
+	s->loop = L;
+	L->epfd = L->wakefd = L->sigfd = L->spare = -1;
+	pthread_mutex_init(&L->wake_lock, NULL);
+	atomic_init(&L->stop, false);
+	L->epfd = epoll_create1(EPOLL_CLOEXEC);
+	L->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	L->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (L->epfd < 0 || L->wakefd < 0 || L->spare < 0)
+		return -1;
+	ev.data.ptr = &wake_tag;
+	if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, L->wakefd, &ev) != 0)
+		return -1;
+	if (!s->cfg.signals)
+		return 0;
+	/* The program blocked SIGINT and SIGTERM (main.c): they arrive here. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	L.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	L.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (L.epfd < 0 || L.wakefd < 0 || L.sigfd < 0 || L.spare < 0)
-		return -1;
-	ev.data.ptr = &wake_tag;
-	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.wakefd, &ev) != 0)
+	L->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (L->sigfd < 0)
 		return -1;
 	ev.data.ptr = &sig_tag;
-	return epoll_ctl(L.epfd, EPOLL_CTL_ADD, L.sigfd, &ev);
+	return epoll_ctl(L->epfd, EPOLL_CTL_ADD, L->sigfd, &ev);
+}
+
+/* Close what loop_init opened (any part of it) and free the loop. */
+static void
+loop_free(struct srv *s)
+{
+	struct loop *L = s->loop;
+
+	if (L == NULL)
+		return;
+	if (L->epfd >= 0)
+		close(L->epfd);
+	if (L->wakefd >= 0)
+		close(L->wakefd);
+	if (L->sigfd >= 0)
+		close(L->sigfd);
+	if (L->spare >= 0)
+		close(L->spare);
+	pthread_mutex_destroy(&L->wake_lock);
+	free(L);
+	s->loop = NULL;
+}
+
+void
+srv_config_defaults(struct srv_config *cfg)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*cfg = (struct srv_config){ 0 };
+	cfg->msize_max = 1048576;	/* the Linux client's largest on TCP */
+	/* Twice the CPUs, at least 4: handlers block in the file system. */
+	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
+	cfg->max_fids = 16384;
+	cfg->max_inflight = 64;
+	cfg->max_conns = 256;
 }
 
 int
 srv_init(struct srv *s, char *real)
 {
 	struct stat st;
+	int err;
 
+	s->root_fd = -1;
+	s->root = NULL;
+	s->loop = NULL;
+	s->pool = NULL;
+	s->lock_head = NULL;
+	s->lock_n = 0;
+	atomic_init(&s->nconns, 0);
+	pthread_mutex_init(&s->lock_mu, NULL);
 	if (fd_budget_init(s) != 0) {
 		errno = EMFILE;
-		return -1;
+		goto fail;
 	}
 	if (realpath(s->cfg.export_path, real) == NULL)
-		return -1;
+		goto fail;
 	s->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0 || fstat(s->root_fd, &st) != 0)
-		return -1;
+		goto fail;
 	s->export_real = real;
 	s->root_dev = st.st_dev;
 	s->root_ino = st.st_ino;
 	s->as_root = geteuid() == 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	g_srv = s;
 	umask(0);
 	signal(SIGPIPE, SIG_IGN);
-	if (session_init() != 0)
-		return -1;
-	if (loop_init() != 0) {
+	if (session_init(s) != 0)
+		goto fail;
+	if (loop_init(s) != 0) {
 		snprintf(s->why, sizeof(s->why), "cannot set up the event loop: %s",
 		    strerror(errno));
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	err = errno;
+	srv_fini(s);
+	errno = err;
+	return -1;
+}
+
+void
+srv_fini(struct srv *s)
+{
+	if (s->loop != NULL)
+		loop_shutdown(s);
+	pool_stop(s);
+	loop_free(s);
+	session_fini(s);
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = -1;
+	pthread_mutex_destroy(&s->lock_mu);
+}
+
+void
+srv_stop(struct srv *s)
+{
+	uint64_t one = 1;
+
+	atomic_store(&s->loop->stop, true);
+	if (write(s->loop->wakefd, &one, sizeof(one)) < 0)
+		(void)0;	/* the counter is non-zero already: the loop will look */
 }
 
 int
-loop_add_listener(int fd, const char *unix_path)
+loop_add_listener(struct srv *s, int fd, const char *unix_path)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct loop *L = s->loop;
 
 	if (l == NULL)
 		return -1;
 	l->kind = EV_LISTENER;
+	l->srv = s;
 	l->fd = fd;
 	l->unix_path = unix_path != NULL ? strdup(unix_path) : NULL;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ev.data.ptr = l;
-	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+	if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		free(l->unix_path);
 		free(l);
 		return -1;
 	}
-	l->next = L.listeners;
-	L.listeners = l;
+	l->next = L->listeners;
+	L->listeners = l;
 	return 0;
 }
 
 static void
 set_interest(struct conn *c)
 {
+	struct loop *L = c->srv->loop;
 	uint32_t want = 0;
 
 	if (!c->eof && conn_want_read(c))
@@ -148,17 +231,17 @@ set_interest(struct conn *c)
 		bool park = c->rd_hup && !(want & EPOLLIN);
 
 		if (park != c->rd_parked) {
-			epoll_ctl(L.epfd, park ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, c->fd, &r);
+			epoll_ctl(L->epfd, park ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, c->fd, &r);
 			c->rd_parked = park;
 		} else if (want != c->evmask && !park) {
-			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->fd, &r);
+			epoll_ctl(L->epfd, EPOLL_CTL_MOD, c->fd, &r);
 		}
 		if (want != c->evmask)
-			epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->wfd, &w);
+			epoll_ctl(L->epfd, EPOLL_CTL_MOD, c->wfd, &w);
 	} else if (want != c->evmask) {
 		struct epoll_event ev = { .events = want, .data.ptr = c };
 
-		epoll_ctl(L.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		epoll_ctl(L->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 	}
 	c->evmask = want;
 }
@@ -167,36 +250,37 @@ static int
 add_conn(struct conn *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	struct loop *L = c->srv->loop;
 
-	if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+	if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
 		return -1;
 	if (c->wfd != c->fd) {
 		ev.events = 0;
-		if (epoll_ctl(L.epfd, EPOLL_CTL_ADD, c->wfd, &ev) != 0) {
-			epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, c->wfd, &ev) != 0) {
+			epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 			return -1;
 		}
 	}
 	c->evmask = EPOLLIN;
 	c->registered = true;
-	c->next = L.conns;
-	L.conns = c;
-	L.nconns++;
+	c->next = L->conns;
+	L->conns = c;
+	L->nconns++;
 	return 0;
 }
 
 int
-loop_add_conn(int fd, int wfd)
+loop_add_conn(struct srv *s, int fd, int wfd)
 {
 	struct conn *c;
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (wfd != fd)
 		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
-	atomic_fetch_add(&g_srv->nconns, 1);
-	c = conn_new(g_srv, fd, wfd);
+	atomic_fetch_add(&s->nconns, 1);
+	c = conn_new(s, fd, wfd);
 	if (c == NULL || add_conn(c) != 0) {
-		atomic_fetch_sub(&g_srv->nconns, 1);
+		atomic_fetch_sub(&s->nconns, 1);
 		if (c != NULL)
 			conn_put(c);
 		return -1;
@@ -207,34 +291,35 @@ loop_add_conn(int fd, int wfd)
 static void
 remove_conn(struct conn *c)
 {
+	struct loop *L = c->srv->loop;
 	struct conn **pp;
 
-	for (pp = &L.conns; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &L->conns; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
-	L.nconns--;
-	epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	L->nconns--;
+	epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->wfd != c->fd)
-		epoll_ctl(L.epfd, EPOLL_CTL_DEL, c->wfd, NULL);
+		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->wfd, NULL);
 	c->registered = false;
 	/* Later events of this batch may still point at c: keep it alive
 	 * until the batch is over (loop_run). */
 	atomic_fetch_add(&c->refs, 1);
-	c->next = L.closed;
-	L.closed = c;
+	c->next = L->closed;
+	L->closed = c;
 	conn_close(c);
 }
 
 static void
-release_closed(void)
+release_closed(struct loop *L)
 {
 	struct conn *c;
 
-	while ((c = L.closed) != NULL) {
-		L.closed = c->next;
+	while ((c = L->closed) != NULL) {
+		L->closed = c->next;
 		conn_put(c);
 	}
 }
@@ -242,38 +327,41 @@ release_closed(void)
 static void
 on_accept(struct listener *l)
 {
+	struct srv *s = l->srv;
+	struct loop *L = s->loop;
+
 	for (;;) {
 		int one = 1;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && L.spare >= 0) {
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && L->spare >= 0) {
 			/* Out of descriptors (the budget keeps p9d's own use
 			 * below its limit, so the system's ran out): the
 			 * pending connection would keep the listener readable
 			 * and the loop spinning. Refuse it with the spare. */
 			int err = errno;
 
-			close(L.spare);
+			close(L->spare);
 			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
 				close(fd);
-			L.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			L->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			fprintf(stderr, "p9d: refused a connection: %s\n", strerror(err));
 			continue;
 		}
 		if (fd < 0)
 			return;		/* EAGAIN, or a transient error: retry on the next event */
 		/* The connection limit refuses the newcomer and keeps everyone else. */
-		if (atomic_fetch_add(&g_srv->nconns, 1) >= g_srv->cfg.max_conns) {
-			atomic_fetch_sub(&g_srv->nconns, 1);
+		if (atomic_fetch_add(&s->nconns, 1) >= s->cfg.max_conns) {
+			atomic_fetch_sub(&s->nconns, 1);
 			close(fd);
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = conn_new(g_srv, fd, fd);
+		c = conn_new(s, fd, fd);
 		if (c == NULL || add_conn(c) != 0) {
-			atomic_fetch_sub(&g_srv->nconns, 1);
+			atomic_fetch_sub(&s->nconns, 1);
 			if (c != NULL)
 				conn_put(c);
 			else
@@ -329,43 +417,44 @@ service(struct conn *c, uint32_t events)
 void
 loop_wake_conn(struct conn *c)
 {
+	struct loop *L = c->srv->loop;
 	uint64_t one = 1;
 	bool write_it = false;
 
-	pthread_mutex_lock(&L.wake_lock);
+	pthread_mutex_lock(&L->wake_lock);
 	if (!c->wake_pending) {
 		c->wake_pending = true;
 		atomic_fetch_add(&c->refs, 1);
-		c->wake_next = L.wake_list;
-		write_it = L.wake_list == NULL;
-		L.wake_list = c;
+		c->wake_next = L->wake_list;
+		write_it = L->wake_list == NULL;
+		L->wake_list = c;
 	}
-	pthread_mutex_unlock(&L.wake_lock);
-	if (write_it && write(L.wakefd, &one, sizeof(one)) < 0)
+	pthread_mutex_unlock(&L->wake_lock);
+	if (write_it && write(L->wakefd, &one, sizeof(one)) < 0)
 		(void)0;	/* the counter is already non-zero: the loop will look */
 }
 
 static void
-on_wake(void)
+on_wake(struct loop *L)
 {
 	struct conn *list, *c;
 	uint64_t n;
 
-	if (read(L.wakefd, &n, sizeof(n)) < 0)
+	if (read(L->wakefd, &n, sizeof(n)) < 0)
 		(void)0;
-	pthread_mutex_lock(&L.wake_lock);
-	list = L.wake_list;
-	L.wake_list = NULL;
-	pthread_mutex_unlock(&L.wake_lock);
+	pthread_mutex_lock(&L->wake_lock);
+	list = L->wake_list;
+	L->wake_list = NULL;
+	pthread_mutex_unlock(&L->wake_lock);
 	while (list != NULL) {
 		/* Take c off our list and let it be woken again in one step:
 		 * a worker's loop_wake_conn rewrites wake_next once
 		 * wake_pending is false. */
-		pthread_mutex_lock(&L.wake_lock);
+		pthread_mutex_lock(&L->wake_lock);
 		c = list;
 		list = c->wake_next;
 		c->wake_pending = false;
-		pthread_mutex_unlock(&L.wake_lock);
+		pthread_mutex_unlock(&L->wake_lock);
 		/* Resuming after a pause or a Tversion's wait: frames may wait
 		 * in our own buffer, which no epoll event announces. */
 		if (c->registered) {
@@ -377,16 +466,17 @@ on_wake(void)
 }
 
 int
-loop_run(void)
+loop_run(struct srv *s)
 {
+	struct loop *L = s->loop;
 	struct epoll_event evs[64];
 
 	for (;;) {
 		int i, n;
 
-		if (L.listeners == NULL && L.conns == NULL)
+		if (L->listeners == NULL && L->conns == NULL)
 			return 0;	/* --fd: the one connection is over */
-		n = epoll_wait(L.epfd, evs, 64, -1);
+		n = epoll_wait(L->epfd, evs, 64, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -397,7 +487,9 @@ loop_run(void)
 			if (p == &sig_tag)
 				return 0;
 			if (p == &wake_tag) {
-				on_wake();
+				on_wake(L);
+				if (atomic_load(&L->stop))
+					return 0;
 				continue;
 			}
 			if (*(enum ev_kind *)p == EV_LISTENER)
@@ -405,34 +497,30 @@ loop_run(void)
 			else if (((struct conn *)p)->registered)
 				service(p, evs[i].events);
 		}
-		release_closed();
+		release_closed(L);
 	}
 }
 
 void
-loop_shutdown(void)
+loop_shutdown(struct srv *s)
 {
+	struct loop *L = s->loop;
 	struct listener *l;
 	struct conn *c;
 
-	while ((l = L.listeners) != NULL) {
-		L.listeners = l->next;
+	while ((l = L->listeners) != NULL) {
+		L->listeners = l->next;
 		close(l->fd);
 		if (l->unix_path != NULL)
 			unlink(l->unix_path);
 		free(l->unix_path);
 		free(l);
 	}
-	while ((c = L.conns) != NULL)
+	while ((c = L->conns) != NULL)
 		remove_conn(c);
-	release_closed();
+	release_closed(L);
 	/* Workers finish what they run (replies go nowhere) and free the
 	 * cancelled rest; then every connection's last reference drops. */
-	pool_stop();
-	on_wake();
-	close(L.epfd);
-	close(L.wakefd);
-	close(L.sigfd);
-	if (L.spare >= 0)
-		close(L.spare);
+	pool_stop(s);
+	on_wake(L);
 }

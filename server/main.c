@@ -23,7 +23,6 @@
 
 #include "conn.h"
 
-struct srv *g_srv;
 
 /* The command line's ranges (p9d.8 and --help state them). */
 #define MAX_LISTEN	16		/* -l, and --listen-fd, each */
@@ -503,11 +502,11 @@ main(int argc, char **argv)
 	char what[64];
 	bool use_stdio = false;
 	char real[PATH_MAX];
+	int rc;
 	const char *record = NULL;
 	unsigned long record_mib = RECORD_MIB;
 	static struct p9pcap rec;
 	sigset_t set;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	/* First of all: SIGINT/SIGTERM wait for the loop's signalfd, so a
 	 * signal during start-up ends us cleanly too. Workers inherit it. */
@@ -516,11 +515,8 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	srv.cfg.msize_max = 1048576;
-	srv.cfg.threads = ncpu > 512 ? MAX_THREADS : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
-	srv.cfg.max_fids = 16384;
-	srv.cfg.max_inflight = 64;
-	srv.cfg.max_conns = 256;
+	srv_config_defaults(&srv.cfg);
+	srv.cfg.signals = true;
 	/* getopt's own messages are one line each and name the option; they
 	 * start with argv[0], which may be a long path. */
 	argv[0] = (char *)"p9d";
@@ -663,17 +659,17 @@ main(int argc, char **argv)
 		lfds[i] = strncmp(spec, "unix:", 5) == 0 ? listen_unix(spec + 5) : listen_tcp(spec);
 		/* The socket file is ours to remove (remove_made_sockets), not
 		 * the loop's. */
-		if (loop_add_listener(lfds[i], NULL) != 0)
+		if (loop_add_listener(&srv, lfds[i], NULL) != 0)
 			die("cannot listen on %s: %s", spec, strerror(errno));
 	}
 	for (i = 0; i < nlfd; i++)
-		if (loop_add_listener(listen_fds[i], NULL) != 0)
+		if (loop_add_listener(&srv, listen_fds[i], NULL) != 0)
 			die("--listen-fd %d: %s", listen_fds[i], strerror(errno));
-	if (conn_fd >= 0 && loop_add_conn(conn_fd, conn_fd) != 0)
+	if (conn_fd >= 0 && loop_add_conn(&srv, conn_fd, conn_fd) != 0)
 		die("--fd %d: %s", conn_fd, strerror(errno));
-	if (use_stdio && loop_add_conn(0, 1) != 0)
+	if (use_stdio && loop_add_conn(&srv, 0, 1) != 0)
 		die("--stdio: cannot serve standard input and output: %s", strerror(errno));
-	if (pool_start(srv.cfg.threads) != 0)
+	if (pool_start(&srv, srv.cfg.threads) != 0)
 		die("--threads %u: cannot start that many worker threads (the system refused one)",
 		    srv.cfg.threads);
 	if (srv.cfg.squash && !srv.as_root)
@@ -686,12 +682,12 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "p9d: exporting %s%s\n", real, srv.cfg.readonly ? " (read-only)" : "");
 
-	loop_run();
-	loop_shutdown();
+	rc = loop_run(&srv);
+	if (rc != 0)
+		fprintf(stderr, "p9d: the event loop failed: %s\n", strerror(errno));
+	srv_fini(&srv);
 	if (srv.rec != NULL && p9pcap_close(srv.rec) != 0)
 		fprintf(stderr, "p9d: --record %s: %s\n", record, strerror(errno));
 	remove_made_sockets();
-	session_fini();
-	close(srv.root_fd);
-	return 0;
+	return rc != 0 ? 1 : 0;
 }

@@ -157,7 +157,7 @@ op_getattr(struct req *r, const struct p9_tgetattr *in, struct p9_rgetattr *out)
 			out->valid |= P9_GETATTR_BTIME;
 		if ((in->request_mask & P9_GETATTR_GEN) && get_gen(&t, &st, &gen))
 			out->valid |= P9_GETATTR_GEN;
-		out->qid = fs_qid(&st);
+		out->qid = fs_qid(req_srv(r), &st);
 		out->mode = st.st_mode;
 		out->uid = st.st_uid;
 		out->gid = st.st_gid;
@@ -329,7 +329,7 @@ op_setattr(struct req *r, const struct p9_tsetattr *in, struct p9_rsetattr *out)
 	int err;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((f = fid_get(r->conn, in->fid)) == NULL)
 		return EBADF;

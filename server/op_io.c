@@ -60,7 +60,7 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 	n = node_ref(f->node);
 	pthread_mutex_unlock(&f->lock);
 	if (err == 0 && wants_write(in->flags))
-		err = srv_check_writable();
+		err = srv_check_writable(r);
 	if (err == 0 && !fd_take(r->conn))
 		err = EMFILE;	/* the open descriptor is over the budget */
 	if (err != 0)
@@ -95,7 +95,7 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 		fd_give(r->conn);
 		goto out;
 	}
-	out->qid = fs_qid(&st);
+	out->qid = fs_qid(req_srv(r), &st);
 	out->iounit = 0;
 out:
 	node_put(n);
@@ -118,7 +118,7 @@ node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return errno;
-	*out = node_new(pfd, st, dir, name);
+	*out = node_new(dir->srv, pfd, st, dir, name);
 	return *out != NULL ? 0 : EMFILE;
 }
 
@@ -212,7 +212,7 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 
 	if (f == NULL)
 		return EBADF;
-	err = srv_check_writable();
+	err = srv_check_writable(r);
 	pthread_mutex_lock(&f->lock);
 	if (err == 0 && (f->kind != FID_FILE || f->open_fd >= 0))
 		err = EINVAL;
@@ -249,7 +249,7 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 	if (err != 0)
 		goto fail;
 	node_put(old);
-	out->qid = fs_qid(&st);
+	out->qid = fs_qid(req_srv(r), &st);
 	out->iounit = 0;
 	node_put(dir);
 	fid_put(f);
@@ -339,7 +339,7 @@ op_write(struct req *r, const struct p9_twrite *in, struct p9_rwrite *out)
 
 	if (f == NULL)
 		return EBADF;
-	err = srv_check_writable();
+	err = srv_check_writable(r);
 	fd = fid_open_fd(f, &kind);
 	if (err == 0 && kind == FID_XATTR_WRITE) {
 		err = xattr_write(r, f, in, out);
@@ -372,7 +372,8 @@ op_write(struct req *r, const struct p9_twrite *in, struct p9_rwrite *out)
  * the entry vanished since it was listed (the caller skips it).
  */
 static int
-entry_qid(DIR *d, const struct dirent *de, bool at_root, struct p9_qid *qid, uint8_t *type)
+entry_qid(const struct srv *s, DIR *d, const struct dirent *de, bool at_root,
+    struct p9_qid *qid, uint8_t *type)
 {
 	struct stat st;
 	int dfd = dirfd(d);
@@ -391,7 +392,7 @@ entry_qid(DIR *d, const struct dirent *de, bool at_root, struct p9_qid *qid, uin
 		st.st_mtim.tv_sec = 0;
 		st.st_mtim.tv_nsec = 0;
 	}
-	*qid = fs_qid(&st);
+	*qid = fs_qid(s, &st);
 	*type = de->d_type != DT_UNKNOWN ? de->d_type : (uint8_t)IFTODT(st.st_mode);
 	if (at_root && strcmp(de->d_name, "..") == 0)
 		*type = DT_DIR;
@@ -452,7 +453,7 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 				return errno;
 			return 0;
 		}
-		err = entry_qid(f->dir, de, at_root, &ent.qid, &ent.type);
+		err = entry_qid(fid_srv(f), f->dir, de, at_root, &ent.qid, &ent.type);
 		if (err == ENOENT)
 			continue;
 		if (err != 0)

@@ -14,9 +14,8 @@
  *
  * OFD locks report no holder (F_OFD_GETLK gives l_pid -1), but Rgetlock
  * should name one, so a table mirrors every granted lock with the proc_id
- * and client_id it was asked for. The table is process-wide like the
- * kernel's lock lists it shadows (there is one server per process), and a
- * leaf lock: its mutex is held across F_OFD_SETLK and F_OFD_GETLK, which
+ * and client_id it was asked for. The table is the server's (struct srv:
+ * lock_mu, lock_head), and a leaf lock: its mutex is held across F_OFD_SETLK and F_OFD_GETLK, which
  * never block, so that the table changes in the same order as the
  * kernel's locks and a lookup sees the state the kernel answered from.
  * Locks taken by host processes are not in it: their holder is reported
@@ -48,12 +47,6 @@ struct lockrec {
 	uint16_t	 idlen;
 	char		 client_id[LOCK_ID_MAX];
 };
-
-static struct {
-	pthread_mutex_t	 mu;
-	struct lockrec	*head;
-	unsigned	 n;
-} locks = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
 
 /*
  * The fid's open descriptor, which stays valid while we hold the fid (set
@@ -112,11 +105,12 @@ range_end(uint64_t start, uint64_t length)
 }
 
 /* Remove [start, end] from owner's records of (dev, ino), splitting a
- * record that straddles it. Caller holds locks.mu. */
+ * record that straddles it. Caller holds s->lock_mu. */
 static void
 carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t end)
 {
-	struct lockrec **pp = &locks.head, *l;
+	struct srv *s = fid_srv(owner);
+	struct lockrec **pp = &s->lock_head, *l;
 
 	while ((l = *pp) != NULL) {
 		if (l->owner != owner || l->dev != dev || l->ino != ino ||
@@ -125,7 +119,7 @@ carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t en
 			continue;
 		}
 		if (l->start < start && l->end > end) {
-			struct lockrec *tail = locks.n < LOCK_RECS_MAX ?
+			struct lockrec *tail = s->lock_n < LOCK_RECS_MAX ?
 			    malloc(sizeof(*tail)) : NULL;
 
 			/* Without room the tail goes unrecorded (its holder
@@ -134,7 +128,7 @@ carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t en
 				*tail = *l;
 				tail->start = end + 1;
 				l->next = tail;
-				locks.n++;
+				s->lock_n++;
 			}
 			l->end = start - 1;
 			pp = &l->next;
@@ -147,22 +141,23 @@ carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t en
 		} else {
 			*pp = l->next;
 			free(l);
-			locks.n--;
+			s->lock_n--;
 		}
 	}
 }
 
 /* Record a granted Tlock (POSIX semantics: the new range replaces whatever
- * the owner held there). Caller holds locks.mu. */
+ * the owner held there). Caller holds s->lock_mu. */
 static void
 record(const struct fid *owner, const struct stat *st, const struct p9_tlock *in,
     short type)
 {
+	struct srv *s = fid_srv(owner);
 	uint64_t end = range_end(in->start, in->length);
 	struct lockrec *l;
 
 	carve(owner, st->st_dev, st->st_ino, in->start, end);
-	if (type == F_UNLCK || locks.n >= LOCK_RECS_MAX ||
+	if (type == F_UNLCK || s->lock_n >= LOCK_RECS_MAX ||
 	    (l = malloc(sizeof(*l))) == NULL)
 		return;
 	l->owner = owner;
@@ -174,28 +169,29 @@ record(const struct fid *owner, const struct stat *st, const struct p9_tlock *in
 	l->proc_id = in->proc_id;
 	l->idlen = in->client_id.len < LOCK_ID_MAX ? in->client_id.len : LOCK_ID_MAX;
 	memcpy(l->client_id, in->client_id.ptr, l->idlen);
-	l->next = locks.head;
-	locks.head = l;
-	locks.n++;
+	l->next = s->lock_head;
+	s->lock_head = l;
+	s->lock_n++;
 }
 
 void
 lock_fid_released(struct fid *f)
 {
+	struct srv *s = fid_srv(f);
 	struct lockrec **pp, *l, *dead = NULL;
 
-	pthread_mutex_lock(&locks.mu);
-	for (pp = &locks.head; (l = *pp) != NULL;) {
+	pthread_mutex_lock(&s->lock_mu);
+	for (pp = &s->lock_head; (l = *pp) != NULL;) {
 		if (l->owner == f) {
 			*pp = l->next;
 			l->next = dead;
 			dead = l;
-			locks.n--;
+			s->lock_n--;
 		} else {
 			pp = &l->next;
 		}
 	}
-	pthread_mutex_unlock(&locks.mu);
+	pthread_mutex_unlock(&s->lock_mu);
 	while ((l = dead) != NULL) {
 		dead = l->next;
 		free(l);
@@ -212,6 +208,7 @@ lock_fid_released(struct fid *f)
 int
 op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
 {
+	struct srv *s = req_srv(r);
 	struct fid *f = fid_get(r->conn, in->fid);
 	short type = host_type(in->type);
 	struct flock fl;
@@ -232,7 +229,7 @@ op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
 		fid_put(f);
 		return err;
 	}
-	pthread_mutex_lock(&locks.mu);
+	pthread_mutex_lock(&s->lock_mu);
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
 		record(f, &st, in, type);
 		out->status = P9_LOCK_SUCCESS;
@@ -243,22 +240,23 @@ op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
 	} else {
 		out->status = P9_LOCK_ERROR;
 	}
-	pthread_mutex_unlock(&locks.mu);
+	pthread_mutex_unlock(&s->lock_mu);
 	fid_put(f);
 	return err;
 }
 
 /* The recorded holder of the lock the kernel reported as conflicting with
  * self's request: another owner's record of that type overlapping the
- * range, preferably starting where it does. Caller holds locks.mu. */
+ * range, preferably starting where it does. Caller holds s->lock_mu. */
 static const struct lockrec *
 holder(const struct fid *self, const struct stat *st, const struct flock *fl)
 {
+	const struct srv *s = fid_srv(self);
 	uint64_t start = (uint64_t)fl->l_start;
 	uint64_t end = range_end(start, (uint64_t)fl->l_len);
 	const struct lockrec *l, *best = NULL;
 
-	for (l = locks.head; l != NULL; l = l->next) {
+	for (l = s->lock_head; l != NULL; l = l->next) {
 		if (l->owner == self || l->dev != st->st_dev || l->ino != st->st_ino ||
 		    l->type != fl->l_type || l->end < start || l->start > end)
 			continue;
@@ -294,6 +292,7 @@ reply_id(struct req *r, const char *id, size_t len)
 int
 op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
 {
+	struct srv *s = req_srv(r);
 	struct fid *f = fid_get(r->conn, in->fid);
 	short type = host_type(in->type);
 	const struct lockrec *l;
@@ -314,7 +313,7 @@ op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
 		fid_put(f);
 		return err;
 	}
-	pthread_mutex_lock(&locks.mu);
+	pthread_mutex_lock(&s->lock_mu);
 	if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
 		err = errno;
 	} else if (fl.l_type == F_UNLCK) {
@@ -332,7 +331,7 @@ op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
 		out->client_id = l != NULL ? reply_id(r, l->client_id, l->idlen) :
 		    (struct p9_str){ "", 0 };
 	}
-	pthread_mutex_unlock(&locks.mu);
+	pthread_mutex_unlock(&s->lock_mu);
 	fid_put(f);
 	return err;
 }

@@ -95,7 +95,7 @@ rename_name(struct p9_str s, char buf[])
  * would tell the client it does not.
  */
 static int
-created(int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
+created(const struct srv *s, int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
 {
 	struct stat st;
 	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -110,7 +110,7 @@ created(int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
 		    fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH) != 0 &&
 		    errno != EPERM && errno != EINVAL)
 			err = errno;
-		*qid = fs_qid(&st);
+		*qid = fs_qid(s, &st);
 	}
 	close(fd);
 	return err;
@@ -126,7 +126,7 @@ op_mkdir(struct req *r, const struct p9_tmkdir *in, struct p9_rmkdir *out)
 	struct node *dir;
 	int err;
 
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((err = dir_node(r, in->dfid, &dir)) != 0)
 		return err;
@@ -134,7 +134,7 @@ op_mkdir(struct req *r, const struct p9_tmkdir *in, struct p9_rmkdir *out)
 	if (err == 0 && mkdirat(dir->fd, name, (mode_t)(in->mode & 07777)) != 0)
 		err = errno;
 	if (err == 0)
-		err = created(dir->fd, name, in->gid, &out->qid);
+		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -148,7 +148,7 @@ op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
 	struct node *dir;
 	int err;
 
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((err = dir_node(r, in->fid, &dir)) != 0)
 		return err;
@@ -162,7 +162,7 @@ op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
 			err = errno;
 	}
 	if (err == 0)
-		err = created(dir->fd, name, in->gid, &out->qid);
+		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -178,7 +178,7 @@ op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
 	struct node *dir;
 	int err;
 
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((err = dir_node(r, in->dfid, &dir)) != 0)
 		return err;
@@ -190,7 +190,7 @@ op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
 	    makedev(in->major, in->minor)) != 0)
 		err = errno;
 	if (err == 0)
-		err = created(dir->fd, name, in->gid, &out->qid);
+		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -225,7 +225,7 @@ op_link(struct req *r, const struct p9_tlink *in, struct p9_rlink *out)
 	int err;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((err = dir_node(r, in->dfid, &dir)) != 0)
 		return err;
@@ -288,7 +288,7 @@ static int
 relocate(const struct node *n, int *dirfd, char *name)
 {
 	char proc[FS_FDPATH_LEN], path[PATH_MAX], *p, *slash;
-	const char *root = g_srv->export_real;
+	const char *root = n->srv->export_real;
 	size_t rootlen = strlen(root);
 	ssize_t len;
 	int fd, next;
@@ -303,7 +303,7 @@ relocate(const struct node *n, int *dirfd, char *name)
 	if (strncmp(path, root, rootlen) != 0 || path[rootlen] != '/' || path[rootlen + 1] == '\0')
 		return ENOENT;	/* outside the export, or its root */
 	p = path + rootlen + 1;
-	fd = fcntl(g_srv->root_fd, F_DUPFD_CLOEXEC, 0);
+	fd = fcntl(n->srv->root_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
 	while ((slash = strchr(p, '/')) != NULL) {
@@ -377,7 +377,7 @@ follow_rename(struct fid *f, struct node *old, struct node *dir, const char *nam
 		close(fd);
 		return;
 	}
-	nn = node_new(fd, &st, dir, name);
+	nn = node_new(dir->srv, fd, &st, dir, name);
 	if (nn == NULL)
 		return;		/* over the descriptor budget: keep the stale node */
 	pthread_mutex_lock(&f->lock);
@@ -403,7 +403,7 @@ op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
 	int err, from;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((f = fid_get(r->conn, in->fid)) == NULL)
 		return EBADF;
@@ -441,7 +441,7 @@ op_renameat(struct req *r, const struct p9_trenameat *in, struct p9_rrenameat *o
 	int err;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((err = dir_node(r, in->olddirfid, &od)) != 0)
 		return err;
@@ -469,7 +469,7 @@ op_unlinkat(struct req *r, const struct p9_tunlinkat *in, struct p9_runlinkat *o
 	int err;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((in->flags & ~(uint32_t)P9_AT_REMOVEDIR) != 0)
 		return EINVAL;
@@ -513,7 +513,7 @@ op_remove(struct req *r, const struct p9_tremove *in, struct p9_rremove *out)
 		char name[NAME_MAX + 1];
 		int dirfd;
 
-		err = srv_check_writable();
+		err = srv_check_writable(r);
 		if (err == 0 && (err = named_node(n, &dirfd, name)) == 0) {
 			if (unlinkat(dirfd, name, S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
 				err = errno;

@@ -12,25 +12,22 @@
 
 #include "conn.h"
 
-/* The export root, shared by every attach. */
-static struct node *root_node;
-
 int
-session_init(void)
+session_init(struct srv *s)
 {
 	struct stat st;
 
-	if (fstat(g_srv->root_fd, &st) != 0)
+	if (fstat(s->root_fd, &st) != 0)
 		return -1;
-	root_node = node_new(g_srv->root_fd, &st, NULL, NULL);
+	s->root = node_new(s, s->root_fd, &st, NULL, NULL);	/* shared by every attach */
 	return 0;
 }
 
 void
-session_fini(void)
+session_fini(struct srv *s)
 {
-	node_put(root_node);
-	root_node = NULL;
+	node_put(s->root);
+	s->root = NULL;
 }
 
 int
@@ -62,7 +59,7 @@ op_auth(struct req *r, const struct p9_tauth *in, struct p9_rauth *out)
 
 /* Who the attaching user is: n_uname wins, uname otherwise (spec 3.2). */
 static int
-make_ident(const struct p9_tattach *in, struct ident **out)
+make_ident(const struct srv *s, const struct p9_tattach *in, struct ident **out)
 {
 	struct ident *id = calloc(1, sizeof(*id));
 	struct passwd pw, *res = NULL;
@@ -72,9 +69,9 @@ make_ident(const struct p9_tattach *in, struct ident **out)
 	if (id == NULL)
 		return ENOMEM;
 	atomic_init(&id->refs, 1);
-	if (g_srv->cfg.squash) {
-		id->uid = g_srv->cfg.squash_uid;
-		id->gid = g_srv->cfg.squash_gid;
+	if (s->cfg.squash) {
+		id->uid = s->cfg.squash_uid;
+		id->gid = s->cfg.squash_gid;
 		*out = id;
 		return 0;
 	}
@@ -123,35 +120,36 @@ same_path(struct p9_str aname, const char *e)
 /* aname selects the export: empty, the export's path as given to -e, or
  * its absolute path with symlinks resolved (what diod's tools send). */
 static bool
-aname_ok(struct p9_str aname)
+aname_ok(const struct srv *s, struct p9_str aname)
 {
-	return aname.len == 0 || same_path(aname, g_srv->cfg.export_path) ||
-	    same_path(aname, g_srv->export_real);
+	return aname.len == 0 || same_path(aname, s->cfg.export_path) ||
+	    same_path(aname, s->export_real);
 }
 
 int
 op_attach(struct req *r, const struct p9_tattach *in, struct p9_rattach *out)
 {
+	struct srv *s = req_srv(r);
 	struct ident *id = NULL;
 	struct stat st;
 	int err;
 
 	if (in->afid != P9_NOFID)
 		return EBADF;	/* no Tauth ever succeeded */
-	if (!aname_ok(in->aname))
+	if (!aname_ok(s, in->aname))
 		return ENOENT;
-	if (g_srv->as_root || g_srv->cfg.squash) {
-		err = make_ident(in, &id);
+	if (s->as_root || s->cfg.squash) {
+		err = make_ident(s, in, &id);
 		if (err != 0)
 			return err;
 	}
-	err = fid_create(r->conn, in->fid, root_node, id, NULL);
+	err = fid_create(r->conn, in->fid, s->root, id, NULL);
 	ident_put(id);
 	if (err != 0)
 		return err;
-	if (fstat(root_node->fd, &st) != 0)
+	if (fstat(s->root->fd, &st) != 0)
 		return errno;
-	out->qid = fs_qid(&st);
+	out->qid = fs_qid(s, &st);
 	return 0;
 }
 

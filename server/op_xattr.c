@@ -202,7 +202,7 @@ op_xattrcreate(struct req *r, const struct p9_txattrcreate *in, struct p9_rxattr
 	int err;
 
 	(void)out;
-	if ((err = srv_check_writable()) != 0)
+	if ((err = srv_check_writable(r)) != 0)
 		return err;
 	if ((f = fid_get(r->conn, in->fid)) == NULL)
 		return EBADF;

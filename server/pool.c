@@ -9,42 +9,40 @@
 
 #define SCRATCH_LEN	(64 * 1024 + 8192)
 
-static struct {
+struct pool {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	struct req	*head, **tail;
 	bool		 stop;
 	pthread_t	*threads;
 	unsigned	 n;
-} pool = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
+	size_t		 replycap;
 };
 
 static void *
 worker(void *arg)
 {
-	size_t cap = g_srv->cfg.msize_max;
+	struct pool *pool = arg;
+	size_t cap = pool->replycap;
 	uint8_t *reply = malloc(cap);
 	uint8_t *scratch = malloc(SCRATCH_LEN);
 	struct req *r;
 
-	(void)arg;
 	if (reply == NULL || scratch == NULL)
 		abort();
 	for (;;) {
-		pthread_mutex_lock(&pool.lock);
-		while (pool.head == NULL && !pool.stop)
-			pthread_cond_wait(&pool.cond, &pool.lock);
-		r = pool.head;
+		pthread_mutex_lock(&pool->lock);
+		while (pool->head == NULL && !pool->stop)
+			pthread_cond_wait(&pool->cond, &pool->lock);
+		r = pool->head;
 		if (r == NULL) {	/* stopping and drained */
-			pthread_mutex_unlock(&pool.lock);
+			pthread_mutex_unlock(&pool->lock);
 			break;
 		}
-		pool.head = r->next;
-		if (pool.head == NULL)
-			pool.tail = &pool.head;
-		pthread_mutex_unlock(&pool.lock);
+		pool->head = r->next;
+		if (pool->head == NULL)
+			pool->tail = &pool->head;
+		pthread_mutex_unlock(&pool->lock);
 		r->next = NULL;
 		req_run(r, reply, cap, scratch, SCRATCH_LEN);
 	}
@@ -54,45 +52,59 @@ worker(void *arg)
 }
 
 int
-pool_start(unsigned nthreads)
+pool_start(struct srv *s, unsigned nthreads)
 {
+	struct pool *pool = calloc(1, sizeof(*pool));
 	unsigned i;
 
-	pool.tail = &pool.head;
-	pool.threads = calloc(nthreads, sizeof(*pool.threads));
-	if (pool.threads == NULL)
+	if (pool == NULL)
+		return -1;
+	s->pool = pool;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	pool->tail = &pool->head;
+	pool->replycap = s->cfg.msize_max;
+	pool->threads = calloc(nthreads, sizeof(*pool->threads));
+	if (pool->threads == NULL)
 		return -1;
 	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&pool.threads[i], NULL, worker, NULL) != 0)
+		if (pthread_create(&pool->threads[i], NULL, worker, pool) != 0)
 			break;
-		pool.n++;
+		pool->n++;
 	}
-	return pool.n == nthreads ? 0 : -1;
+	return pool->n == nthreads ? 0 : -1;
 }
 
 void
 pool_push(struct req *r)
 {
+	struct pool *pool = r->conn->srv->pool;
+
 	r->next = NULL;
-	pthread_mutex_lock(&pool.lock);
-	*pool.tail = r;
-	pool.tail = &r->next;
-	pthread_cond_signal(&pool.cond);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_lock(&pool->lock);
+	*pool->tail = r;
+	pool->tail = &r->next;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 void
-pool_stop(void)
+pool_stop(struct srv *s)
 {
+	struct pool *pool = s->pool;
 	unsigned i;
 
-	pthread_mutex_lock(&pool.lock);
-	pool.stop = true;
-	pthread_cond_broadcast(&pool.cond);
-	pthread_mutex_unlock(&pool.lock);
-	for (i = 0; i < pool.n; i++)
-		pthread_join(pool.threads[i], NULL);
-	free(pool.threads);
-	pool.threads = NULL;
-	pool.n = 0;
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stop = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < pool->n; i++)
+		pthread_join(pool->threads[i], NULL);
+	free(pool->threads);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->cond);
+	free(pool);
+	s->pool = NULL;
 }

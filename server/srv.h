@@ -52,6 +52,7 @@ struct srv_config {
 	unsigned	 max_fids;	/* fids per connection */
 	unsigned	 max_inflight;	/* requests in flight per connection */
 	unsigned	 max_conns;	/* connections at once */
+	bool		 signals;	/* SIGINT/SIGTERM stop loop_run (a program's one server only) */
 	bool		 squash;	/* run every request as squash_uid/gid */
 	uid_t		 squash_uid;
 	gid_t		 squash_gid;
@@ -84,6 +85,7 @@ struct node {
 	struct node	*parent;	/* reference held, or NULL */
 	char		*name;		/* NUL-terminated copy, or NULL */
 	struct conn	*acct;		/* whose descriptor budget fd counts against (NULL: the root) */
+	struct srv	*srv;		/* the server whose export it is in */
 };
 
 enum fid_kind {
@@ -145,7 +147,16 @@ struct req {
 	size_t		 scratch_len;
 };
 
-/* Configuration and process-wide state; one per server. */
+struct loop;
+struct pool;
+struct lockrec;
+
+/* The defaults of every option, in one place (main.c and embed.c start
+ * from them). */
+void srv_config_defaults(struct srv_config *cfg);
+
+/* One server: its configuration and all of its state. Nothing of a server
+ * lives outside this struct, so that a program may run several at once. */
 struct srv {
 	struct srv_config cfg;
 	const char	*export_real;	/* export_path resolved (realpath) */
@@ -171,10 +182,14 @@ struct srv {
 	 * srv_init) and the connection's number (from 1, in accept order). */
 	struct timespec	 t0;
 	atomic_uint	 conn_ids;
+	struct node	*root;		/* the export root, shared by every attach */
+	struct loop	*loop;		/* loop.c */
+	struct pool	*pool;		/* pool.c */
+	/* op_lock.c: the holders of the locks granted through this server */
+	pthread_mutex_t	 lock_mu;
+	struct lockrec	*lock_head;
+	unsigned	 lock_n;
 };
-
-/* The one server of this process (handlers reach config through it). */
-extern struct srv *g_srv;
 
 /* fid.c: the per-connection fid table. All return fids with a reference. */
 struct fid *fid_get(struct conn *c, uint32_t num);		/* NULL if unknown */
@@ -209,7 +224,8 @@ struct conn *fd_current(void);
  * current request's connection (fd_current): past its budget it closes fd
  * and returns NULL, and the caller answers EMFILE. Outside a request (the
  * export root) nothing is charged and it never fails. */
-struct node *node_new(int fd, const struct stat *st, struct node *parent, const char *name);
+struct node *node_new(struct srv *s, int fd, const struct stat *st, struct node *parent,
+    const char *name);
 struct node *node_ref(struct node *n);
 void node_put(struct node *n);
 struct ident *ident_ref(struct ident *id);
@@ -218,7 +234,7 @@ void ident_put(struct ident *id);
 /* fs_posix.c: the file-system helpers (the only file making fs syscalls
  * besides the op handlers that need one specific call). */
 /* qid of a stat: path from (dev, ino), type from the mode. */
-struct p9_qid fs_qid(const struct stat *st);
+struct p9_qid fs_qid(const struct srv *s, const struct stat *st);
 /* Check a name from the wire (non-empty, no '/', no NUL, not longer than
  * NAME_MAX) and copy it NUL-terminated into buf[NAME_MAX + 1].
  * Returns 0 or an errno (ENOENT for empty or '/', ENAMETOOLONG). */
@@ -247,12 +263,12 @@ int fs_open_flags(uint32_t wire);
 /* lstat/fstat a node and make a fresh node for (dirfd, name) after a create. */
 int fs_node_at(struct node *dir, const char *name, struct node **out);
 
+/* The server a request, or a fid, belongs to. */
+struct srv *req_srv(const struct req *r);
+struct srv *fid_srv(const struct fid *f);
+
 /* EROFS if the export is read-only (for every mutating handler). */
-static inline int
-srv_check_writable(void)
-{
-	return g_srv->cfg.readonly ? 30 /* EROFS */ : 0;
-}
+int srv_check_writable(const struct req *r);
 
 /* op_xattr.c: Tread/Twrite on xattr fids (op_read/op_write dispatch to these).
  * The caller holds a reference to f and not f->lock; these take f->lock and

@@ -1,0 +1,176 @@
+/*
+ * The engine without process globals: two servers in one process, each
+ * with its own export, options, loop, pool and root, served at the same
+ * time over socket pairs, stopped two ways (srv_stop, and the last
+ * connection ending), freed, and the first set up and served again.
+ * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
+ * stopping and freeing left nothing behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "conn.h"
+#include "t9.h"
+
+struct one {
+	struct srv	 s;
+	char		 real[PATH_MAX];
+	pthread_t	 thread;
+	struct t9c	 c;
+};
+
+static char base[64];
+
+static void *
+run(void *arg)
+{
+	struct srv *s = arg;
+
+	if (loop_run(s) != 0)
+		abort();
+	return NULL;
+}
+
+/* Set up, start on one socket pair and connect (attach as fid 0). */
+static void
+start(struct one *o, const char *export, bool readonly, unsigned threads, unsigned max_fids)
+{
+	int sv[2];
+
+	memset(&o->s, 0, sizeof(o->s));
+	srv_config_defaults(&o->s.cfg);
+	o->s.cfg.export_path = export;
+	o->s.cfg.readonly = readonly;
+	o->s.cfg.threads = threads;
+	o->s.cfg.max_fids = max_fids;
+	o->s.cfg.debug = getenv("T9_DEBUG") != NULL;
+	assert_int_equal(srv_init(&o->s, o->real), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(loop_add_conn(&o->s, sv[0], sv[0]), 0);
+	assert_int_equal(pool_start(&o->s, threads), 0);
+	assert_int_equal(pthread_create(&o->thread, NULL, run, &o->s), 0);
+	t9_connect_fd(&o->c, sv[1], 0);
+	assert_int_equal(t9_attach(&o->c, 0, "", (uint32_t)geteuid(), NULL), 0);
+}
+
+static void
+read_is(struct t9c *c, uint32_t fid, const char *path, const char *want)
+{
+	char buf[64];
+	long n;
+
+	assert_int_equal(t9_walk(c, 0, fid, path, NULL), 0);
+	assert_int_equal(t9_lopen(c, fid, 0, NULL, NULL), 0);
+	n = t9_read(c, fid, 0, buf, sizeof(buf));
+	assert_int_equal(n, (long)strlen(want));
+	assert_memory_equal(buf, want, (size_t)n);
+	assert_int_equal(t9_clunk(c, fid), 0);
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static void
+test_two_servers(void **state)
+{
+	struct one *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	char ea[128], eb[128], path[160];
+	uint32_t i;
+	int err;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	snprintf(base, sizeof(base), "/tmp/t9e.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	snprintf(ea, sizeof(ea), "%s/a", base);
+	snprintf(eb, sizeof(eb), "%s/b", base);
+	assert_int_equal(mkdir(ea, 0755), 0);
+	assert_int_equal(mkdir(eb, 0755), 0);
+	snprintf(path, sizeof(path), "%s/only-a", ea);
+	t9_write_file(path, "AAA");
+	snprintf(path, sizeof(path), "%s/only-b", eb);
+	t9_write_file(path, "BB");
+
+	/* A: read-only, 2 threads, many fids; B: read-write, 3 threads, 4 fids. */
+	start(a, ea, true, 2, 1000);
+	start(b, eb, false, 3, 4);
+
+	/* Each serves its own export, and only it. */
+	read_is(&a->c, 1, "only-a", "AAA");
+	read_is(&b->c, 1, "only-b", "BB");
+	assert_int_equal(t9_walk(&a->c, 0, 2, "only-b", NULL), ENOENT);
+	assert_int_equal(t9_walk(&b->c, 0, 2, "only-a", NULL), ENOENT);
+
+	/* Each with its own options: A refuses to create, B creates. */
+	assert_int_equal(t9_lcreate(&a->c, 0, "new", 0 /* O_RDONLY */, 0644, NULL), EROFS);
+	assert_int_equal(t9_walk(&b->c, 0, 3, "", NULL), 0);
+	assert_int_equal(t9_lcreate(&b->c, 3, "new", 1 /* O_WRONLY */, 0644, NULL), 0);
+	assert_int_equal(t9_write(&b->c, 3, 0, "made", 4), 4);
+	assert_int_equal(t9_clunk(&b->c, 3), 0);
+	snprintf(path, sizeof(path), "%s/new", eb);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/new", ea);
+	assert_int_equal(access(path, F_OK), -1);
+	/* B's --max-fids 4: attach + 3 more, then EMFILE; A goes on. */
+	for (i = 10; i < 13; i++)
+		assert_int_equal(t9_walk(&b->c, 0, i, "", NULL), 0);
+	assert_int_equal(t9_walk(&b->c, 0, 13, "", NULL), EMFILE);
+	assert_int_equal(t9_clunk(&b->c, 12), 0);
+	for (i = 10; i < 20; i++)
+		assert_int_equal(t9_walk(&a->c, 0, i, "", NULL), 0);
+
+	/* A stops on request with its client still connected; B's loop
+	 * ends by itself when its only connection does. */
+	srv_stop(&a->s);
+	assert_int_equal(pthread_join(a->thread, NULL), 0);
+	read_is(&b->c, 1, "new", "made");	/* B still serves */
+	t9_close(&b->c);
+	assert_int_equal(pthread_join(b->thread, NULL), 0);
+	srv_fini(&b->s);
+	srv_fini(&a->s);
+	t9_close(&a->c);
+
+	/* A struct srv can be set up again after srv_fini. */
+	start(a, eb, false, 2, 16);
+	read_is(&a->c, 1, "new", "made");
+	err = t9_walk(&a->c, 0, 2, "only-a", NULL);
+	assert_int_equal(err, ENOENT);
+	srv_stop(&a->s);
+	assert_int_equal(pthread_join(a->thread, NULL), 0);
+	srv_fini(&a->s);
+	t9_close(&a->c);
+
+	free(a);
+	free(b);
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_servers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
