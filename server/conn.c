@@ -418,37 +418,46 @@ untrack(struct conn *c, struct req *r)
 }
 
 /*
- * Answer the Tflushes that waited for a request, in the order they came.
- * Each stays registered until its Rflush is written, so that flushes of
- * it attach to it meanwhile and the connection never looks idle with an
- * answer still to write.
+ * Answer r and retire it (any thread): its reply is reply[0..len), or with
+ * reply NULL r is a Tflush and its answer an Rflush; nothing goes out if r
+ * was dropped. r stays in flight (REPLYING) while its answer is written, so
+ * that a Tflush arriving meanwhile attaches to it and the loop never sees
+ * the connection idle with an answer still to go. Then the Tflushes that
+ * waited for r are answered, in the order they came, after it (flush(5)),
+ * and r is freed. The loop is woken when it has something to do: reading
+ * was paused at the in-flight limit, a Tversion waited for this one, or
+ * the peer is gone and this was the last request.
  */
 static void
-answer_flushes(struct conn *c, struct req *f)
+retire(struct conn *c, struct req *r, const uint8_t *reply, size_t len)
 {
-	while (f != NULL) {
-		struct req *next = f->next;
-		struct req *waiting;
-		bool dropped, resume;
+	struct req *f, *next;
+	bool dropped, wake;
 
-		pthread_mutex_lock(&c->lock);
-		f->state = REQ_REPLYING;
-		dropped = f->dropped;
-		pthread_mutex_unlock(&c->lock);
-		if (!dropped)
-			send_rflush(c, f->tag);
-		pthread_mutex_lock(&c->lock);
-		f->state = REQ_DONE;
-		resume = untrack(c, f);
-		waiting = f->flushes;
-		f->flushes = NULL;
-		pthread_mutex_unlock(&c->lock);
-		if (resume)
-			loop_wake_conn(c);
-		answer_flushes(c, waiting);	/* flushes of this flush */
-		req_free(f);
-		f = next;
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_REPLYING;
+	dropped = r->dropped;
+	pthread_mutex_unlock(&c->lock);
+	if (!dropped && reply == NULL)
+		send_rflush(c, r->tag);
+	else if (!dropped && len > 0)
+		conn_send(c, reply, len);
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_DONE;
+	wake = untrack(c, r);
+	f = r->flushes;
+	r->flushes = NULL;
+	pthread_mutex_unlock(&c->lock);
+	for (; f != NULL; f = next) {
+		next = f->next;
+		retire(c, f, NULL, 0);	/* and the flushes of that flush */
 	}
+	pthread_mutex_lock(&c->lock);
+	wake = wake || (c->eof && c->ninflight == 0);
+	pthread_mutex_unlock(&c->lock);
+	if (wake)
+		loop_wake_conn(c);
+	req_free(r);
 }
 
 static void
@@ -874,12 +883,10 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	struct conn *c = r->conn;
 	struct p9_msg out;
 	struct p9_data *od;
-	struct req *flushes;
 	uint32_t fidnum, msize;
 	size_t cap;
 	long len;
 	int err;
-	bool resume, wake, dropped;
 
 	pthread_mutex_lock(&c->lock);
 	if (r->state == REQ_CANCELLED) {
@@ -948,29 +955,5 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 			trace(c, ">", &shown);
 	}
 
-	/* The request stays in flight (REPLYING) until its reply is written:
-	 * a Tflush arriving meanwhile waits for it, and the loop never sees
-	 * the connection idle with a reply still to go. */
-	pthread_mutex_lock(&c->lock);
-	r->state = REQ_REPLYING;
-	dropped = r->dropped;
-	pthread_mutex_unlock(&c->lock);
-	if (!dropped && len > 0)
-		conn_send(c, reply, (size_t)len);
-	pthread_mutex_lock(&c->lock);
-	r->state = REQ_DONE;
-	resume = untrack(c, r);
-	flushes = r->flushes;
-	r->flushes = NULL;
-	pthread_mutex_unlock(&c->lock);
-	answer_flushes(c, flushes);	/* after the reply: flush(5) */
-	pthread_mutex_lock(&c->lock);
-	/* Reading was paused at the limit, a Tversion waited for this one,
-	 * or the peer is gone and this was the last request: either way the
-	 * loop has something to do. */
-	wake = resume || (c->eof && c->ninflight == 0);
-	pthread_mutex_unlock(&c->lock);
-	if (wake)
-		loop_wake_conn(c);
-	req_free(r);
+	retire(c, r, reply, len > 0 ? (size_t)len : 0);
 }
