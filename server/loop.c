@@ -280,9 +280,11 @@ loop_add_conn(struct srv *s, int fd, int wfd)
 	atomic_fetch_add(&s->nconns, 1);
 	c = conn_new(s, fd, wfd);
 	if (c == NULL || add_conn(c) != 0) {
-		atomic_fetch_sub(&s->nconns, 1);
+		/* conn_put gives back the count (and closes fd) for a made c. */
 		if (c != NULL)
 			conn_put(c);
+		else
+			atomic_fetch_sub(&s->nconns, 1);
 		return -1;
 	}
 	return 0;
@@ -361,11 +363,13 @@ on_accept(struct listener *l)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = conn_new(s, fd, fd);
 		if (c == NULL || add_conn(c) != 0) {
-			atomic_fetch_sub(&s->nconns, 1);
-			if (c != NULL)
+			/* conn_put gives back the count and closes fd for a made c. */
+			if (c != NULL) {
 				conn_put(c);
-			else
+			} else {
+				atomic_fetch_sub(&s->nconns, 1);
 				close(fd);
+			}
 		}
 	}
 }
