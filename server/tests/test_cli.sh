@@ -1,7 +1,8 @@
 #!/bin/sh
 # p9d's command line: --help, the man page, every number's range, every
 # start-up error (exit 2, one line on stderr naming what failed and why),
-# and what -l unix:PATH may replace (only a socket nobody listens on).
+# what -l unix:PATH may replace (only a socket nobody listens on), systemd
+# socket activation (LISTEN_PID/LISTEN_FDS) and the lines of --debug.
 #
 #   test_cli.sh /path/to/p9d [/path/to/python3]
 #
