@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Runs fuzz/oss-fuzz/build.sh the way the OSS-Fuzz builder image does, for
+# libFuzzer and for AFL++ (AddressSanitizer), checks what it leaves in
+# $OUT, and runs every built fuzzer over its seed corpus
+# (fuzz/README.md, "OSS-Fuzz and ClusterFuzzLite").
+#
+# usage: fuzz/oss-fuzz/test.sh [--engine libfuzzer|afl|all] [--keep]
+#
+# SRC, WORK and OUT are fresh directories under TMPDIR (default /tmp),
+# $SRC/lib9p is this checkout (a symbolic link) and $SRC/build.sh a copy of
+# build.sh, run from $SRC/lib9p as the image's WORKDIR. The variables:
+#   libfuzzer: CC=clang CXX=clang++, CFLAGS=CXXFLAGS as OSS-Fuzz's
+#              sanitizer=address builds set them, with -fsanitize=fuzzer-no-link;
+#              LIB_FUZZING_ENGINE=-fsanitize=fuzzer
+#   afl:       CC=afl-clang-fast CXX=afl-clang-fast++, the same flags without
+#              -fsanitize=fuzzer-no-link; LIB_FUZZING_ENGINE=AFL++'s
+#              libAFLDriver.a (AFL_DRIVER, default /usr/lib/afl/libAFLDriver.a)
+# (OSS-Fuzz also adds -stdlib=libc++ to CXXFLAGS; its clang has libc++,
+# the local one need not: left out.)
+# Per engine and target, two checks: "files" (the fuzzer is executable,
+# the seed zip holds exactly the files of corpus/NAME/ and
+# corpus/regressions/NAME/ but the .keep files, the
+# dictionary is corpus/9p.dict, the options file names it) and "replay"
+# (every seed runs: libFuzzer: fuzz_NAME -runs=0 SEEDDIR, which must report
+# every file; AFL++: the driver's file mode, fuzz_NAME FILE...).
+# An engine whose compiler is missing is skipped; exit 77 if both are.
+# Last line: "N passed, N failed, N skipped"; exit 1 if anything failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+engines="libfuzzer afl"
+keep=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--engine)
+		case ${2:-} in
+		libfuzzer|afl) engines=$2 ;;
+		all) ;;
+		*) echo "test.sh: --engine libfuzzer|afl|all" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "test.sh: unknown argument: $1" >&2; exit 2 ;;
+	esac
+done
+
+harnesses=()
+for f in "$top"/fuzz/fuzz_*.c; do
+	h=${f##*/fuzz_}
+	harnesses+=("${h%.c}")
+done
+
+passed=0 failed=0 skipped=0
+pass() { passed=$((passed + 1)); echo "ok    $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+skip() { skipped=$((skipped + 1)); echo "skip  $*"; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lib9p-oss-fuzz.XXXXXX")
+if [ "$keep" -eq 0 ]; then
+	trap 'rm -rf "$tmp"' EXIT
+else
+	echo "keeping $tmp"
+fi
+
+common_flags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope"
+
+# seed_files NAME: the corpus files build.sh should have zipped.
+seed_files() {
+	find "$top/corpus/$1" -type f ! -name '.*'
+	if [ -d "$top/corpus/regressions/$1" ]; then
+		find "$top/corpus/regressions/$1" -type f ! -name '.*'
+	fi
+}
+
+check_files() {
+	local e=$1 h=$2 out=$3 n_zip n_src why=""
+	[ -x "$out/fuzz_$h" ] || why="$why no executable fuzz_$h;"
+	if [ -f "$out/fuzz_${h}_seed_corpus.zip" ]; then
+		n_zip=$(unzip -Z1 "$out/fuzz_${h}_seed_corpus.zip" | wc -l)
+		n_src=$(seed_files "$h" | sed 's,.*/,,' | sort -u | wc -l)
+		[ "$n_zip" -eq "$n_src" ] ||
+			why="$why seed zip has $n_zip files, corpus $n_src;"
+	else
+		why="$why no fuzz_${h}_seed_corpus.zip;"
+	fi
+	cmp -s "$out/fuzz_$h.dict" "$top/corpus/9p.dict" ||
+		why="$why fuzz_$h.dict is not corpus/9p.dict;"
+	[ "$(cat "$out/fuzz_$h.options" 2>/dev/null)" = "$(printf '[libfuzzer]\ndict = fuzz_%s.dict' "$h")" ] ||
+		why="$why fuzz_$h.options wrong or missing;"
+	if [ -z "$why" ]; then
+		pass "$e $h files ($n_zip seeds)"
+	else
+		fail "$e $h files:$why"
+		return 1
+	fi
+}
+
+replay() {
+	local e=$1 h=$2 out=$3
+	local seeds=$tmp/$e/seeds/$h log=$tmp/$e/replay-$h.log
+	local n rc=0 start secs files
+	rm -rf "$seeds"
+	mkdir -p "$seeds" "$tmp/$e/tmp-$h"
+	unzip -q "$out/fuzz_${h}_seed_corpus.zip" -d "$seeds"
+	n=$(find "$seeds" -type f | wc -l)
+	start=$(date +%s)
+	# The server harness makes its export under TMPDIR.
+	if [ "$e" = libfuzzer ]; then
+		(cd "$tmp/$e" && TMPDIR=$tmp/$e/tmp-$h "$out/fuzz_$h" -runs=0 -timeout=25 \
+			-rss_limit_mb=2560 "$seeds") >"$log" 2>&1 || rc=$?
+		# libFuzzer reads every file before running them (INFO: seed
+		# corpus: files: N) and has run them all at INITED.
+		files=$(sed -n 's/.*seed corpus: files: \([0-9]*\).*/\1/p' "$log" | head -1)
+		if [ "$rc" -eq 0 ] && { [ "${files:-0}" -ne "$n" ] || ! grep -q 'INITED' "$log"; }; then
+			echo "  fuzz_$h read ${files:-?} of $n seeds or did not finish; log: $log"
+			rc=1
+		fi
+	else
+		(cd "$seeds" && find . -type f -print0 | sort -z |
+			TMPDIR=$tmp/$e/tmp-$h xargs -0 "$out/fuzz_$h") >"$log" 2>&1 || rc=$?
+		# The driver says, for each file, "Reading N bytes from FILE".
+		files=$(grep -c '^Reading ' "$log" || true)
+		if [ "$rc" -eq 0 ] && [ "$files" -ne "$n" ]; then
+			echo "  fuzz_$h ran $files of $n seeds; log: $log"
+			rc=1
+		fi
+	fi
+	secs=$(($(date +%s) - start))
+	if [ "$rc" -eq 0 ]; then
+		pass "$e $h replay ($n seeds, ${secs}s)"
+	else
+		fail "$e $h replay (exit $rc, ${secs}s); last lines of $log:"
+		tail -20 "$log" | sed 's/^/  /'
+	fi
+}
+
+run_engine() {
+	local e=$1 d=$tmp/$1 start secs h
+	case $e in
+	libfuzzer)
+		if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null; then
+			for h in "${harnesses[@]}"; do skip "$e $h (no clang)"; done
+			return
+		fi
+		export CC=clang CXX=clang++
+		export CFLAGS="$common_flags -fsanitize=fuzzer-no-link"
+		export LIB_FUZZING_ENGINE=-fsanitize=fuzzer
+		;;
+	afl)
+		local driver=${AFL_DRIVER:-/usr/lib/afl/libAFLDriver.a}
+		if ! command -v afl-clang-fast >/dev/null || ! command -v afl-clang-fast++ >/dev/null ||
+			[ ! -f "$driver" ]; then
+			for h in "${harnesses[@]}"; do skip "$e $h (no afl-clang-fast or $driver)"; done
+			return
+		fi
+		export CC=afl-clang-fast CXX=afl-clang-fast++
+		export CFLAGS="$common_flags"
+		export LIB_FUZZING_ENGINE=$driver
+		export AFL_QUIET=1
+		;;
+	esac
+	export CXXFLAGS=$CFLAGS
+	export SRC=$d/src WORK=$d/work OUT=$d/out
+	export FUZZING_ENGINE=$e SANITIZER=address ARCHITECTURE=x86_64
+	mkdir -p "$SRC" "$WORK" "$OUT"
+	ln -s "$top" "$SRC/lib9p"
+	cp "$here/build.sh" "$SRC/build.sh"
+	start=$(date +%s)
+	if ! (cd "$SRC/lib9p" && bash -eu "$SRC/build.sh") >"$d/build.log" 2>&1; then
+		secs=$(($(date +%s) - start))
+		for h in "${harnesses[@]}"; do fail "$e $h: build.sh failed (${secs}s)"; done
+		tail -30 "$d/build.log" | sed 's/^/  /'
+		return
+	fi
+	secs=$(($(date +%s) - start))
+	echo "$e: build.sh built ${#harnesses[@]} fuzzers in ${secs}s"
+	if [ "$e" = libfuzzer ]; then
+		export ASAN_OPTIONS=${ASAN_OPTIONS_LIBFUZZER:-abort_on_error=1:detect_leaks=1}
+	else
+		export ASAN_OPTIONS=${ASAN_OPTIONS_AFL:-abort_on_error=1:detect_leaks=0:symbolize=0}
+	fi
+	for h in "${harnesses[@]}"; do
+		if check_files "$e" "$h" "$OUT"; then
+			replay "$e" "$h" "$OUT"
+		else
+			fail "$e $h replay: not run"
+		fi
+	done
+}
+
+for e in $engines; do
+	run_engine "$e"
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ]; then
+	exit 1
+fi
+if [ "$passed" -eq 0 ]; then
+	exit 77
+fi
