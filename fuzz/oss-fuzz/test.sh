@@ -7,8 +7,11 @@
 # usage: fuzz/oss-fuzz/test.sh [--engine libfuzzer|afl|all] [--keep]
 #
 # SRC, WORK and OUT are fresh directories under TMPDIR (default /tmp),
-# $SRC/lib9p is this checkout (a symbolic link) and $SRC/build.sh a copy of
-# build.sh, run from $SRC/lib9p as the image's WORKDIR. The variables:
+# $SRC/lib9p is this checkout (a symbolic link), and $SRC/build.sh is what
+# the Dockerfile copies there: for libFuzzer, .clusterfuzzlite/build.sh
+# (ClusterFuzzLite's image, which runs fuzz/oss-fuzz/build.sh), for AFL++
+# fuzz/oss-fuzz/build.sh itself (OSS-Fuzz's image; ClusterFuzzLite has no
+# AFL++); it runs from $SRC/lib9p, the image's WORKDIR. The variables:
 #   libfuzzer: CC=clang CXX=clang++, CFLAGS=CXXFLAGS as OSS-Fuzz's
 #              sanitizer=address builds set them, with -fsanitize=fuzzer-no-link;
 #              LIB_FUZZING_ENGINE=-fsanitize=fuzzer
@@ -17,7 +20,9 @@
 #              libAFLDriver.a (AFL_DRIVER, default /usr/lib/afl/libAFLDriver.a)
 # (OSS-Fuzz also adds -stdlib=libc++ to CXXFLAGS; its clang has libc++,
 # the local one need not: left out.)
-# Per engine and target, two checks: "files" (the fuzzer is executable,
+# First a "config" check: the project.yaml files, Dockerfiles and the
+# workflow say what OSS-Fuzz and ClusterFuzzLite expect (YAML parsed when
+# python3 has the yaml module). Then per engine and target, two checks: "files" (the fuzzer is executable,
 # the seed zip holds exactly the files of corpus/NAME/ and
 # corpus/regressions/NAME/ but the .keep files, the
 # dictionary is corpus/9p.dict, the options file names it) and "replay"
@@ -41,7 +46,7 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--keep) keep=1; shift ;;
-	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 done
@@ -166,7 +171,11 @@ run_engine() {
 	export FUZZING_ENGINE=$e SANITIZER=address ARCHITECTURE=x86_64
 	mkdir -p "$SRC" "$WORK" "$OUT"
 	ln -s "$top" "$SRC/lib9p"
-	cp "$here/build.sh" "$SRC/build.sh"
+	if [ "$e" = libfuzzer ]; then
+		cp "$top/.clusterfuzzlite/build.sh" "$SRC/build.sh"
+	else
+		cp "$here/build.sh" "$SRC/build.sh"
+	fi
 	start=$(date +%s)
 	if ! (cd "$SRC/lib9p" && bash -eu "$SRC/build.sh") >"$d/build.log" 2>&1; then
 		secs=$(($(date +%s) - start))
@@ -190,6 +199,58 @@ run_engine() {
 	done
 }
 
+# check_config: the files the two services read, as they expect them.
+# (The $ in the patterns are literal.)
+# shellcheck disable=SC2016
+check_config() {
+	local why="" f
+	for f in fuzz/oss-fuzz/Dockerfile .clusterfuzzlite/Dockerfile; do
+		grep -q '^FROM gcr.io/oss-fuzz-base/base-builder' "$top/$f" ||
+			why="$why $f: not FROM base-builder;"
+		grep -q '^COPY .*build.sh \$SRC/$' "$top/$f" ||
+			why="$why $f: does not COPY build.sh to \$SRC/;"
+	done
+	grep -q '^COPY \. \$SRC/lib9p$' "$top/.clusterfuzzlite/Dockerfile" ||
+		why="$why .clusterfuzzlite/Dockerfile: checkout not at \$SRC/lib9p;"
+	grep -q 'lib9p lib9p$' "$top/fuzz/oss-fuzz/Dockerfile" ||
+		why="$why fuzz/oss-fuzz/Dockerfile: no clone into lib9p;"
+	grep -q '"$SRC/lib9p/fuzz/oss-fuzz/build.sh"' "$top/.clusterfuzzlite/build.sh" ||
+		why="$why .clusterfuzzlite/build.sh does not run fuzz/oss-fuzz/build.sh;"
+	if command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+		why="$why$(cd "$top" && python3 - <<'PY'
+import yaml
+why = []
+for f in ("fuzz/oss-fuzz/project.yaml", ".clusterfuzzlite/project.yaml"):
+    y = yaml.safe_load(open(f))
+    if y.get("language") != "c":
+        why.append(f + ": language is not c;")
+y = yaml.safe_load(open("fuzz/oss-fuzz/project.yaml"))
+for k in ("homepage", "main_repo", "primary_contact", "sanitizers", "fuzzing_engines"):
+    if k not in y:
+        why.append("fuzz/oss-fuzz/project.yaml: no " + k + ";")
+w = yaml.safe_load(open(".github/workflows/cflite_pr.yml"))
+# YAML 1.1 reads the key "on" as True.
+if "pull_request" not in (w.get("on") or w.get(True) or {}):
+    why.append("cflite_pr.yml: not on pull_request;")
+steps = w["jobs"]["PR"]["steps"]
+uses = [s.get("uses", "") for s in steps]
+if uses != ["google/clusterfuzzlite/actions/build_fuzzers@v1",
+            "google/clusterfuzzlite/actions/run_fuzzers@v1"]:
+    why.append("cflite_pr.yml: steps are " + repr(uses) + ";")
+elif steps[0]["with"].get("language") != "c" or steps[1]["with"].get("mode") != "code-change":
+    why.append("cflite_pr.yml: not language c, mode code-change;")
+print(" " + " ".join(why) if why else "", end="")
+PY
+)"
+	fi
+	if [ -z "$why" ]; then
+		pass "config"
+	else
+		fail "config:$why"
+	fi
+}
+
+check_config
 for e in $engines; do
 	run_engine "$e"
 done
