@@ -101,7 +101,7 @@ linux_dev(dev_t d)
  * needs a real descriptor: the fid's own if opened, else a short read-only
  * open of a regular file or directory (QEMU's policy). Specials are never
  * opened (CVE-2023-2861). False where the file system has no generation or
- * the open is refused.
+ * the open is refused. Read once per node (node->gen1).
  */
 static bool
 get_gen(const struct target *t, const struct stat *st, uint64_t *gen)
@@ -111,8 +111,13 @@ get_gen(const struct target *t, const struct stat *st, uint64_t *gen)
 		uint32_t	u;	/* file systems store an int */
 	} v = { 0 };
 	int fd = t->open_fd;
+	uint64_t known = atomic_load_explicit(&t->node->gen1, memory_order_relaxed);
 	bool ok;
 
+	if (known != 0) {
+		*gen = known - 1;
+		return true;
+	}
 	if (fd < 0) {
 		if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 			return false;
@@ -124,6 +129,9 @@ get_gen(const struct target *t, const struct stat *st, uint64_t *gen)
 	if (fd != t->open_fd)
 		close(fd);
 	*gen = v.u;
+	/* Only a success is kept: a refused open may be this user's. */
+	if (ok)
+		atomic_store_explicit(&t->node->gen1, (uint64_t)v.u + 1, memory_order_relaxed);
 	return ok;
 }
 

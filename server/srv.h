@@ -86,6 +86,10 @@ struct node {
 	char		*name;		/* NUL-terminated copy, or NULL */
 	struct conn	*acct;		/* whose descriptor budget fd counts against (NULL: the root) */
 	struct srv	*srv;		/* the server whose export it is in */
+	/* The inode's generation (FS_IOC_GETVERSION) + 1 once read, 0 until
+	 * then: it never changes in the inode's life, so Tgetattr asks the
+	 * file system once per node, not once per request. */
+	_Atomic uint64_t gen1;
 };
 
 enum fid_kind {
