@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs fuzz/oss-fuzz/build.sh the way the OSS-Fuzz builder image does, for
-# libFuzzer and for AFL++ (AddressSanitizer), checks what it leaves in
+# libFuzzer and for AFL++, with AddressSanitizer (by default) or
+# UndefinedBehaviorSanitizer or both, checks what it leaves in
 # $OUT, and runs every built fuzzer over its seed corpus
 # (fuzz/README.md, "OSS-Fuzz and ClusterFuzzLite").
 #
-# usage: fuzz/oss-fuzz/test.sh [--engine libfuzzer|afl|all] [--keep]
+# usage: fuzz/oss-fuzz/test.sh [--engine libfuzzer|afl|all]
+#                              [--sanitizer address|undefined|all] [--keep]
 #
 # SRC, WORK and OUT are fresh directories under TMPDIR (default /tmp),
 # $SRC/lib9p is this checkout (a symbolic link), and $SRC/build.sh is what
@@ -13,7 +15,8 @@
 # fuzz/oss-fuzz/build.sh itself (OSS-Fuzz's image; ClusterFuzzLite has no
 # AFL++); it runs from $SRC/lib9p, the image's WORKDIR. The variables:
 #   libfuzzer: CC=clang CXX=clang++, CFLAGS=CXXFLAGS as OSS-Fuzz's
-#              sanitizer=address builds set them, with -fsanitize=fuzzer-no-link;
+#              sanitizer=address (or undefined) builds set them, with
+#              -fsanitize=fuzzer-no-link;
 #              LIB_FUZZING_ENGINE=-fsanitize=fuzzer
 #   afl:       CC=afl-clang-fast CXX=afl-clang-fast++, the same flags without
 #              -fsanitize=fuzzer-no-link; LIB_FUZZING_ENGINE=AFL++'s
@@ -35,6 +38,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 engines="libfuzzer afl"
+sanitizers=address
 keep=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -43,6 +47,13 @@ while [ $# -gt 0 ]; do
 		libfuzzer|afl) engines=$2 ;;
 		all) ;;
 		*) echo "test.sh: --engine libfuzzer|afl|all" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
+	--sanitizer)
+		case ${2:-} in
+		address|undefined) sanitizers=$2 ;;
+		all) sanitizers="address undefined" ;;
+		*) echo "test.sh: --sanitizer address|undefined|all" >&2; exit 2 ;;
 		esac
 		shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -69,7 +80,13 @@ else
 	echo "keeping $tmp"
 fi
 
-common_flags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope"
+common_flags="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION"
+# OSS-Fuzz's SANITIZER_FLAGS_address and SANITIZER_FLAGS_undefined.
+address_flags="-fsanitize=address -fsanitize-address-use-after-scope"
+ubsan_checks=array-bounds,bool,builtin,enum,float-divide-by-zero,function,integer-divide-by-zero,null,object-size,return,returns-nonnull-attribute,shift,signed-integer-overflow,unreachable,vla-bound,vptr
+undefined_flags="-fsanitize=$ubsan_checks,unsigned-integer-overflow -fno-sanitize-recover=$ubsan_checks"
+# As ClusterFuzz runs them: unsigned overflow (well defined) not reported.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:silence_unsigned_overflow=1}
 
 # seed_files NAME: the corpus files build.sh should have zipped.
 seed_files() {
@@ -95,25 +112,25 @@ check_files() {
 	[ "$(cat "$out/fuzz_$h.options" 2>/dev/null)" = "$(printf '[libfuzzer]\ndict = fuzz_%s.dict' "$h")" ] ||
 		why="$why fuzz_$h.options wrong or missing;"
 	if [ -z "$why" ]; then
-		pass "$e $h files ($n_zip seeds)"
+		pass "$e/$san $h files ($n_zip seeds)"
 	else
-		fail "$e $h files:$why"
+		fail "$e/$san $h files:$why"
 		return 1
 	fi
 }
 
 replay() {
 	local e=$1 h=$2 out=$3
-	local seeds=$tmp/$e/seeds/$h log=$tmp/$e/replay-$h.log
+	local seeds=$tmp/$e-$san/seeds/$h log=$tmp/$e-$san/replay-$h.log
 	local n rc=0 start secs files
 	rm -rf "$seeds"
-	mkdir -p "$seeds" "$tmp/$e/tmp-$h"
+	mkdir -p "$seeds" "$tmp/$e-$san/tmp-$h"
 	unzip -q "$out/fuzz_${h}_seed_corpus.zip" -d "$seeds"
 	n=$(find "$seeds" -type f | wc -l)
 	start=$(date +%s)
 	# The server harness makes its export under TMPDIR.
 	if [ "$e" = libfuzzer ]; then
-		(cd "$tmp/$e" && TMPDIR=$tmp/$e/tmp-$h "$out/fuzz_$h" -runs=0 -timeout=25 \
+		(cd "$tmp/$e-$san" && TMPDIR=$tmp/$e-$san/tmp-$h "$out/fuzz_$h" -runs=0 -timeout=25 \
 			-rss_limit_mb=2560 "$seeds") >"$log" 2>&1 || rc=$?
 		# libFuzzer reads every file before running them (INFO: seed
 		# corpus: files: N) and has run them all at INITED.
@@ -124,7 +141,7 @@ replay() {
 		fi
 	else
 		(cd "$seeds" && find . -type f -print0 | sort -z |
-			TMPDIR=$tmp/$e/tmp-$h xargs -0 "$out/fuzz_$h") >"$log" 2>&1 || rc=$?
+			TMPDIR=$tmp/$e-$san/tmp-$h xargs -0 "$out/fuzz_$h") >"$log" 2>&1 || rc=$?
 		# The driver says, for each file, "Reading N bytes from FILE".
 		files=$(grep -c '^Reading ' "$log" || true)
 		if [ "$rc" -eq 0 ] && [ "$files" -ne "$n" ]; then
@@ -134,41 +151,41 @@ replay() {
 	fi
 	secs=$(($(date +%s) - start))
 	if [ "$rc" -eq 0 ]; then
-		pass "$e $h replay ($n seeds, ${secs}s)"
+		pass "$e/$san $h replay ($n seeds, ${secs}s)"
 	else
-		fail "$e $h replay (exit $rc, ${secs}s); last lines of $log:"
+		fail "$e/$san $h replay (exit $rc, ${secs}s); last lines of $log:"
 		tail -20 "$log" | sed 's/^/  /'
 	fi
 }
 
 run_engine() {
-	local e=$1 d=$tmp/$1 start secs h
+	local e=$1 d=$tmp/$1-$san start secs h
 	case $e in
 	libfuzzer)
 		if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null; then
-			for h in "${harnesses[@]}"; do skip "$e $h (no clang)"; done
+			for h in "${harnesses[@]}"; do skip "$e/$san $h (no clang)"; done
 			return
 		fi
 		export CC=clang CXX=clang++
-		export CFLAGS="$common_flags -fsanitize=fuzzer-no-link"
+		export CFLAGS="$common_flags $san_flags -fsanitize=fuzzer-no-link"
 		export LIB_FUZZING_ENGINE=-fsanitize=fuzzer
 		;;
 	afl)
 		local driver=${AFL_DRIVER:-/usr/lib/afl/libAFLDriver.a}
 		if ! command -v afl-clang-fast >/dev/null || ! command -v afl-clang-fast++ >/dev/null ||
 			[ ! -f "$driver" ]; then
-			for h in "${harnesses[@]}"; do skip "$e $h (no afl-clang-fast or $driver)"; done
+			for h in "${harnesses[@]}"; do skip "$e/$san $h (no afl-clang-fast or $driver)"; done
 			return
 		fi
 		export CC=afl-clang-fast CXX=afl-clang-fast++
-		export CFLAGS="$common_flags"
+		export CFLAGS="$common_flags $san_flags"
 		export LIB_FUZZING_ENGINE=$driver
 		export AFL_QUIET=1
 		;;
 	esac
 	export CXXFLAGS=$CFLAGS
 	export SRC=$d/src WORK=$d/work OUT=$d/out
-	export FUZZING_ENGINE=$e SANITIZER=address ARCHITECTURE=x86_64
+	export FUZZING_ENGINE=$e SANITIZER=$san ARCHITECTURE=x86_64
 	mkdir -p "$SRC" "$WORK" "$OUT"
 	ln -s "$top" "$SRC/lib9p"
 	if [ "$e" = libfuzzer ]; then
@@ -179,12 +196,12 @@ run_engine() {
 	start=$(date +%s)
 	if ! (cd "$SRC/lib9p" && bash -eu "$SRC/build.sh") >"$d/build.log" 2>&1; then
 		secs=$(($(date +%s) - start))
-		for h in "${harnesses[@]}"; do fail "$e $h: build.sh failed (${secs}s)"; done
+		for h in "${harnesses[@]}"; do fail "$e/$san $h: build.sh failed (${secs}s)"; done
 		tail -30 "$d/build.log" | sed 's/^/  /'
 		return
 	fi
 	secs=$(($(date +%s) - start))
-	echo "$e: build.sh built ${#harnesses[@]} fuzzers in ${secs}s"
+	echo "$e/$san: build.sh built ${#harnesses[@]} fuzzers in ${secs}s"
 	if [ "$e" = libfuzzer ]; then
 		export ASAN_OPTIONS=${ASAN_OPTIONS_LIBFUZZER:-abort_on_error=1:detect_leaks=1}
 	else
@@ -194,7 +211,7 @@ run_engine() {
 		if check_files "$e" "$h" "$OUT"; then
 			replay "$e" "$h" "$OUT"
 		else
-			fail "$e $h replay: not run"
+			fail "$e/$san $h replay: not run"
 		fi
 	done
 }
@@ -251,8 +268,14 @@ PY
 }
 
 check_config
-for e in $engines; do
-	run_engine "$e"
+for san in $sanitizers; do
+	case $san in
+	address) san_flags=$address_flags ;;
+	undefined) san_flags=$undefined_flags ;;
+	esac
+	for e in $engines; do
+		run_engine "$e"
+	done
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
