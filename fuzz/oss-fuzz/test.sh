@@ -68,6 +68,11 @@ for f in "$top"/fuzz/fuzz_*.c; do
 	harnesses+=("${h%.c}")
 done
 
+linebuf=""
+if command -v stdbuf >/dev/null; then
+	linebuf="stdbuf -oL"
+fi
+
 passed=0 failed=0 skipped=0
 pass() { passed=$((passed + 1)); echo "ok    $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
@@ -141,8 +146,9 @@ replay() {
 		fi
 	else
 		(cd "$seeds" && find . -type f -print0 | sort -z |
-			TMPDIR=$tmp/$e-$san/tmp-$h xargs -0 "$out/fuzz_$h") >"$log" 2>&1 || rc=$?
-		# The driver says, for each file, "Reading N bytes from FILE".
+			TMPDIR=$tmp/$e-$san/tmp-$h $linebuf xargs -0 "$out/fuzz_$h") >"$log" 2>&1 || rc=$?
+		# The driver says, for each file, "Reading N bytes from FILE"
+		# (line-buffered, so that the one that crashed is in the log).
 		files=$(grep -c '^Reading ' "$log" || true)
 		if [ "$rc" -eq 0 ] && [ "$files" -ne "$n" ]; then
 			echo "  fuzz_$h ran $files of $n seeds; log: $log"
@@ -153,8 +159,13 @@ replay() {
 	if [ "$rc" -eq 0 ]; then
 		pass "$e/$san $h replay ($n seeds, ${secs}s)"
 	else
-		fail "$e/$san $h replay (exit $rc, ${secs}s); last lines of $log:"
-		tail -20 "$log" | sed 's/^/  /'
+		fail "$e/$san $h replay (exit $rc, ${secs}s); log (--keep keeps it): $log"
+		# The input (AFL++'s driver names each before running it) and
+		# the error.
+		{
+			grep '^Reading ' "$log" | tail -1 || true
+			grep -m3 -E 'ERROR: |runtime error|invariant' "$log" || tail -10 "$log"
+		} | sed 's/^/  /'
 	fi
 }
 
