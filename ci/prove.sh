@@ -7,7 +7,7 @@
 #   ci/prove.sh --wip          also run the harnesses not yet at 0 alarms
 #
 # Steps: WP with -wp-rte on lib9p/p9_cursor.h (every goal must be proved),
-# then one Eva run per harness in proofs/eva_*.c (0 alarms, 0 unknown or
+# then one Eva run per finished harness in proofs/ (0 alarms, 0 unknown or
 # invalid properties). The last line is "N passed, N failed"; the exit
 # status is 0 only if nothing failed. Logs go to build-prove-logs/.
 set -u
@@ -27,7 +27,11 @@ for a in "$@"; do
 	esac
 done
 
-if [ $install = 1 ] && ! command -v frama-c >/dev/null 2>&1; then
+missing=0
+for t in frama-c why3 z3 cvc4; do
+	command -v $t >/dev/null 2>&1 || missing=1
+done
+if [ $install = 1 ] && [ $missing = 1 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "prove: frama-c is missing and this is not root: apt-get install -y --no-install-recommends frama-c-base why3 z3 cvc4" >&2
 		exit 2
