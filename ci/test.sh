@@ -19,7 +19,9 @@ top=$(pwd)
 
 # libclang-rt-14-dev holds clang's sanitizer and libFuzzer runtimes: clang
 # only recommends it, and --no-install-recommends would leave it out.
-packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod tshark)
+# systemd: systemd-socket-activate and systemd-analyze for the server's
+# socket-activation and unit tests (skipped without them).
+packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod tshark systemd)
 tools=(meson ninja gcc clang pkg-config lcov)
 
 step_names=()

@@ -511,6 +511,27 @@ for n in 1 2; do
 		not_ok "LISTEN_FDS=$n: p9d starts on activated sockets" "$(cat "$tmp/act.err")"
 	fi
 done
+# systemd's own tool: systemd-socket-activate listens on a Unix socket and,
+# at the first connection, execs p9d (same pid) with it as LISTEN_FDS=1.
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	systemd-socket-activate -l "$tmp/sa.sock" "$p9d" -e "$exp" -w 2 \
+	    >/dev/null 2>"$tmp/sa.err" </dev/null &
+	sa=$!
+	pids="$pids $sa"
+	i=0
+	while [ ! -S "$tmp/sa.sock" ] && [ "$i" -lt 200 ] && kill -0 "$sa" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check "systemd-socket-activate: p9d serves the socket it hands over" serves "unix:$tmp/sa.sock"
+	check "systemd-socket-activate: p9d names it on stderr" \
+	    grep -q -x "p9d: listening on descriptor 3 (LISTEN_FDS)" "$tmp/sa.err"
+	stop "$sa"
+	check "systemd-socket-activate: SIGTERM, exit 0" [ $? -eq 0 ]
+else
+	echo "# skip: systemd-socket-activate (package systemd) is not installed"
+fi
+
 # The errors: a wrapper sets LISTEN_PID to p9d's pid (exec keeps it) and
 # LISTEN_FDS to $ACT_FDS, with descriptors 3 and 4 closed unless the
 # caller opens 3 for p9d ($ACT_KEEP3).
