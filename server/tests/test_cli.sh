@@ -87,6 +87,21 @@ for r in "4096 to 16777216" "1 to 1024" "1 to 16777216" "1 to 65535" "1 to 10485
 	grep -q -F -e "$r" "$manpage" || missing="$missing '$r' (p9d.8)"
 done
 if [ -z "$missing" ]; then ok "--help and p9d.8 state every range"; else not_ok "--help and p9d.8 state every range" "missing:$missing"; fi
+# Every installed man page renders without a warning (man-db's --warnings:
+# groff's diagnostics); skipped where man is not installed.
+if command -v man >/dev/null 2>&1; then
+	top_dir=$(cd "$(dirname "$0")/../.." && pwd)
+	for page in server/p9d.8 tools/p9dump.1 conformance/p9conform.1; do
+		warn=$(MANWIDTH=80 man --warnings -l "$top_dir/$page" 2>&1 >/dev/null)
+		if [ -z "$warn" ]; then
+			ok "$page renders without warnings"
+		else
+			not_ok "$page renders without warnings" "$(printf '%s' "$warn" | head -c 400)"
+		fi
+	done
+else
+	echo "# skip: man (man-db) is not installed: man pages not rendered"
+fi
 
 "$p9d" --version >"$tmp/version" 2>&1
 check "--version exits 0" [ $? -eq 0 ]
