@@ -24,8 +24,8 @@
 
 #define BUFCAP	(1u << 21)
 
-static long
-now_ms(void)
+long
+t9_now_ms(void)
 {
 	struct timespec ts;
 
@@ -110,14 +110,14 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 int
 t9_stop(struct t9srv *s)
 {
-	long deadline = now_ms() + T9_TIMEOUT_MS;
+	long deadline = t9_now_ms() + T9_TIMEOUT_MS;
 	int status = -1;
 	pid_t w = 0;
 
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		/* Bounded wait: poll waitpid, no sleeping for correctness. */
-		while ((w = waitpid(s->pid, &status, WNOHANG)) == 0 && now_ms() < deadline) {
+		while ((w = waitpid(s->pid, &status, WNOHANG)) == 0 && t9_now_ms() < deadline) {
 			struct timespec ts = { 0, 2000000 };
 
 			nanosleep(&ts, NULL);
@@ -221,9 +221,11 @@ t9_close(struct t9c *c)
 	c->tbuf = c->rbuf = NULL;
 }
 
-static void
-write_all(int fd, const uint8_t *p, size_t n)
+void
+t9_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
@@ -242,7 +244,7 @@ read_full(int fd, uint8_t *p, size_t n, long deadline)
 {
 	while (n > 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long left = deadline - now_ms();
+		long left = deadline - t9_now_ms();
 		ssize_t r;
 
 		if (left <= 0)
@@ -267,14 +269,14 @@ t9_send(struct t9c *c, struct p9_msg *t)
 
 	if (n < 0)
 		fail_msg("encode %s: %s", p9_type_name(t->type), p9_strerror((int)n));
-	write_all(c->fd, c->tbuf, (size_t)n);
+	t9_write_all(c->fd, c->tbuf, (size_t)n);
 	return t->tag;
 }
 
 uint16_t
 t9_recv(struct t9c *c, struct p9_msg *r)
 {
-	long deadline = now_ms() + T9_TIMEOUT_MS;
+	long deadline = t9_now_ms() + T9_TIMEOUT_MS;
 	struct p9_client_done done;
 	size_t need;
 	int err;
@@ -313,14 +315,14 @@ t9_send_raw(struct t9c *c, const void *buf, size_t len)
 bool
 t9_wait_closed(struct t9c *c)
 {
-	long deadline = now_ms() + T9_TIMEOUT_MS;
+	long deadline = t9_now_ms() + T9_TIMEOUT_MS;
 	uint8_t b[4096];
 
-	while (now_ms() < deadline) {
+	while (t9_now_ms() < deadline) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		ssize_t r;
 
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+		if (poll(&pfd, 1, (int)(deadline - t9_now_ms())) <= 0)
 			continue;
 		r = read(c->fd, b, sizeof(b));
 		if (r == 0 || (r < 0 && errno == ECONNRESET))

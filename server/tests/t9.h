@@ -76,6 +76,10 @@ int t9_rpc(struct t9c *c, struct p9_msg *t, struct p9_msg *r);
 uint16_t t9_send(struct t9c *c, struct p9_msg *t);		/* returns the tag */
 /* Receive one reply (any tag), bounded by T9_TIMEOUT_MS; returns its tag. */
 uint16_t t9_recv(struct t9c *c, struct p9_msg *r);
+/* Write all n bytes (blocking socket; EINTR retried); fails the test on error. */
+void t9_write_all(int fd, const void *buf, size_t n);
+/* CLOCK_MONOTONIC in milliseconds, for bounded waits. */
+long t9_now_ms(void);
 /* Write raw bytes (malformed frames); returns 0 or errno. */
 int t9_send_raw(struct t9c *c, const void *buf, size_t len);
 /* Wait (bounded) until the server closes the connection; true if it did. */

@@ -22,8 +22,8 @@ case $p9d in /*) ;; *) p9d=$(pwd)/$p9d ;; esac
 manpage=$(cd "$(dirname "$0")/.." && pwd)/p9d.8
 tmp=
 pids=
-fails=0
-passes=0
+# shellcheck source=server/tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	for p in $pids; do
@@ -35,18 +35,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-ok() { passes=$((passes + 1)); printf 'ok %d - %s\n' "$((passes + fails))" "$1"; }
-not_ok() {
-	fails=$((fails + 1))
-	printf 'not ok %d - %s\n' "$((passes + fails))" "$1"
-	shift
-	for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-check() {	# check NAME COMMAND...: ok if the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 absent() { [ ! -e "$1" ] && [ ! -L "$1" ]; }	# absent PATH: nothing there
 holds() { [ -f "$1" ] && [ ! -L "$1" ] && [ "$(cat "$1")" = "$2" ]; }	# holds FILE TEXT
 
@@ -301,10 +289,15 @@ start() {
 	"$p9d" -e "$exp" -w 2 "$@" 2>"$tmp/$name.err" </dev/null &
 	bg=$!
 	pids="$pids $bg"
+	up "$name" "$bg"
+}
+# up NAME PID: wait (at most 200 x 50 ms) until p9d says it is exporting in
+# $tmp/NAME.err; false if it exited first or took longer.
+up() {
 	i=0
-	while [ "$i" -lt 200 ]; do	# at most 200 x 50 ms
-		grep -q '^p9d: exporting ' "$tmp/$name.err" && return 0
-		kill -0 "$bg" 2>/dev/null || return 1
+	while [ "$i" -lt 200 ]; do
+		grep -q '^p9d: exporting ' "$tmp/$1.err" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -503,14 +496,7 @@ os.execv(sys.argv[3], sys.argv[3:])
 ' "$2" "$tmp/$name.ports" "$p9d" -e "$exp" -w 2 2>"$tmp/$name.err" </dev/null &
 	bg=$!
 	pids="$pids $bg"
-	i=0
-	while [ "$i" -lt 200 ]; do
-		grep -q '^p9d: exporting ' "$tmp/$name.err" && return 0
-		kill -0 "$bg" 2>/dev/null || return 1
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
+	up "$name" "$bg"
 }
 for n in 1 2; do
 	if activated act "$n"; then

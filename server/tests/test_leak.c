@@ -86,15 +86,6 @@ struct fx {
 	size_t		 cap;
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* p9d's open descriptors, and how many of them are sockets. */
 static unsigned
 count_fds(pid_t pid, unsigned *sockets)
@@ -145,11 +136,11 @@ rss_kib(pid_t pid)
 static unsigned
 wait_fds(pid_t pid, unsigned want, unsigned socks)
 {
-	long deadline = now_ms() + DRAIN_MS;
+	long deadline = t9_now_ms() + DRAIN_MS;
 	unsigned n, sockets;
 
 	while (n = count_fds(pid, &sockets),
-	    (want != 0 ? n != want : sockets != socks) && now_ms() < deadline) {
+	    (want != 0 ? n != want : sockets != socks) && t9_now_ms() < deadline) {
 		struct timespec ts = { 0, 5000000 };
 
 		nanosleep(&ts, NULL);
@@ -315,21 +306,6 @@ flood(struct fx *x, size_t off, uint16_t base)
 }
 
 static void
-send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			fail_msg("write: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
 reset(int fd)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -342,14 +318,14 @@ reset(int fd)
 static void
 drain(int fd)
 {
-	long deadline = now_ms() + DRAIN_MS;
+	long deadline = t9_now_ms() + DRAIN_MS;
 	static uint8_t sink[1 << 16];
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (now_ms() > deadline)
+		if (t9_now_ms() > deadline)
 			fail_msg("the server did not close after FIN within %d ms", DRAIN_MS);
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
@@ -377,7 +353,7 @@ back_up(struct fx *x, int fd)
 		m.tag = (uint16_t)i;
 		off = put(x, off, &m);
 	}
-	send_all(fd, x->buf, off);
+	t9_write_all(fd, x->buf, off);
 	m = (struct p9_msg){ .type = P9_TWRITE };
 	m.twrite.fid = 1;
 	m.twrite.data = (struct p9_data){ junk, sizeof(junk) };
@@ -442,7 +418,7 @@ cycle(struct fx *x, enum how how)
 	if (how == BACKED_UP)
 		back_up(x, c.fd);
 	else
-		send_all(c.fd, x->buf, len);
+		t9_write_all(c.fd, x->buf, len);
 	switch (how) {
 	case FIN_RST:
 		shutdown(c.fd, SHUT_WR);
@@ -469,7 +445,7 @@ run(void **state, enum how how, const char *what)
 {
 	struct fx *x = *state;
 	unsigned base, after, i;
-	long rss0 = 0, rss1, t0 = now_ms();
+	long rss0 = 0, rss1, t0 = t9_now_ms();
 
 	/* The baseline: once one session has come and gone (lazy set-up
 	 * such as the pool's buffers is done by then). */
@@ -486,7 +462,7 @@ run(void **state, enum how how, const char *what)
 	rss1 = rss_kib(x->s.pid);
 	print_message("%-12s %u cycles in %ld ms: descriptors %u before, %u after; "
 	    "RSS %ld KiB after %u cycles, %ld KiB after %u (%+ld KiB)\n",
-	    what, CYCLES, now_ms() - t0, base, after, rss0, WARMUP, rss1, CYCLES, rss1 - rss0);
+	    what, CYCLES, t9_now_ms() - t0, base, after, rss0, WARMUP, rss1, CYCLES, rss1 - rss0);
 	if (after != base)
 		fail_msg("%s: p9d holds %u descriptors after %u cycles, %u before",
 		    what, after, CYCLES, base);

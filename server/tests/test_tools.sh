@@ -14,8 +14,8 @@ p9d=${1:?usage: test_tools.sh /path/to/p9d}
 case $p9d in /*) ;; *) p9d=$(pwd)/$p9d ;; esac	# the test changes directory
 tmp=
 pid=
-fails=0
-passes=0
+# shellcheck source=server/tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	if [ -n "$pid" ]; then
@@ -27,18 +27,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-ok() { passes=$((passes + 1)); printf 'ok %d - %s\n' "$((passes + fails))" "$1"; }
-not_ok() {
-	fails=$((fails + 1))
-	printf 'not ok %d - %s\n' "$((passes + fails))" "$1"
-	shift
-	for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-check() {	# check NAME COMMAND...: ok if the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 
 tmp=$(mktemp -d /tmp/p9d-tools.XXXXXX) || exit 1
 tmp=$(cd "$tmp" && pwd -P)
