@@ -126,7 +126,9 @@ void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any
  * main.c and embed.c both start here; several servers may run at once.
  */
 int srv_init(struct srv *s, char *real);
-int loop_add_listener(struct srv *s, int fd, const char *unix_path);	/* path to unlink at exit, or NULL */
+/* Accept on listening socket fd (the loop closes it at shutdown; a Unix
+ * socket's file is its creator's to remove). */
+int loop_add_listener(struct srv *s, int fd);
 int loop_add_conn(struct srv *s, int fd, int wfd);	/* serve an already-connected fd (pair) */
 /* Run s's loop on this thread until srv_stop, SIGINT/SIGTERM (with
  * cfg.signals), or until nothing is left to serve (no listener and no

@@ -74,7 +74,7 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 	if (lfd < 0)
 		return -1;
 	if (bind(lfd, (struct sockaddr *)&embed_addr, embed_addrlen) != 0 ||
-	    listen(lfd, 64) != 0 || loop_add_listener(s, lfd, NULL) != 0) {
+	    listen(lfd, 64) != 0 || loop_add_listener(s, lfd) != 0) {
 		close(lfd);
 		return -1;
 	}

@@ -32,11 +32,8 @@ fd_budget_init(struct srv *s)
 	unsigned long limit, fixed, per_conn, conns;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rlim_t want = rl.rlim_max;
-
-		rl.rlim_cur = want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);	/* if refused, the limit stays */
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return -1;
@@ -58,7 +55,6 @@ fd_budget_init(struct srv *s)
 		    limit, conns, per_conn, s->cfg.max_conns, conns);
 		s->cfg.max_conns = (unsigned)conns;
 	}
-	s->fd_limit = (unsigned)limit;
 	s->fd_guarantee = FD_GUARANTEE;
 	s->fd_pool = (unsigned)(limit - fixed - per_conn * s->cfg.max_conns);
 	atomic_init(&s->fd_pool_used, 0);

@@ -27,7 +27,6 @@ struct listener {
 	enum ev_kind	 kind;		/* EV_LISTENER */
 	struct srv	*srv;
 	int		 fd;
-	char		*unix_path;
 	struct listener	*next;
 };
 
@@ -187,7 +186,7 @@ srv_stop(struct srv *s)
 }
 
 int
-loop_add_listener(struct srv *s, int fd, const char *unix_path)
+loop_add_listener(struct srv *s, int fd)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -198,11 +197,9 @@ loop_add_listener(struct srv *s, int fd, const char *unix_path)
 	l->kind = EV_LISTENER;
 	l->srv = s;
 	l->fd = fd;
-	l->unix_path = unix_path != NULL ? strdup(unix_path) : NULL;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ev.data.ptr = l;
 	if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		free(l->unix_path);
 		free(l);
 		return -1;
 	}
@@ -515,9 +512,6 @@ loop_shutdown(struct srv *s)
 	while ((l = L->listeners) != NULL) {
 		L->listeners = l->next;
 		close(l->fd);
-		if (l->unix_path != NULL)
-			unlink(l->unix_path);
-		free(l->unix_path);
 		free(l);
 	}
 	while ((c = L->conns) != NULL)

@@ -659,11 +659,11 @@ main(int argc, char **argv)
 		lfds[i] = strncmp(spec, "unix:", 5) == 0 ? listen_unix(spec + 5) : listen_tcp(spec);
 		/* The socket file is ours to remove (remove_made_sockets), not
 		 * the loop's. */
-		if (loop_add_listener(&srv, lfds[i], NULL) != 0)
+		if (loop_add_listener(&srv, lfds[i]) != 0)
 			die("cannot listen on %s: %s", spec, strerror(errno));
 	}
 	for (i = 0; i < nlfd; i++)
-		if (loop_add_listener(&srv, listen_fds[i], NULL) != 0)
+		if (loop_add_listener(&srv, listen_fds[i]) != 0)
 			die("--listen-fd %d: %s", listen_fds[i], strerror(errno));
 	if (conn_fd >= 0 && loop_add_conn(&srv, conn_fd, conn_fd) != 0)
 		die("--fd %d: %s", conn_fd, strerror(errno));

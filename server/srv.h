@@ -174,7 +174,6 @@ struct srv {
 	 * shares fd_pool more with them (at most fd_pool / connections
 	 * each, first come first served). srv_init sizes both from
 	 * RLIMIT_NOFILE so that the process itself never runs out. */
-	unsigned	 fd_limit;	/* RLIMIT_NOFILE after raising it */
 	char		 why[256];	/* srv_init's reason when it fails before the export (else "") */
 	unsigned	 fd_guarantee;
 	unsigned	 fd_pool;
