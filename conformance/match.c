@@ -19,6 +19,7 @@ enum fkind { FK_NUM, FK_QID, FK_STR, FK_DATA, FK_STRS, FK_QIDS };
 #define FK_u32	FK_NUM
 #define FK_u64	FK_NUM
 #define FK_x32	FK_NUM
+#define FK_fid	FK_NUM
 #define FK_x64	FK_NUM
 #define FK_o32	FK_NUM
 #define FK_opt32 FK_NUM

@@ -132,13 +132,14 @@ UN_INT(x64, uint64_t, 8)
 UN_INT(o32, uint32_t, 4)
 UN_INT(opt32, uint32_t, 4)
 
+UN_INT(u32, uint32_t, 4)
+
+/* The inverse of fz_fill_fid. */
 static void
-un_u32(struct wbuf *w, const struct names *nm, const char *name, const uint32_t *v)
+un_fid(struct wbuf *w, const struct names *nm, const char *name, const uint32_t *v)
 {
-	(void)nm;
-	if (!fz_is_fid(name)) {
-		un_int(w, *v, 4);
-	} else if (*v == P9_NOFID) {
+	(void)nm; (void)name;
+	if (*v == P9_NOFID) {
 		put8(w, 0xff);
 	} else if (*v < 8) {
 		put8(w, (uint8_t)*v);

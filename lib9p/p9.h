@@ -193,6 +193,7 @@ struct p9_qids {
 #define P9_CTYPE_u32	uint32_t
 #define P9_CTYPE_u64	uint64_t
 #define P9_CTYPE_x32	uint32_t
+#define P9_CTYPE_fid	uint32_t
 #define P9_CTYPE_x64	uint64_t
 #define P9_CTYPE_o32	uint32_t
 #define P9_CTYPE_opt32	uint32_t

@@ -202,6 +202,13 @@ static inline void p9_rd_x32(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); 
     requires \separated(v, rd, rd->base + (0 .. rd->len - 1));
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
+    ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 4;
+*/
+static inline void p9_rd_fid(struct p9_rd *rd, uint32_t *v) { p9_rd_u32(rd, v); }
+/*@ requires p9_rd_ok(rd) && \valid(v);
+    requires \separated(v, rd, rd->base + (0 .. rd->len - 1));
+    assigns rd->pos, rd->err, rd->err_pos, *v;
+    ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 8;
 */
 static inline void p9_rd_x64(struct p9_rd *rd, uint64_t *v) { p9_rd_u64(rd, v); }
@@ -550,6 +557,12 @@ static inline void p9_wr_x32(struct p9_wr *wr, const uint32_t *v) { p9_wr_u32(wr
     assigns wr->pos, wr->err, wr->base[wr->pos .. wr->cap - 1];
     ensures p9_wr_ok(wr) && p9_wr_kept{Pre, Post}(wr);
 */
+static inline void p9_wr_fid(struct p9_wr *wr, const uint32_t *v) { p9_wr_u32(wr, v); }
+/*@ requires p9_wr_ok(wr) && \valid_read(v);
+    requires \separated(v, wr, wr->base + (0 .. wr->cap - 1));
+    assigns wr->pos, wr->err, wr->base[wr->pos .. wr->cap - 1];
+    ensures p9_wr_ok(wr) && p9_wr_kept{Pre, Post}(wr);
+*/
 static inline void p9_wr_x64(struct p9_wr *wr, const uint64_t *v) { p9_wr_u64(wr, v); }
 /*@ requires p9_wr_ok(wr) && \valid_read(v);
     requires \separated(v, wr, wr->base + (0 .. wr->cap - 1));
@@ -693,6 +706,8 @@ static inline size_t p9_sz_u32(const uint32_t *v) { (void)v; return 4; }
 static inline size_t p9_sz_u64(const uint64_t *v) { (void)v; return 8; }
 /*@ requires \valid_read(v); assigns \nothing; ensures \result == 4; */
 static inline size_t p9_sz_x32(const uint32_t *v) { (void)v; return 4; }
+/*@ requires \valid_read(v); assigns \nothing; ensures \result == 4; */
+static inline size_t p9_sz_fid(const uint32_t *v) { (void)v; return 4; }
 /*@ requires \valid_read(v); assigns \nothing; ensures \result == 8; */
 static inline size_t p9_sz_x64(const uint64_t *v) { (void)v; return 8; }
 /*@ requires \valid_read(v); assigns \nothing; ensures \result == 4; */

@@ -57,6 +57,7 @@ static void pr_u16(struct p9_out *o, const uint16_t *v) { out_num(o, "", *v, 10)
 static void pr_u32(struct p9_out *o, const uint32_t *v) { out_num(o, "", *v, 10); }
 static void pr_u64(struct p9_out *o, const uint64_t *v) { out_num(o, "", *v, 10); }
 static void pr_opt32(struct p9_out *o, const uint32_t *v) { out_num(o, "", *v, 10); }
+static void pr_fid(struct p9_out *o, const uint32_t *v) { out_num(o, "", *v, 10); }
 static void pr_x32(struct p9_out *o, const uint32_t *v) { out_num(o, "0x", *v, 16); }
 static void pr_x64(struct p9_out *o, const uint64_t *v) { out_num(o, "0x", *v, 16); }
 
@@ -380,6 +381,7 @@ static void pa_u16(struct p9_in *in, uint16_t *v) { *v = (uint16_t)pa_num(in, UI
 static void pa_u32(struct p9_in *in, uint32_t *v) { *v = (uint32_t)pa_num(in, UINT32_MAX); }
 static void pa_u64(struct p9_in *in, uint64_t *v) { *v = pa_num(in, UINT64_MAX); }
 static void pa_x32(struct p9_in *in, uint32_t *v) { pa_u32(in, v); }
+static void pa_fid(struct p9_in *in, uint32_t *v) { pa_u32(in, v); }
 static void pa_x64(struct p9_in *in, uint64_t *v) { pa_u64(in, v); }
 static void pa_o32(struct p9_in *in, uint32_t *v) { pa_u32(in, v); }
 static void pa_opt32(struct p9_in *in, uint32_t *v) { pa_u32(in, v); }

@@ -849,12 +849,13 @@ creds_switch(const struct ident *id)
 
 /* Every T-message but version/auth/attach/flush starts with a fid (fid,
  * dfid, olddirfid, dirfid); the table tells which, per row. */
-static inline bool fid_of_u32(const uint32_t *v, uint32_t *out) { *out = *v; return true; }
+static inline bool fid_of_fid(const uint32_t *v, uint32_t *out) { *out = *v; return true; }
 #define NOT_FID(kind, T) \
 	__attribute__((unused)) static inline bool \
 	fid_of_##kind(const T *v, uint32_t *out) { (void)v; (void)out; return false; }
 NOT_FID(u8, uint8_t)
 NOT_FID(u16, uint16_t)
+NOT_FID(u32, uint32_t)
 NOT_FID(u64, uint64_t)
 NOT_FID(x32, uint32_t)
 NOT_FID(x64, uint64_t)

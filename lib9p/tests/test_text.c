@@ -93,6 +93,7 @@ static void fill_u16(struct gen *g, uint16_t *v) { *v = (uint16_t)gen_num(g, UIN
 static void fill_u32(struct gen *g, uint32_t *v) { *v = (uint32_t)gen_num(g, UINT32_MAX); }
 static void fill_u64(struct gen *g, uint64_t *v) { *v = gen_num(g, UINT64_MAX); }
 static void fill_x32(struct gen *g, uint32_t *v) { fill_u32(g, v); }
+static void fill_fid(struct gen *g, uint32_t *v) { fill_u32(g, v); }
 static void fill_x64(struct gen *g, uint64_t *v) { fill_u64(g, v); }
 static void fill_o32(struct gen *g, uint32_t *v) { fill_u32(g, v); }
 static void fill_opt32(struct gen *g, uint32_t *v) { fill_u32(g, v); }
