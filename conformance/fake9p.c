@@ -3,14 +3,21 @@
  * forwards to a real server and corrupts replies, so must traces that
  * check those fields have to fail (run_selftest.sh).
  *
- *   fake9p LISTEN SERVER MODE     MODE: qidpath | ecode | msize | none
+ *   fake9p LISTEN SERVER MODE
+ *
+ * MODE: none (forward as is) | qidpath | ecode | msize (corrupt a field) |
+ * rerror (every Rlerror becomes 9P2000.u's Rerror: ename, errno) |
+ * notsupp (Trenameat is answered Rlerror EOPNOTSUPP, not forwarded) |
+ * crash (at a Trenameat the whole server dies by SIGSEGV, no core).
  */
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "conform.h"
@@ -31,6 +38,44 @@ corrupt(uint8_t *f, size_t n, const char *mode)
 		f[10] = 0x7f;		/* msize far above any proposal */
 }
 
+/* Send an Rlerror as 9P2000.u's Rerror: tag, ename (strerror), errno. */
+static void
+send_rerror(struct cf_conn *c, const uint8_t *f)
+{
+	uint32_t ecode = (uint32_t)f[7] | (uint32_t)f[8] << 8 | (uint32_t)f[9] << 16 |
+	    (uint32_t)f[10] << 24;
+	const char *msg = strerror((int)ecode);
+	size_t len = strlen(msg) > 200 ? 200 : strlen(msg), n = 9 + len + 4;
+	uint8_t out[256];
+
+	out[0] = (uint8_t)n, out[1] = out[2] = out[3] = 0;
+	out[4] = 107;			/* Rerror */
+	out[5] = f[5], out[6] = f[6];	/* tag */
+	out[7] = (uint8_t)len, out[8] = 0;
+	memcpy(out + 9, msg, len);
+	memcpy(out + 9 + len, f + 7, 4);
+	(void)cf_send(c, out, n);
+}
+
+/* A client request the fake answers or dies at instead of forwarding. 1: handled. */
+static int
+intercept(struct cf_conn *c, const uint8_t *f, size_t n, const char *mode)
+{
+	if (n < 7 || f[4] != P9_TRENAMEAT)
+		return 0;
+	if (strcmp(mode, "crash") == 0) {
+		(void)kill(0, SIGSEGV);	/* its group: listener and connections, gone */
+		_exit(1);
+	}
+	if (strcmp(mode, "notsupp") == 0) {
+		uint8_t r[11] = { 11, 0, 0, 0, P9_RLERROR, f[5], f[6], EOPNOTSUPP, 0, 0, 0 };
+
+		(void)cf_send(c, r, sizeof(r));
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -39,6 +84,9 @@ main(int argc, char **argv)
 	if (argc != 4)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });	/* crash mode: no core file */
+	if (strcmp(argv[3], "crash") == 0)
+		(void)setpgid(0, 0);	/* what dies at the crash: this server, not our parent */
 	lfd = cf_listen(argv[1]);
 	if (lfd < 0)
 		return 1;
@@ -62,7 +110,8 @@ main(int argc, char **argv)
 			if (poll(p, 2, -1) < 0)
 				_exit(0);
 			while ((n = cf_recv_frame(&c, p[0].revents ? 1 : 0, 1u << 24)) > 0) {
-				(void)cf_send(&s, c.buf, (size_t)n);
+				if (!intercept(&c, c.buf, (size_t)n, argv[3]))
+					(void)cf_send(&s, c.buf, (size_t)n);
 				cf_consume(&c, (size_t)n);
 			}
 			if (n == 0 || n == -2)
@@ -71,7 +120,10 @@ main(int argc, char **argv)
 				size_t len = (size_t)n;
 
 				corrupt(s.buf, len, argv[3]);
-				(void)cf_send(&c, s.buf, s.buf[0] == 11 && s.buf[4] == P9_RLERROR ? 11 : len);
+				if (strcmp(argv[3], "rerror") == 0 && len == 11 && s.buf[4] == P9_RLERROR)
+					send_rerror(&c, s.buf);
+				else
+					(void)cf_send(&c, s.buf, s.buf[0] == 11 && s.buf[4] == P9_RLERROR ? 11 : len);
 				cf_consume(&s, len);
 			}
 			if (n == 0 || n == -2)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <ctype.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "conform.h"
 
@@ -40,6 +42,9 @@ struct opts {
 	int		 nonly;
 	int		 wait_s;
 	const char	*pcap_dir;	/* --pcap-dir: captures of failing traces */
+	const char	*server_cmd;	/* --server-cmd: start (and restart) the server */
+	long		 server_pid;	/* --server-pid: the server's process */
+	const char	*report;	/* --report: one TSV line per trace */
 };
 
 static struct opts O = {
@@ -52,6 +57,152 @@ setstr(struct p9_str *s, const char *cstr)
 {
 	if (p9_str_set(s, cstr) != 0)
 		*s = (struct p9_str){ "", 0 };
+}
+
+/* --- legacy Rerror and "not implemented" ------------------------------------ */
+
+/*
+ * 9P2000's Rerror (type 107: size[4] type[1] tag[2] ename[s], and in
+ * 9P2000.u errno[4] after it) is no 9P2000.L message and lib9p does not
+ * decode it; a server that answers with it still means an error, so the
+ * runner reads it here to say what it was. nfs-ganesha 4.3 sends a third
+ * form: type 107 with Rlerror's body, ecode[4] (an 11-byte frame whose
+ * "ename length" would be the errno's low half and whose "ename" its high
+ * half, two NUL bytes for any errno below 65536).
+ */
+#define LEGACY_RERROR	107
+#define RC_RERROR	(-3)	/* an rpc got a legacy Rerror without errno */
+
+struct rerror {
+	uint16_t	 tag;
+	long		 ecode;		/* errno[4] of 9P2000.u or ecode[4], -1 without */
+	bool		 lbody;		/* type 107 with Rlerror's body, ecode[4] */
+	char		 ename[200];
+};
+
+static bool
+legacy_rerror(const uint8_t *f, size_t n, struct rerror *e)
+{
+	size_t len, i, o = 0;
+
+	if (n < 9 || f[4] != LEGACY_RERROR)
+		return false;
+	len = (size_t)(f[7] | f[8] << 8);
+	e->tag = (uint16_t)(f[5] | f[6] << 8);
+	e->lbody = false;
+	if (n == 11 && (len != 2 || f[9] < 0x20 || f[9] >= 0x7f || f[10] < 0x20 || f[10] >= 0x7f)) {
+		e->lbody = true;
+		e->ename[0] = '\0';
+		e->ecode = (long)((uint32_t)f[7] | (uint32_t)f[8] << 8 | (uint32_t)f[9] << 16 |
+		    (uint32_t)f[10] << 24);
+		return true;
+	}
+	if (n != 9 + len && n != 9 + len + 4)
+		return false;
+	for (i = 0; i < len && o + 1 < sizeof(e->ename); i++) {
+		unsigned char ch = f[9 + i];
+
+		e->ename[o++] = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? (char)ch : '?';
+	}
+	e->ename[o] = '\0';
+	e->ecode = n == 9 + len + 4 ? (long)((uint32_t)f[9 + len] | (uint32_t)f[10 + len] << 8 |
+	    (uint32_t)f[11 + len] << 16 | (uint32_t)f[12 + len] << 24) : -1;
+	return true;
+}
+
+/* "Rerror tag=N ename="..." [errno=N(NAME)]": the reply as the report shows it. */
+static void
+rerror_text(const struct rerror *e, char *buf, size_t len)
+{
+	const char *name = e->ecode >= 0 ? p9_errno_name((uint32_t)e->ecode) : NULL;
+	int n;
+
+	if (e->lbody) {
+		snprintf(buf, len, "Rerror tag=%u with Rlerror's body ecode=%ld%s%s%s", e->tag,
+		    e->ecode, name ? "(" : "", name ? name : "", name ? ")" : "");
+		return;
+	}
+	n = snprintf(buf, len, "Rerror tag=%u ename=\"%s\"", e->tag, e->ename);
+
+	if (e->ecode >= 0 && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " errno=%ld%s%s%s", e->ecode,
+		    name ? "(" : "", name ? name : "", name ? ")" : "");
+}
+
+/* Does this text say the operation is not supported? (case-insensitive) */
+static bool
+says_unsupported(const char *s)
+{
+	static const char *const words[] = { "not supported", "not implemented",
+	    "unsupported", "notsupp", "nosys", "not available", "unknown message" };
+	char low[256];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* EOPNOTSUPP (= ENOTSUP on Linux) and ENOSYS: the server says it lacks the operation. */
+static bool
+ecode_unsupported(long ecode)
+{
+	return ecode == EOPNOTSUPP || ecode == ENOSYS || ecode == ENOTSUP;
+}
+
+/* The last error an rpc of the runner's own (setup, fixtures) got: its
+ * return value and, for a legacy Rerror, the reply as text. */
+static int last_rc;
+static char last_rerror[300];
+
+/* " (ENOENT)", " (Rerror ...)" or " (-1)": an rpc result for a message. */
+static const char *
+rc_text(int rc, char *buf, size_t len)
+{
+	const char *name = rc > 0 ? p9_errno_name((uint32_t)rc) : NULL;
+
+	if (rc == RC_RERROR || (rc > 0 && last_rc == rc && last_rerror[0] != '\0'))
+		snprintf(buf, len, " (legacy %s)", last_rerror);
+	else if (rc > 0)
+		snprintf(buf, len, " (%d%s%s)", rc, name ? " " : "", name ? name : "");
+	else
+		snprintf(buf, len, " (%d)", rc);
+	return buf;
+}
+
+/* Did an rpc of the runner's own fail because the server lacks the operation? */
+static bool
+rc_unsupported(int rc)
+{
+	return (rc > 0 && ecode_unsupported(rc)) ||
+	    ((rc == RC_RERROR || rc > 0) && last_rerror[0] != '\0' && says_unsupported(last_rerror));
+}
+
+/* Decode a reply of the runner's own: 0 for the expected type, the ecode
+ * of an Rlerror or of a 9P2000.u Rerror, RC_RERROR for a 9P2000 Rerror,
+ * -1 otherwise. */
+static int
+decode_rpc_reply(const uint8_t *f, size_t n, uint16_t tag, uint8_t ttype, struct p9_msg *r)
+{
+	struct rerror e;
+	int rc;
+
+	last_rerror[0] = '\0';
+	if (legacy_rerror(f, n, &e) && e.tag == tag) {
+		rerror_text(&e, last_rerror, sizeof(last_rerror));
+		rc = e.ecode > 0 && e.ecode < 4096 ? (int)e.ecode : RC_RERROR;
+	} else if (p9_msg_decode(f, n, r) != 0 || r->tag != tag)
+		rc = -1;
+	else if (r->type == P9_RLERROR)
+		rc = (int)r->rlerror.ecode;
+	else
+		rc = r->type == ttype + 1 ? 0 : -1;
+	last_rc = rc;
+	return rc;
 }
 
 /* --- a simple synchronous 9p client for fixtures and cleanup ---------------- */
@@ -90,11 +241,7 @@ adm_rpc(struct adm *a, struct p9_msg *t, struct p9_msg *r)
 		return -1;
 	memcpy(a->rbuf, a->c.buf, (size_t)n);
 	cf_consume(&a->c, (size_t)n);
-	if (p9_msg_decode(a->rbuf, (size_t)n, r) != 0 || r->tag != t->tag)
-		return -1;
-	if (r->type == P9_RLERROR)
-		return (int)r->rlerror.ecode;
-	return r->type == t->type + 1 ? 0 : -1;
+	return decode_rpc_reply(a->rbuf, (size_t)n, t->tag, t->type, r);
 }
 
 static void
@@ -109,6 +256,7 @@ adm_close(struct adm *a)
 static int
 adm_open(struct adm *a, char *err, size_t errlen)
 {
+	char rb[320];
 	struct p9_msg t = { .type = P9_TVERSION }, r;
 	int fd = cf_dial(O.addr), rc;
 
@@ -128,7 +276,7 @@ adm_open(struct adm *a, char *err, size_t errlen)
 	t.tversion.msize = O.msize;
 	setstr(&t.tversion.version, P9_VERSION_L);
 	if ((rc = adm_rpc(a, &t, &r)) != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L)) {
-		snprintf(err, errlen, "fixture connection: Tversion failed (%d)", rc);
+		snprintf(err, errlen, "fixture connection: Tversion failed%s", rc_text(rc, rb, sizeof(rb)));
 		goto fail;
 	}
 	a->msize = r.rversion.msize;
@@ -139,8 +287,7 @@ adm_open(struct adm *a, char *err, size_t errlen)
 	setstr(&t.tattach.aname, O.aname);
 	t.tattach.n_uname = O.n_uname;
 	if ((rc = adm_rpc(a, &t, &r)) != 0) {
-		snprintf(err, errlen, "fixture connection: Tattach failed (%d%s%s)", rc,
-		    rc > 0 ? " " : "", rc > 0 && p9_errno_name((uint32_t)rc) ? p9_errno_name((uint32_t)rc) : "");
+		snprintf(err, errlen, "fixture connection: Tattach failed%s", rc_text(rc, rb, sizeof(rb)));
 		goto fail;
 	}
 	a->rootqid = r.rattach.qid;
@@ -230,8 +377,10 @@ parse_data(const char *arg, struct p9_msg *m, uint8_t **scratch, char **line)
 
 /* fixture KIND PATH [ARG] relative to dirfid. Returns 0 or a message in err. */
 static int
-make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t errlen)
+make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t errlen,
+    bool *unsup)
 {
+	char rb[320];
 	char kind[16], path[512], arg[1024] = "";
 	struct p9_msg t, r;
 	const char *last = NULL;
@@ -243,8 +392,11 @@ make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t
 		snprintf(err, errlen, "bad fixture line");
 		return -1;
 	}
+	*unsup = false;
 	if ((rc = adm_walk(a, dirfid, path, 1, &pfid, &last)) != 0) {
-		snprintf(err, errlen, "fixture %.200s: walk to parent failed (%d)", path, rc);
+		*unsup = rc_unsupported(rc);
+		snprintf(err, errlen, "fixture %.200s: walk to parent failed%s", path,
+		    rc_text(rc, rb, sizeof(rb)));
 		return -1;
 	}
 	if (strcmp(kind, "dir") == 0) {
@@ -300,10 +452,12 @@ make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t
 		(void)adm_clunk(a, pfid);
 		return -1;
 	}
+	if (rc != 0) {
+		*unsup = rc_unsupported(rc);
+		snprintf(err, errlen, "fixture %s %.200s failed%s", kind, path, rc_text(rc, rb, sizeof(rb)));
+	}
 	(void)adm_clunk(a, pfid);
 	if (rc != 0) {
-		snprintf(err, errlen, "fixture %s %.200s failed (%d%s%s)", kind, path, rc,
-		    rc > 0 ? " " : "", rc > 0 && p9_errno_name((uint32_t)rc) ? p9_errno_name((uint32_t)rc) : "");
 		return -1;
 	}
 	return 0;
@@ -414,14 +568,31 @@ struct tconn {
 	int		 nopt;
 	uint16_t	 forbidden[64];	/* tags whose reply must not come any more */
 	int		 nforbidden;
+	struct { uint16_t tag; uint8_t type; } sent[64];	/* last requests, by tag */
+	int		 nsent;
+};
+
+/*
+ * A trace's verdict: it passed; it failed; the server lacks an operation
+ * the trace needs (Rlerror EOPNOTSUPP or ENOSYS, or a legacy Rerror that
+ * says so, for a request of the trace or of its setup); the server died
+ * during the trace (or was found gone when it started); or it did not run
+ * because the server had died before and could not be restarted.
+ */
+enum verdict { V_PASS, V_FAIL, V_NOTIMPL, V_CRASH, V_NOTRUN };
+
+static const char *const verdict_name[] = {
+	[V_PASS] = "pass", [V_FAIL] = "fail", [V_NOTIMPL] = "not-implemented",
+	[V_CRASH] = "crash", [V_NOTRUN] = "not-run",
 };
 
 struct result {
-	bool	 ok;
-	int	 lineno;
-	char	 why[1024];
-	char	*expected;
-	char	*received;
+	bool	 	 ok;
+	enum verdict	 v;		/* V_PASS while ok */
+	int		 lineno;
+	char		 why[1024];
+	char		*expected;
+	char		*received;
 };
 
 struct run {
@@ -435,6 +606,25 @@ struct run {
 
 static bool failf(struct run *x, int lineno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static bool notimplf(struct run *x, int lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fail with verdict not-implemented (when nothing failed before). */
+static bool
+notimplf(struct run *x, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->res->ok)
+		return false;
+	x->res->ok = false;
+	x->res->v = V_NOTIMPL;
+	x->res->lineno = lineno;
+	va_start(ap, fmt);
+	vsnprintf(x->res->why, sizeof(x->res->why), fmt, ap);
+	va_end(ap);
+	return false;
+}
 
 static bool
 failf(struct run *x, int lineno, const char *fmt, ...)
@@ -444,11 +634,45 @@ failf(struct run *x, int lineno, const char *fmt, ...)
 	if (!x->res->ok)
 		return false;
 	x->res->ok = false;
+	x->res->v = V_FAIL;
 	x->res->lineno = lineno;
 	va_start(ap, fmt);
 	vsnprintf(x->res->why, sizeof(x->res->why), fmt, ap);
 	va_end(ap);
 	return false;
+}
+
+/* A failure of the runner's own rpc: not-implemented when the server said
+ * it lacks the operation. */
+#define SETUP_FAIL(x, rc, ...) \
+	(rc_unsupported(rc) ? notimplf((x), __VA_ARGS__) : failf((x), __VA_ARGS__))
+
+/* Remember which request went out with a tag (for "Tx not implemented"). */
+static void
+note_sent(struct tconn *c, uint16_t tag, uint8_t type)
+{
+	for (int i = 0; i < c->nsent; i++)
+		if (c->sent[i].tag == tag) {
+			c->sent[i].type = type;
+			return;
+		}
+	if (c->nsent == 64)
+		memmove(&c->sent[0], &c->sent[1], sizeof(c->sent[0]) * 63), c->nsent--;
+	c->sent[c->nsent].tag = tag;
+	c->sent[c->nsent++].type = type;
+}
+
+/* The name of the request last sent with tag ("the request" if unknown). */
+static const char *
+sent_name(const struct tconn *c, uint16_t tag)
+{
+	for (int i = 0; i < c->nsent; i++)
+		if (c->sent[i].tag == tag) {
+			const char *n = p9_type_name(c->sent[i].type);
+
+			return n != NULL ? n : "the request";
+		}
+	return "the request";
 }
 
 static void
@@ -496,6 +720,8 @@ send_line(struct run *x, struct tconn *c, const char *text, int lineno)
 	for (int i = 0; n >= 0 && i < c->nforbidden; i++)
 		if (c->forbidden[i] == m.tag)
 			c->forbidden[i] = c->forbidden[--c->nforbidden];
+	if (n >= 0)
+		note_sent(c, m.tag, m.type);
 	free(buf);
 	free(scratch);
 	free(s);
@@ -546,6 +772,41 @@ match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
 	char why[512];
 	int rc = p9_msg_decode(c->frames[i], c->flen[i], &m);
 
+	struct rerror e;
+	size_t plen = strcspn(pat, " \t");
+
+	if (rc != 0 && legacy_rerror(c->frames[i], c->flen[i], &e)) {
+		char txt[300];
+		const char *req = sent_name(c, e.tag);
+
+		rerror_text(&e, txt, sizeof(txt));
+		if ((e.ecode >= 0 && ecode_unsupported(e.ecode)) || says_unsupported(e.ename))
+			notimplf(x, lineno, "%s not implemented: the server answered a legacy %s",
+			    req, txt);
+		else if (plen == 7 && strncmp(pat, "Rlerror", 7) == 0) {
+			struct p9_msg l = { .type = P9_RLERROR, .tag = e.tag };
+			char w2[300] = "";
+			bool same = false;
+
+			if (e.ecode >= 0) {
+				l.rlerror.ecode = (uint32_t)e.ecode;
+				same = cf_match(pat, &l, &x->v, w2, sizeof(w2));
+			}
+			failf(x, lineno, "legacy %s to %s where 9P2000.L wants Rlerror (type 7; "
+			    "Rerror, type 107, is 9P2000's error reply)%s%.200s", txt, req,
+			    same ? ": the errno is right, the message type is not" :
+			    e.ecode >= 0 ? "; the errno differs too: " : "", same ? "" : w2);
+		}
+		else
+			failf(x, lineno, "expected %.*s, got a legacy %s to %s (9P2000's error "
+			    "reply; 9P2000.L answers errors with Rlerror)", (int)plen, pat, txt, req);
+		free(x->res->expected);
+		free(x->res->received);
+		x->res->expected = strdup(pat);
+		x->res->received = strdup(txt);
+		drop_frame(c, i);
+		return false;
+	}
 	if (rc != 0) {
 		failf(x, lineno, "undecodable reply (%s), type %u, %zu bytes", p9_strerror(rc),
 		    c->frames[i][4], c->flen[i]);
@@ -553,7 +814,11 @@ match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
 		return false;
 	}
 	if (!cf_match(pat, &m, &x->v, why, sizeof(why))) {
-		failf(x, lineno, "%s", why);
+		if (m.type == P9_RLERROR && ecode_unsupported((long)m.rlerror.ecode))
+			notimplf(x, lineno, "%s not implemented: Rlerror %s (%s)", sent_name(c, m.tag),
+			    p9_errno_name(m.rlerror.ecode) ? p9_errno_name(m.rlerror.ecode) : "?", why);
+		else
+			failf(x, lineno, "%s", why);
 		free(x->res->expected);
 		free(x->res->received);
 		x->res->expected = strdup(pat);
@@ -715,11 +980,7 @@ conn_rpc(struct run *x, struct tconn *c, struct p9_msg *t, uint8_t **frame, stru
 			return -1;
 	}
 	(void)x;
-	if (p9_msg_decode(*frame, (size_t)n, r) != 0)
-		return -1;
-	if (r->type == P9_RLERROR)
-		return (int)r->rlerror.ecode;
-	return r->type == t->type + 1 ? 0 : -1;
+	return decode_rpc_reply(*frame, (size_t)n, t->tag, t->type, r);
 }
 
 /* Bind NAMEqid to a qid's text and NAMEpath to its path. */
@@ -740,6 +1001,7 @@ bind_qid(struct run *x, const char *name, struct p9_qid q)
 static bool
 open_conn(struct run *x, int idx, const char *args, int lineno)
 {
+	char rb[320];
 	struct tconn *c = &x->conn[idx];
 	uint32_t msize = O.msize;
 	bool raw = false, version_only = false;
@@ -777,7 +1039,8 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 	rc = conn_rpc(x, c, &t, &frame, &r);
 	if (rc != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L)) {
 		free(frame);
-		return failf(x, lineno, "setup of c%d: Tversion failed (%d)", idx + 1, rc);
+		return SETUP_FAIL(x, rc, lineno, "setup of c%d: Tversion failed%s", idx + 1,
+		    rc_text(rc, rb, sizeof(rb)));
 	}
 	c->msize = r.rversion.msize;
 	snprintf(num, sizeof(num), "%u", c->msize);
@@ -795,7 +1058,8 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 	rc = conn_rpc(x, c, &t, &frame, &r);
 	if (rc != 0) {
 		free(frame);
-		return failf(x, lineno, "setup of c%d: Tattach failed (%d)", idx + 1, rc);
+		return SETUP_FAIL(x, rc, lineno, "setup of c%d: Tattach failed%s", idx + 1,
+		    rc_text(rc, rb, sizeof(rb)));
 	}
 	bind_qid(x, "root", r.rattach.qid);
 	free(frame);
@@ -808,8 +1072,8 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 	rc = conn_rpc(x, c, &t, &frame, &r);
 	if (rc != 0 || r.rwalk.wqid.n != 1) {
 		free(frame);
-		return failf(x, lineno, "setup of c%d: Twalk to the trace directory failed (%d)",
-		    idx + 1, rc);
+		return SETUP_FAIL(x, rc, lineno, "setup of c%d: Twalk to the trace directory failed%s",
+		    idx + 1, rc_text(rc, rb, sizeof(rb)));
 	}
 	bind_qid(x, "dir", r.rwalk.wqid.q[0]);
 	free(frame);
@@ -820,6 +1084,7 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 static bool
 readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
 {
+	char rb[320];
 	uint32_t fid, count;
 	char names[2048] = "", got[8192] = "";
 	uint64_t off = 0;
@@ -843,8 +1108,8 @@ readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
 		rc = conn_rpc(x, c, &t, &frame, &r);
 		if (rc != 0) {
 			free(frame);
-			return failf(x, lineno, "Treaddir offset=%llu count=%u failed (%d)",
-			    (unsigned long long)off, count, rc);
+			return failf(x, lineno, "Treaddir offset=%llu count=%u failed%s",
+			    (unsigned long long)off, count, rc_text(rc, rb, sizeof(rb)));
 		}
 		if (r.rreaddir.data.len > count) {
 			free(frame);
@@ -922,9 +1187,202 @@ pcap_name(char *buf, size_t len, const char *trace)
 		memcpy(buf + n, ".pcap", 6);
 }
 
+/* --- the server under test: crashes and restarts ------------------------------ */
+
+static pid_t srv_child = -1;	/* started by --server-cmd (leader of its group) */
+static bool srv_down;		/* found gone and not (yet) back */
+static char srv_down_at[300];	/* the trace at which it went */
+static int nrestarts;
+static int ncrashes;
+
+/* Run --server-cmd with sh -c in a process group of its own, its stdout to
+ * our stderr (stdout is TAP). */
+static int
+server_start(void)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		return -1;
+	if (p == 0) {
+		(void)setpgid(0, 0);
+		(void)dup2(2, 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", O.server_cmd, (char *)NULL);
+		_exit(127);
+	}
+	(void)setpgid(p, p);
+	srv_child = p;
+	return 0;
+}
+
+static void
+server_stop(void)
+{
+	int st;
+
+	if (srv_child <= 0)
+		return;
+	(void)kill(-srv_child, SIGTERM);
+	(void)kill(srv_child, SIGTERM);
+	for (int i = 0; i < 150; i++) {	/* 15 s: ganesha takes a few to shut down */
+		if (waitpid(srv_child, &st, WNOHANG) == srv_child) {
+			(void)kill(-srv_child, SIGKILL);	/* whatever it left in its group */
+			srv_child = -1;
+			return;
+		}
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	(void)kill(-srv_child, SIGKILL);
+	(void)kill(srv_child, SIGKILL);
+	(void)waitpid(srv_child, &st, 0);
+	srv_child = -1;
+}
+
+static void
+on_signal(int sig)
+{
+	if (srv_child > 0) {
+		(void)kill(-srv_child, SIGKILL);
+		(void)kill(srv_child, SIGKILL);
+	}
+	_exit(128 + sig);
+}
+
+/* How a child ended, as text. */
+static void
+wait_text(int st, char *how, size_t len)
+{
+	if (WIFSIGNALED(st))
+		snprintf(how, len, "killed by signal %d (%s)%s", WTERMSIG(st), strsignal(WTERMSIG(st)),
+		    WCOREDUMP(st) ? ", core dumped" : "");
+	else
+		snprintf(how, len, "exited with status %d", WEXITSTATUS(st));
+}
+
+/* Is the server gone? Its process (--server-cmd's child or --server-pid)
+ * has ended, or connecting is refused (it was reachable before). Tries
+ * for up to wait_ms: a dying process can hold its socket a while. */
+static bool
+server_gone(char *how, size_t len, int wait_ms)
+{
+	for (int waited = 0;; waited += 100) {
+		int st, fd;
+
+		if (srv_child > 0 && waitpid(srv_child, &st, WNOHANG) == srv_child) {
+			char w[200];
+
+			wait_text(st, w, sizeof(w));
+			snprintf(how, len, "the server process (pid %d, --server-cmd) %s", (int)srv_child, w);
+			(void)kill(-srv_child, SIGKILL);
+			srv_child = -1;
+			return true;
+		}
+		if (O.server_pid > 0) {
+			char path[64], stat[512] = "", *rp;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%ld/stat", O.server_pid);
+			if ((f = fopen(path, "r")) != NULL) {
+				if (fgets(stat, sizeof(stat), f) == NULL)
+					stat[0] = '\0';
+				fclose(f);
+			}
+			rp = strrchr(stat, ')');
+			if ((kill((pid_t)O.server_pid, 0) != 0 && errno == ESRCH) ||
+			    (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))) {
+				snprintf(how, len, "the server process (pid %ld, --server-pid) is gone",
+				    O.server_pid);
+				return true;
+			}
+		}
+		fd = cf_dial(O.addr);
+		if (fd >= 0)
+			close(fd);
+		else if (errno == ECONNREFUSED || errno == ENOENT || errno == ECONNRESET ||
+		    errno == ECONNABORTED) {
+			snprintf(how, len, "connecting to %s now fails: %s", O.addr, strerror(errno));
+			return true;
+		}
+		if (waited >= wait_ms)
+			return false;
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+}
+
+/* Connect until the server answers, for up to secs seconds. 0 or -1. */
+static int
+server_wait(int secs, char *how, size_t len)
+{
+	for (int s = 0; s <= secs * 10; s++) {
+		int fd = cf_dial(O.addr), st;
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		snprintf(how, len, "cannot connect to %s: %s", O.addr, strerror(errno));
+		if (srv_child > 0 && waitpid(srv_child, &st, WNOHANG) == srv_child) {
+			char w[200];
+
+			wait_text(st, w, sizeof(w));
+			snprintf(how, len, "the server command %.150s", w);
+			srv_child = -1;
+			return -1;
+		}
+		if (s < secs * 10)
+			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	return -1;
+}
+
+/* Does this failure look like the server went away (worth waiting for)? */
+static bool
+looks_lost(const struct result *res)
+{
+	return !res->ok && (strstr(res->why, "closed the connection") != NULL ||
+	    strstr(res->why, "no reply within") != NULL || strstr(res->why, "cannot connect") != NULL ||
+	    strstr(res->why, "send failed") != NULL || strstr(res->why, "failed (-1)") != NULL);
+}
+
+/* After a trace: if the server died, the verdict is crash (the line that
+ * was running is kept) and, with --server-cmd, the server is restarted. */
+static void
+check_server(const struct cf_trace *t, struct result *res, bool at_start)
+{
+	char how[400], prev[sizeof(res->why)], w[300];
+
+	if (!server_gone(how, sizeof(how), looks_lost(res) ? 1000 : 0))
+		return;
+	ncrashes++;
+	snprintf(prev, sizeof(prev), "%s", res->ok ? "" : res->why);
+	res->ok = false;
+	res->v = V_CRASH;
+	if (at_start)
+		snprintf(res->why, sizeof(res->why), "the server died as this trace started "
+		    "(%.300s): %.400s", prev, how);
+	else
+		snprintf(res->why, sizeof(res->why), "the server died during this trace: %.400s%s%.400s",
+		    how, prev[0] ? "; the trace had: " : "", prev);
+	snprintf(srv_down_at, sizeof(srv_down_at), "%s", t->name);
+	srv_down = true;
+	printf("# the server crashed at trace %s: %s\n", t->name, how);
+	if (O.server_cmd == NULL)
+		return;
+	server_stop();
+	if (server_start() == 0 && server_wait(O.wait_s > 0 ? O.wait_s : 10, w, sizeof(w)) == 0) {
+		nrestarts++;
+		srv_down = false;
+		printf("# restarted the server (--server-cmd), restart %d\n", nrestarts);
+	} else
+		printf("# could not restart the server: %s\n", srv_child > 0 ? "it does not answer" : w);
+	fflush(stdout);
+}
+
 static void
 run_trace(const struct cf_trace *t, int index, struct result *res)
 {
+	char rb[320];
 	struct run x = { .t = t, .res = res };
 	struct adm a;
 	struct p9_msg m, r;
@@ -939,8 +1397,23 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	for (int i = 0; i < CF_MAXCONN; i++)
 		x.conn[i].c.fd = -1;
 	snprintf(x.dirname, sizeof(x.dirname), "p9conform.%d.%d", (int)getpid(), index);
+	if (srv_down) {
+		char how[300];
+
+		if (server_gone(how, sizeof(how), 0)) {
+			res->ok = false;
+			res->v = V_NOTRUN;
+			res->lineno = t->lineno;
+			snprintf(res->why, sizeof(res->why), "not run: the server is gone since it "
+			    "crashed at trace %s%s", srv_down_at, O.server_cmd ? " (restart failed)" :
+			    " (give --server-cmd to restart it)");
+			return;
+		}
+		srv_down = false;
+	}
 	if (adm_open(&a, err, sizeof(err)) != 0) {
 		failf(&x, t->lineno, "%s", err);
+		check_server(t, res, true);
 		return;
 	}
 	m = (struct p9_msg){ .type = P9_TMKDIR };
@@ -949,7 +1422,8 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	m.tmkdir.mode = 0777;
 	m.tmkdir.gid = a.gid;
 	if ((rc = adm_rpc(&a, &m, &r)) != 0) {
-		failf(&x, t->lineno, "cannot make the trace directory %s (%d)", x.dirname, rc);
+		SETUP_FAIL(&x, rc, t->lineno, "cannot make the trace directory %s%s", x.dirname,
+		    rc_text(rc, rb, sizeof(rb)));
 		adm_close(&a);
 		return;
 	}
@@ -965,10 +1439,14 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	if (adm_walk(&a, 0, x.dirname, 0, &dirfid, &last) != 0) {
 		failf(&x, t->lineno, "cannot walk to the trace directory");
 	} else {
-		for (int i = 0; i < t->nlines && res->ok; i++)
+		for (int i = 0; i < t->nlines && res->ok; i++) {
+			bool unsup = false;
+
 			if (t->lines[i].op == CF_FIXTURE &&
-			    make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err)) != 0)
-				failf(&x, t->lines[i].lineno, "%s", err);
+			    make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err), &unsup) != 0)
+				(void)(unsup ? notimplf(&x, t->lines[i].lineno, "%s", err) :
+				    failf(&x, t->lines[i].lineno, "%s", err));
+		}
 		(void)adm_clunk(&a, dirfid);
 	}
 	if (O.pcap_dir != NULL && res->ok) {
@@ -1008,6 +1486,8 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 				failf(&x, l->lineno, "trace error: bad hex");
 			else if (cf_send(&c->c, buf, (size_t)n) != 0)
 				failf(&x, l->lineno, "send failed: %s", strerror(errno));
+			else if (n >= 7)
+				note_sent(c, (uint16_t)(buf[5] | buf[6] << 8), buf[4]);
 			break;
 		}
 		case CF_CLOSED:
@@ -1049,7 +1529,13 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 		if (res->ok)
 			(void)unlink(pcap_path);
 	}
+	check_server(t, res, false);
 	/* cleanup through 9p; reconnect if the trace broke the fixture connection */
+	if (srv_down) {
+		adm_close(&a);
+		cf_vars_free(&x.v);
+		return;
+	}
 	if (rm_tree(&a, 0, x.dirname, 0) != 0) {
 		adm_close(&a);
 		if (adm_open(&a, err, sizeof(err)) == 0 && rm_tree(&a, 0, x.dirname, 0) != 0)
@@ -1057,6 +1543,23 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	}
 	adm_close(&a);
 	cf_vars_free(&x.v);
+	/* the cleanup's own requests can kill a server too: that is this trace's crash */
+	if (res->v != V_CRASH) {
+		struct result before = *res;
+
+		res->ok = true;
+		res->why[0] = '\0';
+		check_server(t, res, false);
+		if (res->v == V_CRASH) {
+			size_t n = strlen(res->why);
+
+			snprintf(res->why + n, sizeof(res->why) - n, " (found gone after the runner "
+			    "removed the trace directory: this trace's last requests, its disconnects "
+			    "or the removal's requests%s%.300s)", before.ok ? "" :
+			    "; the trace had failed: ", before.ok ? "" : before.why);
+		} else
+			*res = before;
+	}
 }
 
 /* --- output ---------------------------------------------------------------- */
@@ -1168,6 +1671,13 @@ usage(FILE *f)
 	    "                        becomes '_') for every trace that fails or differs:\n"
 	    "                        its connections' traffic as sent and received, a\n"
 	    "                        libpcap capture for Wireshark's 9P dissector\n"
+	    "      --server-cmd CMD  start the server with sh -c CMD (its own process\n"
+	    "                        group; exec it so that its pid is the server's),\n"
+	    "                        stop it at the end and restart it after a crash\n"
+	    "      --server-pid PID  the server's pid: a crash is also its process gone\n"
+	    "      --report FILE     write one line per trace to FILE: name, class,\n"
+	    "                        verdict (pass, fail, not-implemented, crash,\n"
+	    "                        not-run), file:line and reason, tab-separated\n"
 	    "  -v, --verbose         show the expected and received lines of a failure\n"
 	    "  -l, --list            list the traces and exit\n"
 	    "      --record OUT      proxy mode: write the sessions as a trace to OUT\n"
@@ -1192,6 +1702,9 @@ main(int argc, char **argv)
 		{ "junit", required_argument, NULL, 'j' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "pcap-dir", required_argument, NULL, 'P' },
+		{ "server-cmd", required_argument, NULL, 'C' },
+		{ "server-pid", required_argument, NULL, 'p' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "record", required_argument, NULL, 'R' },
@@ -1206,6 +1719,8 @@ main(int argc, char **argv)
 	struct cf_traces ts = { 0 };
 	struct passwd *pw = getpwuid(getuid());
 	int opt, sessions = 1, npass = 0, nfail = 0, nknown = 0, nimpl = 0, nshouldf = 0;
+	int nv[V_NOTRUN + 1] = { 0 }, nbad = 0;
+	FILE *report = NULL;
 	bool list = false, n_uname_set = false;
 	char *known = NULL;
 	FILE *junit = NULL;
@@ -1226,6 +1741,9 @@ main(int argc, char **argv)
 		case 'j': O.junit = optarg; break;
 		case 'w': O.wait_s = atoi(optarg); break;
 		case 'P': O.pcap_dir = optarg; break;
+		case 'C': O.server_cmd = optarg; break;
+		case 'p': O.server_pid = strtol(optarg, NULL, 10); break;
+		case 'r': O.report = optarg; break;
 		case 'v': O.verbose = true; break;
 		case 'l': list = true; break;
 		case 'R': record = optarg; break;
@@ -1277,19 +1795,33 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	for (int s = 0; s <= O.wait_s * 10; s++) {
-		int fd = cf_dial(O.addr);
-
-		if (fd >= 0) {
-			close(fd);
-			break;
-		}
-		if (s == O.wait_s * 10) {
-			fprintf(stderr, "p9conform: cannot connect to %s: %s\n", O.addr, strerror(errno));
+	if (O.server_cmd != NULL) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+		if (O.wait_s == 0)
+			O.wait_s = 10;
+		if (server_start() != 0) {
+			fprintf(stderr, "p9conform: --server-cmd: %s\n", strerror(errno));
 			cf_traces_free(&ts);
 			return 2;
 		}
-		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	{
+		char how[300];
+
+		if (server_wait(O.wait_s, how, sizeof(how)) != 0) {
+			fprintf(stderr, "p9conform: %s\n", how);
+			server_stop();
+			cf_traces_free(&ts);
+			return 2;
+		}
+	}
+	if (O.report != NULL && (report = fopen(O.report, "w")) == NULL) {
+		perror(O.report);
+		server_stop();
+		cf_traces_free(&ts);
+		return 2;
 	}
 	if (O.known != NULL && (known = load_known(O.known)) == NULL) {
 		fprintf(stderr, "p9conform: cannot read %s\n", O.known);
@@ -1320,24 +1852,46 @@ main(int argc, char **argv)
 		k++;
 		run_trace(t, i, &res);
 		kn = is_known(known, t->name);
+		nv[res.v]++;
+		if (report != NULL) {
+			const char *base = strrchr(t->file, '/');
+
+			fprintf(report, "%s\t%s\t%s\t%s:%d\t", t->name, cf_class_name(t->cls),
+			    verdict_name[res.v], base ? base + 1 : t->file, res.ok ? t->lineno : res.lineno);
+			if (!res.ok && t->cls == CF_IMPL && res.v != V_CRASH)
+				fputs("implementation-defined, differs: ", report);
+			for (const char *p = res.ok ? "" : res.why; *p != '\0'; p++)
+				fputc(*p == '\t' || *p == '\n' ? ' ' : *p, report);
+			fputc('\n', report);
+			fflush(report);
+		}
 		if (res.ok) {
 			npass++;
 			printf("ok %d - %s (%s)%s\n", k, t->name, cf_class_name(t->cls),
 			    kn ? " # TODO listed as a known difference, but passes" : "");
-		} else if (t->cls == CF_IMPL) {
+		} else if (t->cls == CF_IMPL && res.v != V_CRASH) {
 			npass++;
 			nimpl++;
 			printf("ok %d - %s (%s) # SKIP differs: %s\n", k, t->name,
 			    cf_class_name(t->cls), res.why);
 		} else if (kn) {
 			nknown++;
-			printf("not ok %d - %s (%s) # TODO known difference: %s\n", k, t->name,
+			printf("not ok %d - %s (%s) # TODO known difference: %s%s%s\n", k, t->name,
+			    cf_class_name(t->cls), res.v != V_FAIL ? verdict_name[res.v] : "",
+			    res.v != V_FAIL ? ": " : "", res.why);
+		} else if (res.v == V_NOTIMPL) {
+			nbad += t->cls != CF_IMPL;
+			printf("ok %d - %s (%s) # SKIP not implemented: %s\n", k, t->name,
 			    cf_class_name(t->cls), res.why);
 		} else {
 			nfail++;
+			nbad++;
 			nshouldf += t->cls == CF_SHOULD;
-			printf("not ok %d - %s (%s)\n", k, t->name, cf_class_name(t->cls));
-			printf("  ---\n  at: %s:%d\n  why: %s\n", t->file, res.lineno, res.why);
+			printf("not ok %d - %s (%s)%s%s\n", k, t->name, cf_class_name(t->cls),
+			    res.v == V_CRASH ? " - the server crashed" : "",
+			    res.v == V_NOTRUN ? " - not run" : "");
+			printf("  ---\n  verdict: %s\n  at: %s:%d\n  why: %s\n", verdict_name[res.v],
+			    t->file, res.lineno, res.why);
 			if (t->why)
 				printf("  spec: %s\n", t->why);
 			if (O.verbose) {
@@ -1350,7 +1904,8 @@ main(int argc, char **argv)
 			fprintf(junit, "  <testcase classname=\"%s\" name=\"", cf_class_name(t->cls));
 			xml_escape(junit, t->name);
 			fputs("\">", junit);
-			if (!res.ok && (t->cls == CF_IMPL || kn)) {
+			if (!res.ok && ((t->cls == CF_IMPL && res.v != V_CRASH) || kn ||
+			    res.v == V_NOTIMPL)) {
 				fputs("<skipped message=\"", junit);
 				xml_escape(junit, res.why);
 				fputs("\"/>", junit);
@@ -1373,10 +1928,19 @@ main(int argc, char **argv)
 		fputs("</testsuite>\n", junit);
 		fclose(junit);
 	}
+	server_stop();
+	if (report != NULL)
+		fclose(report);
 	printf("# %d must and %d should traces failed; %d implementation-defined traces differ;"
 	    " %d known differences\n", nfail - nshouldf, nshouldf, nimpl, nknown);
-	printf("%d passed, %d failed\n", npass, nfail);
+	printf("# verdicts: %d pass, %d fail, %d not-implemented, %d crash, %d not-run;"
+	    " server crashes %d, restarts %d\n", nv[V_PASS], nv[V_FAIL], nv[V_NOTIMPL],
+	    nv[V_CRASH], nv[V_NOTRUN], ncrashes, nrestarts);
+	if (nv[V_NOTIMPL] > 0)
+		printf("%d passed, %d failed, %d skipped\n", npass, nfail, nv[V_NOTIMPL]);
+	else
+		printf("%d passed, %d failed\n", npass, nfail);
 	free(known);
 	cf_traces_free(&ts);
-	return nfail == 0 ? 0 : 1;
+	return nbad == 0 ? 0 : 1;
 }
