@@ -264,13 +264,18 @@ monitor() {
 			echo "  ci/fuzz.sh: still running $grace s after the budget: stopping it" >&2
 			stop_all TERM
 		fi
+		# The tick: a sleep that ends early when a fuzzer does. (It is
+		# stopped with KILL: a TERM could reach the forked shell before
+		# it drops this script's traps, and run them there.)
 		sleep $((next > now ? next - now : 1)) &
 		sp=$!
 		which="" st=0
-		wait -n -p which "$sp" "${running[@]}" || st=$?
-		if [ -z "$which" ] || [ "$which" = "$sp" ]; then
+		# (Braces: the shell's notice of a fuzzer killed by a signal,
+		# such as "Aborted", goes to /dev/null; the log has the report.)
+		{ wait -n -p which "$sp" "${running[@]}" || st=$?; } 2>/dev/null
+		if [ -z "${which:-}" ] || [ "$which" = "$sp" ]; then
 			# A tick (or a signal: the trap has run).
-			kill "$sp" 2>/dev/null || true
+			kill -KILL "$sp" 2>/dev/null || true
 			wait "$sp" 2>/dev/null || true
 			now=$(date +%s)
 			if [ "$now" -ge "$next" ]; then
@@ -288,7 +293,7 @@ monitor() {
 		running=("${still[@]+"${still[@]}"}")
 	done
 	if [ -n "${sp:-}" ]; then
-		kill "$sp" 2>/dev/null || true
+		kill -KILL "$sp" 2>/dev/null || true
 		wait "$sp" 2>/dev/null || true
 	fi
 	elapsed=$(($(date +%s) - t0))
@@ -365,7 +370,8 @@ keep_crash() {
 		fi
 	fi
 	# Keep the minimised input only if it still fails.
-	if [ ! -s "$min" ] || "$replay" -q "$min" >/dev/null 2>&1; then
+	# (Braces: the shell's own "Aborted" notice goes to /dev/null too.)
+	if [ ! -s "$min" ] || { "$replay" -q "$min" >/dev/null 2>&1; } 2>/dev/null; then
 		cp "$f" "$min"
 	fi
 	sum=$(sha256sum "$min" | cut -d' ' -f1)
@@ -398,7 +404,13 @@ lf_log="" lf_work=""
 # shellcheck disable=SC2317 # called by name from monitor
 sample_libfuzzer() {
 	local line t n
-	line=$(grep -a -E '^#[0-9]+' "$lf_log" 2>/dev/null | tail -1 || true)
+	# (-fork also copies its jobs' own lines into the log: only the
+	# parent's count.)
+	if [ "$jobs" -gt 1 ]; then
+		line=$(grep -a -E '^#[0-9]+: cov:' "$lf_log" 2>/dev/null | tail -1 || true)
+	else
+		line=$(grep -a -E '^#[0-9]+[[:space:]]' "$lf_log" 2>/dev/null | tail -1 || true)
+	fi
 	s_execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$line")
 	s_cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")
 	s_cov2=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$line")
@@ -435,14 +447,15 @@ run_libfuzzer() {
 	local pid=${pids[0]}
 	monitor "$h" "$work" sample_libfuzzer
 	rc=${rcs[$pid]:-0}
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-	cov=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
-	if [ -z "$execs" ]; then
-		# -fork prints no final stats: the last progress line, and the
-		# average over the run.
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1 || true)
+	cov=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
+	if [ "$jobs" -gt 1 ]; then
+		# -fork prints no final stats (those in the log are its jobs'):
+		# the last progress line, and the average over the run.
 		execs=$s_execs
 		eps=$((elapsed > 0 ? s_execs / elapsed : 0))
+		cov="cov: ${s_cov:-?} ft: ${s_cov2:-?}"
 	fi
 	corpus_n=$(find "$work/corpus" -type f | wc -l)
 	crashes=()
