@@ -309,10 +309,15 @@ status_line() {
 	left=$((t0 + seconds - now))
 	[ "$left" -ge 0 ] || left=0
 	$sampler
-	printf '%s,%s,%s,%s,%s,%s,%s\n' "$el" "${s_execs:-0}" "${s_eps:-0}" "${s_cov:-0}" \
-		"${s_cov2:-0}" "${s_corpus:-0}" "${s_crashes:-0}" >>"$csv"
+	# (No row before the engine's first count: no drop from zero.)
+	if [ "${s_cov:-0}" != 0 ]; then
+		printf '%s,%s,%s,%s,%s,%s,%s\n' "$el" "${s_execs:-0}" "${s_eps:-0}" "${s_cov:-0}" \
+			"${s_cov2:-0}" "${s_corpus:-0}" "${s_crashes:-0}" >>"$csv"
+	fi
 	if [ "$left" -gt 0 ]; then
 		left=$(printf '%dm%02ds left' $((left / 60)) $((left % 60)))
+	elif [ "$engine" = afl ]; then
+		left="past the budget: AFL++'s -V starts after its calibration"
 	else
 		left="time is up, wrapping up"
 	fi
@@ -341,7 +346,7 @@ plot_csv() {
 		set y2label 'corpus'
 		set ytics nomirror
 		set y2tics
-		set key left top
+		set key right bottom
 		set grid
 		plot '$csv' using 1:4 with linespoints title '$covname' axes x1y1, \
 		     '$csv' using 1:6 with lines title 'corpus' axes x1y2
@@ -424,7 +429,7 @@ sample_libfuzzer() {
 	fi
 	n=$(find "$lf_work/crashes" -type f 2>/dev/null | wc -l)
 	s_crashes=$n
-	s_covtext="cov ${s_cov:-?} ft ${s_cov2:-?}"
+	s_covtext="cov ${s_cov:--} ft ${s_cov2:--}"
 	s_note=""
 	[ -n "$line" ] || s_note="loading the corpus"
 	s_execs=${s_execs:-0} s_eps=${s_eps:-0}
@@ -538,7 +543,9 @@ sample_afl() {
 		# How old this instance's counts are (-1: none yet).
 		[ "$a_time" -gt 0 ] || first=1
 		if [ "$a_time" -ge 0 ]; then
-			age=$((now - t0 - a_time))
+			age=$( { stat -c %Y "$afl_sync/$n/fuzzer_stats" "$afl_sync/$n/plot_data" 2>/dev/null || true; } |
+				sort -n | tail -1)
+			age=$((now - ${age:-$now}))
 			[ "$age" -gt "$oldest" ] && oldest=$age
 		fi
 	done
@@ -547,7 +554,7 @@ sample_afl() {
 	s_covtext="edges $s_cov ($s_cov2%)"
 	s_note="hangs $s_hangs"
 	if [ "$oldest" -lt 0 ]; then
-		s_note="$s_note, starting"
+		s_note="$s_note, calibrating the seeds"
 	elif [ "$first" -eq 1 ]; then
 		s_note="$s_note, AFL++ updates its counts after a minute; corpus and crashes are live"
 	elif [ "$oldest" -gt 7 ]; then
@@ -631,11 +638,11 @@ run_afl() {
 			found=1
 			continue
 		fi
-		stat() { sed -n "s/^$1 *: *//p" "$2"; }
-		printf '  %-16s %12s %9s %7s %8s %7s %7s %5s %9s %s\n' "$n" "$(stat execs_done "$stats")" \
-			"$(stat execs_per_sec "$stats")" "$(stat edges_found "$stats")" "$(stat bitmap_cvg "$stats")" \
-			"$(stat corpus_count "$stats")" "$(stat saved_crashes "$stats")" "$(stat saved_hangs "$stats")" \
-			"$(stat stability "$stats")" "$rc"
+		afl_stat() { sed -n "s/^$1 *: *//p" "$2"; }
+		printf '  %-16s %12s %9s %7s %8s %7s %7s %5s %9s %s\n' "$n" "$(afl_stat execs_done "$stats")" \
+			"$(afl_stat execs_per_sec "$stats")" "$(afl_stat edges_found "$stats")" "$(afl_stat bitmap_cvg "$stats")" \
+			"$(afl_stat corpus_count "$stats")" "$(afl_stat saved_crashes "$stats")" "$(afl_stat saved_hangs "$stats")" \
+			"$(afl_stat stability "$stats")" "$rc"
 	done
 	if [ "$found" -eq 1 ] && [ "$interrupted" -eq 0 ]; then
 		echo "$h afl: an instance wrote no fuzzer_stats; logs: $work/log-*" >&2
