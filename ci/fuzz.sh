@@ -251,7 +251,7 @@ on_exit() {
 # s_note), print the status line and add a row to WORK/coverage.csv. Stops
 # everything at seconds + grace (the watchdog). Sets rcs[pid] (exit codes).
 monitor() {
-	local h=$1 work=$2 sampler=$3 now next which st p left
+	local h=$1 work=$2 sampler=$3 now next which st p left watchdog=0
 	local -a running=("${pids[@]}")
 	t0=$(date +%s)
 	next=$((t0 + status_every))
@@ -260,8 +260,9 @@ monitor() {
 	declare -gA rcs=()
 	while [ ${#running[@]} -gt 0 ]; do
 		now=$(date +%s)
-		if [ "$now" -ge $((t0 + seconds + grace)) ]; then
+		if [ "$now" -ge $((t0 + seconds + grace)) ] && [ "$watchdog" -eq 0 ]; then
 			echo "  ci/fuzz.sh: still running $grace s after the budget: stopping it" >&2
+			watchdog=1
 			stop_all TERM
 		fi
 		# The tick: a sleep that ends early when a fuzzer does. (It is
@@ -577,7 +578,6 @@ run_afl() {
 	if [ -z "$sync_dir" ]; then
 		rm -rf "$work/afl"
 	fi
-	rm -rf "$work"/afl-tmp*
 	# afl-fuzz wants small seeds: skip anything over 64 KiB.
 	seeds=$work/seeds
 	rm -rf "$seeds"
@@ -587,6 +587,7 @@ run_afl() {
 	# else main (-M) and HOST-s1.. (-S), unique across machines.
 	host=$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '_')
 	host=${host:-host}
+	host=${host:0:18}	# afl-fuzz takes names of up to 24 characters
 	afl_names=()
 	if [ "$jobs" -eq 1 ] && [ -z "$sync_dir" ]; then
 		afl_names=(default)
@@ -608,6 +609,7 @@ run_afl() {
 	local k=0 envs
 	for n in "${afl_names[@]}"; do
 		local role=() tmp=$work/afl-tmp-$n
+		rm -rf "$tmp"
 		mkdir -p "$tmp"
 		case $n in
 		default) ;;
