@@ -114,7 +114,7 @@ fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 found_total=0 interrupted=0
-pids=() run_tmp=""
+pids=() aux_pids=() run_tmp=""
 trap on_exit EXIT
 trap 'interrupted=1; stop_all TERM' INT TERM
 
@@ -221,6 +221,9 @@ start() {
 # what is left after 5 s.
 stop_all() {
 	local p i
+	for p in "${aux_pids[@]+"${aux_pids[@]}"}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
 	[ ${#pids[@]} -gt 0 ] || return 0
 	for p in "${pids[@]}"; do
 		kill -"$1" -- "-$p" 2>/dev/null || true
@@ -258,6 +261,7 @@ monitor() {
 	csv=$work/coverage.csv
 	echo "# seconds,execs,exec_per_s,coverage,coverage2,corpus,crashes ($engine: coverage2 is $([ "$engine" = afl ] && echo 'the bitmap %' || echo 'features (ft)'))" >"$csv"
 	declare -gA rcs=()
+	prev_t=$t0 prev_execs=0
 	while [ ${#running[@]} -gt 0 ]; do
 		now=$(date +%s)
 		if [ "$now" -ge $((t0 + seconds + grace)) ] && [ "$watchdog" -eq 0 ]; then
@@ -310,6 +314,16 @@ status_line() {
 	left=$((t0 + seconds - now))
 	[ "$left" -ge 0 ] || left=0
 	$sampler
+	# AFL++: exec/s over the last interval (its own figure is an average
+	# that starts at calibration, and absurd in its first report).
+	if [ "$engine" = afl ]; then
+		if [ "$prev_t" -gt 0 ] && [ "$now" -gt "$prev_t" ] && [ "$s_execs" -ge "$prev_execs" ]; then
+			s_eps=$(((s_execs - prev_execs) / (now - prev_t)))
+		else
+			s_eps=0
+		fi
+		prev_t=$now prev_execs=$s_execs
+	fi
 	# (No row before the engine's first count: no drop from zero.)
 	if [ "${s_cov:-0}" != 0 ]; then
 		printf '%s,%s,%s,%s,%s,%s,%s\n' "$el" "${s_execs:-0}" "${s_eps:-0}" "${s_cov:-0}" \
@@ -496,10 +510,12 @@ run_libfuzzer() {
 
 # AFL++ writes fuzzer_stats once a minute and plot_data every 5 s (after
 # the first minute): each instance's newer of the two counts.
-afl_sync="" afl_names=()
-afl_read() { # DIR: sets a_time a_execs a_eps a_corpus a_cvg a_edges
-	local st=$1/fuzzer_stats pd=$1/plot_data line
-	a_time=-1 a_execs=0 a_eps=0 a_corpus=0 a_cvg=0 a_edges=0
+# With python3, ci/afl-statsd.py receives what each instance sends by
+# StatsD every second: those counts are live (the map % is not in them).
+afl_sync="" afl_names=() afl_statsd=""
+afl_read() { # DIR NAME: sets a_time a_execs a_eps a_corpus a_cvg a_edges a_live
+	local st=$1/fuzzer_stats pd=$1/plot_data line sd=$afl_statsd/$2
+	a_time=-1 a_execs=0 a_eps=0 a_corpus=0 a_cvg=0 a_edges=0 a_live=0 a_total=0
 	if [ -f "$st" ]; then
 		eval "$(awk -F' *: *' '
 			$1 == "run_time" { print "a_time=" $2 }
@@ -507,7 +523,8 @@ afl_read() { # DIR: sets a_time a_execs a_eps a_corpus a_cvg a_edges
 			$1 == "execs_per_sec" { print "a_eps=" int($2) }
 			$1 == "corpus_count" { print "a_corpus=" $2 }
 			$1 == "bitmap_cvg" { sub("%", "", $2); print "a_cvg=" $2 }
-			$1 == "edges_found" { print "a_edges=" $2 }' "$st")"
+			$1 == "edges_found" { print "a_edges=" $2 }
+			$1 == "total_edges" { print "a_total=" $2 }' "$st")"
 	fi
 	# The first stats (run_time 0) hold the calibration only.
 	[ "$a_time" -gt 0 ] || a_eps=0
@@ -524,6 +541,17 @@ afl_read() { # DIR: sets a_time a_execs a_eps a_corpus a_cvg a_edges
 					$1, $4, $7, $11, $12, $13 }' <<<"$line")"
 		fi
 	fi
+	if [ -n "$afl_statsd" ] && [ -f "$sd" ] &&
+		[ $(($(date +%s) - $(stat -c %Y "$sd" 2>/dev/null || echo 0))) -le 3 ]; then
+		eval "$(awk '
+			$1 == "execs_done" { print "a_execs=" int($2) }
+			$1 == "execs_per_sec" { print "a_eps=" int($2) }
+			$1 == "corpus_count" { print "a_corpus=" int($2) }
+			$1 == "edges_found" { print "a_edges=" int($2) }' "$sd")"
+		a_live=1
+		# The map % as AFL++ computes it: edges over the map's size.
+		[ "$a_total" -eq 0 ] || a_cvg=$(awk -v e="$a_edges" -v t="$a_total" 'BEGIN { printf "%.2f", e * 100 / t }')
+	fi
 }
 
 # shellcheck disable=SC2317 # called by name from monitor
@@ -532,7 +560,7 @@ sample_afl() {
 	s_execs=0 s_eps=0 s_cov=0 s_cov2=0 s_corpus=0
 	now=$(date +%s)
 	for n in "${afl_names[@]}"; do
-		afl_read "$afl_sync/$n"
+		afl_read "$afl_sync/$n" "$n"
 		s_execs=$((s_execs + a_execs))
 		s_eps=$((s_eps + a_eps))
 		[ "$a_edges" -gt "$s_cov" ] && s_cov=$a_edges
@@ -542,6 +570,10 @@ sample_afl() {
 		[ "$q" -gt "$a_corpus" ] && a_corpus=$q
 		[ "$a_corpus" -gt "$s_corpus" ] && s_corpus=$a_corpus
 		# How old this instance's counts are (-1: none yet).
+		if [ "$a_live" -eq 1 ]; then
+			[ "$oldest" -ge 0 ] || oldest=0
+			continue
+		fi
 		[ "$a_time" -gt 0 ] || first=1
 		if [ "$a_time" -ge 0 ]; then
 			age=$( { stat -c %Y "$afl_sync/$n/fuzzer_stats" "$afl_sync/$n/plot_data" 2>/dev/null || true; } |
@@ -572,7 +604,7 @@ afl_findings() {
 }
 
 run_afl() {
-	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 stats rc seeds host i n
+	local h=$1 work=$2 bin=$builddir/fuzz/fuzz_$1 stats rc seeds host i n p
 	local sched=(explore coe lin quad exploit rare fast)
 	afl_sync=${sync_dir:-$work/afl}
 	if [ -z "$sync_dir" ]; then
@@ -606,7 +638,19 @@ run_afl() {
 	# temporary directory of its own (AFL_TMPDIR holds its .cur_input);
 	# AFL_SYNC_TIME (minutes between syncs, AFL++'s default 30) is 1.
 	# A kept sync directory resumes (AFL_AUTORESUME).
-	local k=0 envs
+	afl_statsd=""
+	if command -v python3 >/dev/null 2>&1; then
+		rm -rf "$work/statsd"
+		mkdir -p "$work/statsd"
+		setsid python3 ci/afl-statsd.py "$work/statsd" "${afl_names[@]}" 2>"$work/statsd.log" &
+		aux_pids+=("$!")
+		for k in $(seq 1 50); do
+			[ -f "$work/statsd/ports" ] && break
+			sleep 0.1
+		done
+		[ -f "$work/statsd/ports" ] && afl_statsd=$work/statsd
+	fi
+	local k=0 envs port
 	for n in "${afl_names[@]}"; do
 		local role=() tmp=$work/afl-tmp-$n
 		rm -rf "$tmp"
@@ -620,12 +664,20 @@ run_afl() {
 		envs=(AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 			AFL_NO_AFFINITY=1 AFL_TMPDIR="$tmp" AFL_SYNC_TIME="${AFL_SYNC_TIME:-1}")
 		[ -z "$sync_dir" ] || envs+=(AFL_AUTORESUME=1)
+		port=""
+		[ -z "$afl_statsd" ] || port=$(awk -v n="$n" '$1 == n { print $2 }' "$afl_statsd/ports")
+		[ -z "$port" ] || envs+=(AFL_STATSD=1 AFL_STATSD_HOST=127.0.0.1 AFL_STATSD_PORT="$port")
 		start env "${envs[@]}" afl-fuzz -i "$seeds" -o "$afl_sync" -x corpus/9p.dict -t 25000 -m none \
 			-V "$seconds" "${role[@]+"${role[@]}"}" -- "$bin" >"$work/log-$n" 2>&1
 	done
 	[ "${afl_names[0]}" != default ] || ln -sf log-default "$work/log"
 	local started=("${pids[@]}")
 	monitor "$h" "$work" sample_afl
+	for p in "${aux_pids[@]+"${aux_pids[@]}"}"; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	aux_pids=() afl_statsd=""
 	# Summary: one line per instance, then the totals.
 	local found=0
 	printf '  %-16s %12s %9s %7s %8s %7s %7s %5s %9s %s\n' instance execs exec/s edges coverage corpus crashes hangs stability exit
