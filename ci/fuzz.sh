@@ -27,6 +27,8 @@
 # --plot     coverage and corpus over time as DIR/fuzz-work/NAME-ENGINE/
 #            coverage.png (gnuplot, from the status loop's coverage.csv);
 #            auto (default): when N >= 60.
+# AFL++'s live counts come through ci/afl-statsd.py (python3; without it,
+# from fuzzer_stats and plot_data, which AFL++ 4.04c writes less often).
 # Every process is bounded (the engine's own limit, then a watchdog at
 # N + 120 s) and stopped at exit or on Ctrl-C (a summary still follows).
 # As root it installs what is missing with apt-get (clang or afl++, and
