@@ -1,0 +1,365 @@
+#!/bin/sh
+# The conformance matrix: every trace against several 9P2000.L servers,
+# one report across servers, sections (trace name prefixes) and verdicts
+# (pass, fail, not-implemented, crash, not-run), like h2spec's or
+# Autobahn's: Markdown and HTML.
+#
+#   conformance/matrix.sh [-B BUILDDIR] [-o OUTDIR] [-s SERVERS] [-n]
+#
+#   -B BUILDDIR  meson build directory with server/p9d and
+#                conformance/p9conform (default: build, or $BUILD)
+#   -o OUTDIR    where MATRIX.md and matrix.html go (default: conformance/,
+#                beside this script)
+#   -s SERVERS   comma-separated, from p9d,diod,ganesha (default: all)
+#   -n           do not apt-get install diod / nfs-ganesha when missing
+#
+# p9d is the build's, on a Unix socket. diod (Debian package diod) listens
+# on 127.0.0.1 at a free port. nfs-ganesha (Debian packages nfs-ganesha and
+# nfs-ganesha-vfs) binds 0.0.0.0, so it runs in a network namespace of its
+# own (unshare -n, only lo up) and p9conform runs in it too (nsenter -n);
+# its config exports a temporary directory over 9P with the VFS FSAL.
+# Every server is started by p9conform --server-cmd, which restarts it
+# after a crash, so the traces after a crash still run; each one gets a
+# fresh export. A server that cannot run here (not installed, not root, no
+# namespaces) is skipped and the report says why. Root is needed for diod
+# and ganesha. Runs in about a minute; not part of meson test.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=${BUILD:-build}
+out=$here
+servers=p9d,diod,ganesha
+install=1
+while getopts B:o:s:nh opt; do
+	case $opt in
+	B) build=$OPTARG ;;
+	o) out=$OPTARG ;;
+	s) servers=$OPTARG ;;
+	n) install=0 ;;
+	*) sed -n '2,29s/^# \{0,1\}//p' "$0"; [ "$opt" = h ] && exit 0; exit 2 ;;
+	esac
+done
+conform=$build/conformance/p9conform
+p9d=$build/server/p9d
+traces=$here/traces
+for f in "$conform" "$p9d"; do
+	[ -x "$f" ] || { echo "matrix.sh: $f missing: build first (meson setup $build; ninja -C $build) or give -B" >&2; exit 2; }
+done
+mkdir -p "$out" || exit 2
+tmp=$(mktemp -d /tmp/p9matrix.XXXXXX) || exit 2
+nspid=
+cleanup() {
+	if [ -n "$nspid" ]; then
+		kill "$nspid" 2>/dev/null
+		wait "$nspid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# servers.tsv: name, version, status (ran|skipped), how it ran or why it
+# was skipped, seconds, crashes, restarts
+: >"$tmp/servers.tsv"
+skip() {	# skip NAME VERSION WHY
+	printf '%s\t%s\tskipped\t%s\t\t\t\n' "$1" "$2" "$3" >>"$tmp/servers.tsv"
+	echo "matrix.sh: $1 skipped: $3" >&2
+}
+ran() {		# ran NAME VERSION HOW SECONDS: counts from NAME.tap
+	c=$(sed -n 's/^# verdicts: .*server crashes \([0-9]*\), restarts \([0-9]*\)$/\1\t\2/p' "$tmp/$1.tap")
+	[ -n "$c" ] || c="?	?"
+	printf '%s\t%s\tran\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$c" >>"$tmp/servers.tsv"
+	echo "matrix.sh: $1: $(tail -n 1 "$tmp/$1.tap") in $4 s" >&2
+}
+pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+want() { case ",$servers," in *",$1,"*) return 0 ;; esac; return 1; }
+apt_install() {	# apt_install CMD PKG...: install PKGs if CMD is missing and we may
+	command -v "$1" >/dev/null 2>&1 && return 0
+	[ $install -eq 1 ] && is_root && command -v apt-get >/dev/null 2>&1 || return 1
+	shift
+	echo "matrix.sh: apt-get install $*" >&2
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } \
+	    >"$tmp/apt.log" 2>&1
+	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
+}
+free_port() {	# a TCP port nothing listens on in this namespace
+	p=$((20000 + $$ % 20000))
+	while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
+	echo $p
+}
+now() { date +%s; }
+# run NAME ADDR [p9conform options...]: all traces, report in NAME.tsv
+run() {
+	name=$1 addr=$2
+	shift 2
+	"$@" --report "$tmp/$name.tsv" "$addr" "$traces" >"$tmp/$name.tap" 2>"$tmp/$name.err"
+}
+
+"$conform" --list "$traces" >"$tmp/list" || exit 2
+dmesg_before=$(dmesg 2>/dev/null | wc -l)
+
+if want p9d; then
+	mkdir -p "$tmp/p9d/export"
+	t0=$(now)
+	run p9d "unix:$tmp/p9d/sock" "$conform" -u "$(id -un)" -N "$(id -u)" \
+	    --server-cmd "exec '$p9d' -e '$tmp/p9d/export' -l 'unix:$tmp/p9d/sock'"
+	ran p9d "$("$p9d" --version 2>/dev/null | head -n 1 | sed 's/^p9d (lib9p) //')" \
+	    "p9d -e DIR -l unix:SOCK (this build)" $(($(now) - t0))
+fi
+
+if want diod; then
+	if ! is_root; then
+		skip diod "$(pkgver diod)" "diod needs root here (it switches users per attach)"
+	elif ! apt_install diod diod; then
+		skip diod "" "diod is not installed and could not be installed (apt-get install diod)"
+	else
+		mkdir -p "$tmp/diod/export"
+		port=$(free_port)
+		t0=$(now)
+		run diod "127.0.0.1:$port" "$conform" -a "$tmp/diod/export" -u root -N 0 \
+		    --server-cmd "exec diod -f -n -N -e '$tmp/diod/export' -l 127.0.0.1:$port -L '$tmp/diod/log'"
+		ran diod "$(pkgver diod)" "diod -f -n -N -e DIR -l 127.0.0.1:PORT (Debian package)" $(($(now) - t0))
+	fi
+fi
+
+if want ganesha; then
+	gdir=$tmp/ganesha
+	mkdir -p "$gdir/export"
+	if ! is_root; then
+		skip nfs-ganesha "$(pkgver nfs-ganesha)" "nfs-ganesha needs root (and a network namespace) here"
+	elif ! apt_install ganesha.nfsd nfs-ganesha nfs-ganesha-vfs; then
+		skip nfs-ganesha "" "nfs-ganesha is not installed and could not be installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
+	elif [ ! -e /usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so ] && ! ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1; then
+		skip nfs-ganesha "$(pkgver nfs-ganesha)" "the VFS FSAL (nfs-ganesha-vfs) is missing"
+	elif ! unshare -n true 2>"$gdir/unshare.err"; then
+		skip nfs-ganesha "$(pkgver nfs-ganesha)" "cannot make a network namespace (unshare -n: $(head -n 1 "$gdir/unshare.err")); ganesha binds 0.0.0.0 and is only run isolated"
+	else
+		# A namespace with only lo up, held by a sleeping process.
+		unshare -n sh -c 'ip link set lo up && exec sleep 3600' &
+		nspid=$!
+		i=0
+		until nsenter -t "$nspid" -n ip -o link show up 2>/dev/null | grep -q 'lo:' || [ $i -ge 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		cat >"$gdir/ganesha.conf" <<-EOF
+		NFS_CORE_PARAM {
+			Protocols = 9P;
+			Enable_NLM = false;
+			Enable_RQUOTA = false;
+		}
+		NFSV4 { Graceless = true; }
+		_9P { _9P_TCP_Port = 564; }
+		EXPORT {
+			Export_Id = 1;
+			Path = $gdir/export;
+			Pseudo = $gdir/export;
+			Protocols = 9P;
+			Access_Type = RW;
+			Squash = No_Root_Squash;
+			SecType = sys;
+			FSAL { Name = VFS; }
+		}
+		EOF
+		if ! nsenter -t "$nspid" -n true 2>/dev/null; then
+			skip nfs-ganesha "$(pkgver nfs-ganesha)" "cannot enter the network namespace (nsenter -n)"
+		else
+			t0=$(now)
+			run nfs-ganesha 127.0.0.1:564 nsenter -t "$nspid" -n "$conform" -a "$gdir/export" -u root -N 0 \
+			    --wait 30 --server-cmd "ulimit -c 0; exec ganesha.nfsd -F -f '$gdir/ganesha.conf' -L '$gdir/log' -p '$gdir/pid'"
+			ran nfs-ganesha "$(pkgver nfs-ganesha)" "ganesha.nfsd -F with a 9P-only config, VFS FSAL, in unshare -n with lo up (Debian packages nfs-ganesha, nfs-ganesha-vfs)" $(($(now) - t0))
+		fi
+		kill "$nspid" 2>/dev/null
+		wait "$nspid" 2>/dev/null
+		nspid=
+	fi
+fi
+# What the kernel logged for the servers that died (pid -> line).
+dmesg 2>/dev/null | tail -n +"$((dmesg_before + 1))" |
+    sed -n 's/^\[[ 0-9.]*\] \(traps: \)\{0,1\}\([a-z.]*\)\[\([0-9]*\)\]:\{0,1\} \(.*\)$/\3\t\2: \4/p' >"$tmp/kernel.tsv"
+
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+version=$("$conform" --version | sed 's/^p9conform (lib9p) //')
+ntraces=$(wc -l <"$tmp/list")
+awk -F'\t' -v tmp="$tmp" -v md="$out/MATRIX.md" -v html="$out/matrix.html" \
+    -v when="$when" -v version="$version" -v ntraces="$ntraces" '
+function mdq(s) { gsub(/\|/, "\\|", s); return s }
+function hq(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/"/, "\\&quot;", s); return s }
+function short(v) { return v == "not-implemented" ? "n-i" : v }
+function counts(sv, sec,   s, v, first) {
+	s = ""
+	for (v = 1; v <= nv; v++)
+		if (cnt[sv, sec, vs[v]] > 0)
+			s = s (s == "" ? "" : ", ") cnt[sv, sec, vs[v]] " " short(vs[v])
+	return s == "" ? "-" : s
+}
+function hcounts(sv, sec,   s, v) {
+	s = ""
+	for (v = 1; v <= nv; v++)
+		if (cnt[sv, sec, vs[v]] > 0)
+			s = s "<span class=\"" vs[v] "\">" cnt[sv, sec, vs[v]] " " short(vs[v]) "</span> "
+	return s == "" ? "-" : s
+}
+# a crash reason with "pid N": what the kernel said about that pid
+function kern(r,   p) {
+	if (match(r, /pid [0-9]+/)) {
+		p = substr(r, RSTART + 4, RLENGTH - 4)
+		if (p in klog)
+			return r " [kernel: " klog[p] "]"
+	}
+	return r
+}
+BEGIN {
+	nv = split("pass fail not-implemented crash not-run", vs, " ")
+	while ((getline l < (tmp "/list")) > 0) {
+		split(l, a, " ")
+		nt++; tname[nt] = a[1]; tclass[a[1]] = a[2]
+		sec = a[1]; sub(/\/.*/, "", sec)
+		if (!(sec in secn)) { ns++; secs[ns] = sec }
+		secn[sec]++
+	}
+	while ((getline l < (tmp "/kernel.tsv")) > 0) {
+		split(l, a, "\t"); klog[a[1]] = a[2]
+	}
+	while ((getline l < (tmp "/servers.tsv")) > 0) {
+		split(l, a, "\t")
+		n++; sname[n] = a[1]; sver[n] = a[2]; sstat[n] = a[3]; show[n] = a[4]
+		ssec[n] = a[5]; scr[n] = a[6]; srs[n] = a[7]
+		if (a[3] != "ran")
+			continue
+		f = tmp "/" a[1] ".tsv"
+		while ((getline l < f) > 0) {
+			split(l, b, "\t")
+			sec = b[1]; sub(/\/.*/, "", sec)
+			r = b[5]
+			if (b[3] == "crash") r = kern(r)
+			verd[n, b[1]] = b[3]; why[n, b[1]] = r; at[n, b[1]] = b[4]
+			cnt[n, sec, b[3]]++; cnt[n, "", b[3]]++
+			if (b[3] == "crash") { ncr[n]++; crt[n, ncr[n]] = b[1] }
+		}
+	}
+
+	# ---- Markdown
+	print "# Conformance matrix" > md
+	print "" > md
+	print "Generated by `conformance/matrix.sh` on " when " with p9conform " version ", " ntraces " traces in " ns " sections (the trace name before `/`). Each server ran every trace, started by `p9conform --server-cmd`, which restarts it after a crash. Verdicts: **pass** (an implementation-defined trace that differs counts as pass, its reason says so), **fail**, **not-implemented** (n-i: the server answered EOPNOTSUPP/ENOSYS or an error reply saying so), **crash** (the server died during that trace), **not-run** (it had died and could not be restarted)." > md
+	print "" > md
+	print "| server | version | verdicts | crashes | restarts | time | how it ran |" > md
+	print "|---|---|---|---|---|---|---|" > md
+	for (i = 1; i <= n; i++)
+		if (sstat[i] == "ran")
+			printf "| %s | %s | %s | %s | %s | %s s | %s |\n", sname[i], sver[i], counts(i, ""), scr[i], srs[i], ssec[i], mdq(show[i]) > md
+		else
+			printf "| %s | %s | skipped | - | - | - | %s |\n", sname[i], sver[i] == "" ? "-" : sver[i], mdq(show[i]) > md
+	print "" > md
+	print "## By section" > md
+	print "" > md
+	h = "| section | traces |"; d = "|---|---|"
+	for (i = 1; i <= n; i++) { h = h " " sname[i] " |"; d = d "---|" }
+	print h > md; print d > md
+	for (k = 1; k <= ns; k++) {
+		row = "| [" secs[k] "](#" secs[k] ") | " secn[secs[k]] " |"
+		for (i = 1; i <= n; i++) row = row " " (sstat[i] == "ran" ? counts(i, secs[k]) : "skipped") " |"
+		print row > md
+	}
+	print "" > md
+	for (i = 1; i <= n; i++) if (ncr[i] > 0) anycrash = 1
+	if (anycrash) {
+		print "## Crashes" > md
+		print "" > md
+		for (i = 1; i <= n; i++)
+			for (c = 1; c <= ncr[i]; c++)
+				printf "- %s at `%s` (%s): %s\n", sname[i], crt[i, c], at[i, crt[i, c]], mdq(why[i, crt[i, c]]) > md
+		print "" > md
+	}
+	for (k = 1; k <= ns; k++) {
+		print "## " secs[k] > md
+		print "" > md
+		h = "| trace | class |"; d = "|---|---|"
+		for (i = 1; i <= n; i++) if (sstat[i] == "ran") { h = h " " sname[i] " |"; d = d "---|" }
+		print h > md; print d > md
+		for (t = 1; t <= nt; t++) {
+			sec = tname[t]; sub(/\/.*/, "", sec)
+			if (sec != secs[k]) continue
+			row = "| `" tname[t] "` | " tclass[tname[t]] " |"
+			for (i = 1; i <= n; i++) if (sstat[i] == "ran") {
+				v = verd[i, tname[t]]
+				row = row " " (v == "" ? "?" : v == "pass" ? "pass" : "**" v "**") (v == "pass" && why[i, tname[t]] != "" ? " (differs)" : "") " |"
+			}
+			print row > md
+		}
+		print "" > md
+		first = 1
+		for (t = 1; t <= nt; t++) {
+			sec = tname[t]; sub(/\/.*/, "", sec)
+			if (sec != secs[k]) continue
+			for (i = 1; i <= n; i++)
+				if (sstat[i] == "ran" && why[i, tname[t]] != "") {
+					if (first) { print "Reasons:" > md; print "" > md; first = 0 }
+					printf "- `%s` on %s: %s (%s) — %s\n", tname[t], sname[i], verd[i, tname[t]], at[i, tname[t]], mdq(why[i, tname[t]]) > md
+				}
+		}
+		if (!first) print "" > md
+	}
+
+	# ---- HTML
+	print "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>9P2000.L conformance matrix</title>" > html
+	print "<style>body{font:14px/1.4 sans-serif;margin:1.5em;max-width:110em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;text-align:left}th{background:#eee}" > html
+	print ".pass{background:#d4f4d4}.fail{background:#f8d0d0}.not-implemented{background:#f4ecc0}.crash{background:#c03030;color:#fff}.not-run{background:#ccc}span.pass,span.fail,span.not-implemented,span.crash,span.not-run{padding:0 .3em;margin-right:.2em;border-radius:3px;white-space:nowrap}" > html
+	print "td.r{font-size:12px;color:#333;max-width:40em}td.pass.r,td.fail.r,td.not-implemented.r,td.not-run.r{color:#222}td.crash.r{color:#fff}code{font-size:13px}</style></head><body>" > html
+	print "<h1>9P2000.L conformance matrix</h1>" > html
+	print "<p>Generated by <code>conformance/matrix.sh</code> on " when " with p9conform " hq(version) ", " ntraces " traces in " ns " sections. Every server ran every trace under <code>p9conform --server-cmd</code>, which restarts it after a crash. Verdicts: pass (implementation-defined differences count as pass), fail, not-implemented (n-i), crash, not-run. Hover or read a cell for its reason.</p>" > html
+	print "<table><tr><th>server</th><th>version</th><th>verdicts</th><th>crashes</th><th>restarts</th><th>time</th><th>how it ran</th></tr>" > html
+	for (i = 1; i <= n; i++)
+		if (sstat[i] == "ran")
+			printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s s</td><td>%s</td></tr>\n", hq(sname[i]), hq(sver[i]), hcounts(i, ""), scr[i], srs[i], ssec[i], hq(show[i]) > html
+		else
+			printf "<tr><td>%s</td><td>%s</td><td>skipped</td><td>-</td><td>-</td><td>-</td><td>%s</td></tr>\n", hq(sname[i]), hq(sver[i]), hq(show[i]) > html
+	print "</table>\n<h2>By section</h2>\n<table><tr><th>section</th><th>traces</th>" > html
+	for (i = 1; i <= n; i++) printf "<th>%s</th>", hq(sname[i]) > html
+	print "</tr>" > html
+	for (k = 1; k <= ns; k++) {
+		printf "<tr><td><a href=\"#%s\">%s</a></td><td>%d</td>", secs[k], secs[k], secn[secs[k]] > html
+		for (i = 1; i <= n; i++) printf "<td>%s</td>", sstat[i] == "ran" ? hcounts(i, secs[k]) : "skipped" > html
+		print "</tr>" > html
+	}
+	print "</table>" > html
+	if (anycrash) {
+		print "<h2>Crashes</h2>\n<ul>" > html
+		for (i = 1; i <= n; i++)
+			for (c = 1; c <= ncr[i]; c++)
+				printf "<li>%s at <a href=\"#t-%s\"><code>%s</code></a> (%s): %s</li>\n", hq(sname[i]), hq(crt[i, c]), hq(crt[i, c]), hq(at[i, crt[i, c]]), hq(why[i, crt[i, c]]) > html
+		print "</ul>" > html
+	}
+	for (k = 1; k <= ns; k++) {
+		printf "<h2 id=\"%s\">%s</h2>\n<table><tr><th>trace</th><th>class</th>", secs[k], secs[k] > html
+		for (i = 1; i <= n; i++) if (sstat[i] == "ran") printf "<th>%s</th>", hq(sname[i]) > html
+		print "</tr>" > html
+		for (t = 1; t <= nt; t++) {
+			sec = tname[t]; sub(/\/.*/, "", sec)
+			if (sec != secs[k]) continue
+			printf "<tr id=\"t-%s\"><td><code>%s</code></td><td>%s</td>", hq(tname[t]), hq(tname[t]), tclass[tname[t]] > html
+			for (i = 1; i <= n; i++) if (sstat[i] == "ran") {
+				v = verd[i, tname[t]]; r = why[i, tname[t]]
+				if (r == "")
+					printf "<td class=\"%s\">%s</td>", v, v == "" ? "?" : v > html
+				else
+					printf "<td class=\"%s r\" title=\"%s\"><b>%s</b><br>%s</td>", v, hq(at[i, tname[t]]), v (v == "pass" ? " (differs)" : ""), hq(r) > html
+			}
+			print "</tr>" > html
+		}
+		print "</table>" > html
+	}
+	print "</body></html>" > html
+}' </dev/null
+echo "matrix.sh: wrote $out/MATRIX.md and $out/matrix.html" >&2
+cut -f1,3 "$tmp/servers.tsv" | while IFS="	" read -r s st; do
+	if [ "$st" = ran ]; then
+		f=$tmp/$s.tsv
+		printf '%s: %s pass, %s fail, %s not-implemented, %s crash, %s not-run\n' "$s" \
+		    "$(grep -c '	pass	' "$f")" "$(grep -c '	fail	' "$f")" \
+		    "$(grep -c '	not-implemented	' "$f")" "$(grep -c '	crash	' "$f")" \
+		    "$(grep -c '	not-run	' "$f")"
+	else
+		echo "$s: skipped"
+	fi
+done
