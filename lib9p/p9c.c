@@ -56,6 +56,16 @@ struct p9c_dir {
 };
 
 #if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static int
+vfail(struct p9c *c, int code, const char *fmt, va_list ap)
+{
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	return code;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 3, 4)))
 #endif
 static int
@@ -64,7 +74,7 @@ fail(struct p9c *c, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	code = vfail(c, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -79,9 +89,8 @@ fail_broken(struct p9c *c, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	c->broken = vfail(c, code, fmt, ap);
 	va_end(ap);
-	c->broken = code;
 	return code;
 }
 
