@@ -85,8 +85,14 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });	/* crash mode: no core file */
-	if (strcmp(argv[3], "crash") == 0)
+	if (strcmp(argv[3], "crash") == 0) {
 		(void)setpgid(0, 0);	/* what dies at the crash: this server, not our parent */
+		/*
+		 * Die of the signal even under a sanitizer, whose SIGSEGV handler
+		 * would report and exit(1) instead; forked connections inherit it.
+		 */
+		(void)signal(SIGSEGV, SIG_DFL);
+	}
 	lfd = cf_listen(argv[1]);
 	if (lfd < 0)
 		return 1;
