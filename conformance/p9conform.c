@@ -395,7 +395,7 @@ make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t
 	*unsup = false;
 	if ((rc = adm_walk(a, dirfid, path, 1, &pfid, &last)) != 0) {
 		*unsup = rc_unsupported(rc);
-		snprintf(err, errlen, "fixture %.200s: walk to parent failed%s", path,
+		snprintf(err, errlen, "fixture %.200s: walk to parent failed%.250s", path,
 		    rc_text(rc, rb, sizeof(rb)));
 		return -1;
 	}
@@ -454,7 +454,7 @@ make_fixture(struct adm *a, uint32_t dirfid, const char *spec, char *err, size_t
 	}
 	if (rc != 0) {
 		*unsup = rc_unsupported(rc);
-		snprintf(err, errlen, "fixture %s %.200s failed%s", kind, path, rc_text(rc, rb, sizeof(rb)));
+		snprintf(err, errlen, "fixture %s %.200s failed%.250s", kind, path, rc_text(rc, rb, sizeof(rb)));
 	}
 	(void)adm_clunk(a, pfid);
 	if (rc != 0) {
