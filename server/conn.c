@@ -34,28 +34,10 @@
 #define REQ_INLINE	8192		/* frame buffer kept with a recycled request */
 #define OUTQ_MAX	(4u << 20)	/* unread reply bytes before we stop reading */
 #define FREEBIG_MAX	4		/* large request buffers kept per connection */
-#define MIN_MSIZE	4096
-
-struct srv *
-req_srv(const struct req *r)
-{
-	return r->conn->srv;
-}
-
-struct srv *
-fid_srv(const struct fid *f)
-{
-	return f->conn->srv;
-}
-
-int
-srv_check_writable(const struct req *r)
-{
-	return r->conn->srv->cfg.readonly ? EROFS : 0;
-}
+#define MIN_MSIZE	P9SRV_MSIZE_MIN
 
 struct conn *
-conn_new(struct srv *s, int fd, int wfd)
+conn_new(struct p9srv *s, int fd, int wfd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -91,7 +73,7 @@ conn_new(struct srv *s, int fd, int wfd)
 void
 conn_put(struct conn *c)
 {
-	struct req *r;
+	struct p9srv_req *r;
 	struct outbuf *o;
 
 	if (atomic_fetch_sub(&c->refs, 1) != 1)
@@ -130,10 +112,10 @@ conn_put(struct conn *c)
  * no allocation per request in the steady state, large Twrites included
  * (a few large buffers are kept per connection, at most FREEBIG_MAX x msize).
  */
-static struct req *
+static struct p9srv_req *
 req_alloc(struct conn *c, size_t len)
 {
-	struct req *r = NULL, **pp;
+	struct p9srv_req *r = NULL, **pp;
 
 	pthread_mutex_lock(&c->lock);
 	if (len <= REQ_INLINE) {
@@ -171,7 +153,7 @@ req_alloc(struct conn *c, size_t len)
 
 /* Give a finished request back (any thread); drops its connection ref. */
 static void
-req_free(struct req *r)
+req_free(struct p9srv_req *r)
 {
 	struct conn *c = r->conn;
 
@@ -374,14 +356,14 @@ send_rflush(struct conn *c, uint16_t tag)
  * request is returned when no other has the tag (a Tflush for it must
  * wait until the reply is out).
  */
-static struct req *
+static struct p9srv_req *
 find_tag(struct conn *c, uint16_t tag, bool replying)
 {
-	struct req *found = NULL;
+	struct p9srv_req *found = NULL;
 	unsigned i;
 
 	for (i = 0; i < c->ninflight; i++) {
-		struct req *r = c->inflight[i];
+		struct p9srv_req *r = c->inflight[i];
 
 		if (r->tag != tag)
 			continue;
@@ -400,7 +382,7 @@ find_tag(struct conn *c, uint16_t tag, bool replying)
  * wake the loop (loop_wake_conn), as nothing else will.
  */
 static bool
-untrack(struct conn *c, struct req *r)
+untrack(struct conn *c, struct p9srv_req *r)
 {
 	unsigned i;
 
@@ -429,9 +411,9 @@ untrack(struct conn *c, struct req *r)
  * the peer is gone and this was the last request.
  */
 static void
-retire(struct conn *c, struct req *r, const uint8_t *reply, size_t len)
+retire(struct conn *c, struct p9srv_req *r, const uint8_t *reply, size_t len)
 {
-	struct req *f, *next;
+	struct p9srv_req *f, *next;
 	bool dropped, wake;
 
 	pthread_mutex_lock(&c->lock);
@@ -461,10 +443,10 @@ retire(struct conn *c, struct req *r, const uint8_t *reply, size_t len)
 }
 
 static void
-do_flush(struct conn *c, struct req *f)
+do_flush(struct conn *c, struct p9srv_req *f)
 {
 	uint16_t oldtag = f->in.tflush.oldtag;
-	struct req *old, **pp;
+	struct p9srv_req *old, **pp;
 	bool answer_now = true;
 
 	pthread_mutex_lock(&c->lock);
@@ -502,7 +484,7 @@ drop_all(struct conn *c, bool wait)
 	unsigned i = 0;
 
 	while (i < c->ninflight) {
-		struct req *r = c->inflight[i];
+		struct p9srv_req *r = c->inflight[i];
 
 		r->dropped = true;
 		if (r->state == REQ_QUEUED) {
@@ -522,7 +504,7 @@ drop_all(struct conn *c, bool wait)
 /* The Rversion, once nothing from the old session can run or reply any
  * more: its fids go, then the new session starts (loop thread). */
 static void
-finish_version(struct conn *c, struct req *r)
+finish_version(struct conn *c, struct p9srv_req *r)
 {
 	const struct p9_tversion *in = &r->in.tversion;
 	struct p9_msg m = { .type = P9_RVERSION };
@@ -554,7 +536,7 @@ finish_version(struct conn *c, struct req *r)
  * so that no reply and no fid of the old session comes after it.
  */
 static void
-do_version(struct conn *c, struct req *r)
+do_version(struct conn *c, struct p9srv_req *r)
 {
 	bool wait;
 
@@ -572,7 +554,7 @@ do_version(struct conn *c, struct req *r)
 void
 conn_settle(struct conn *c)
 {
-	struct req *r = NULL;
+	struct p9srv_req *r = NULL;
 
 	pthread_mutex_lock(&c->lock);
 	if (c->version != NULL && c->ninflight == 0) {
@@ -591,7 +573,7 @@ conn_settle(struct conn *c)
  * Returns false to close.
  */
 static bool
-start_req(struct conn *c, struct req *r)
+start_req(struct conn *c, struct p9srv_req *r)
 {
 	int err;
 	bool versioned;
@@ -641,7 +623,10 @@ start_req(struct conn *c, struct req *r)
 	r->state = REQ_QUEUED;
 	c->inflight[c->ninflight++] = r;
 	pthread_mutex_unlock(&c->lock);
-	pool_push(r);
+	if (p9srv_nonblocking(c->srv->be, r->in.type))
+		pool_run_here(r);	/* never blocks: no hand-off to a worker */
+	else
+		pool_push(r);
 	return true;
 }
 
@@ -654,7 +639,7 @@ process_buffer(struct conn *c)
 	bool ok = true;
 
 	while (ok && conn_want_read(c)) {
-		struct req *r;
+		struct p9srv_req *r;
 
 		have = c->rlen - off;
 		err = p9_frame_need(c->rbuf + off, have, c->msize, &need);
@@ -740,7 +725,7 @@ conn_on_readable(struct conn *c)
 		if (!conn_want_read(c))
 			return 1;
 		if (c->partial != NULL) {
-			struct req *r = c->partial;
+			struct p9srv_req *r = c->partial;
 			size_t need;
 
 			if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
@@ -775,7 +760,7 @@ conn_on_readable(struct conn *c)
 void
 conn_close(struct conn *c)
 {
-	struct req *version;
+	struct p9srv_req *version;
 
 	pthread_mutex_lock(&c->lock);
 	c->closing = true;
@@ -791,7 +776,7 @@ conn_close(struct conn *c)
 	/* A large frame half read into its own request: it holds a
 	 * reference to c, so it must go now, not at the last put. */
 	if (c->partial != NULL) {
-		struct req *r = c->partial;
+		struct p9srv_req *r = c->partial;
 
 		c->partial = NULL;
 		req_free(r);
@@ -821,7 +806,9 @@ static _Thread_local struct {
 static void
 creds_switch(const struct ident *id)
 {
-	if (id == NULL) {
+	const struct p9srv_cred *cr = id != NULL ? &id->cred : NULL;
+
+	if (cr == NULL) {
 		if (!creds_now.set)
 			return;
 		setfsuid(0);
@@ -830,25 +817,82 @@ creds_switch(const struct ident *id)
 		creds_now.set = false;
 		return;
 	}
-	if (creds_now.set && creds_now.uid == id->uid && creds_now.gid == id->gid &&
-	    creds_now.ngroups == id->ngroups &&
-	    memcmp(creds_now.groups, id->groups, (size_t)id->ngroups * sizeof(gid_t)) == 0)
+	if (creds_now.set && creds_now.uid == cr->uid && creds_now.gid == cr->gid &&
+	    creds_now.ngroups == cr->ngroups &&
+	    memcmp(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t)) == 0)
 		return;
 	/* Groups first, fsuid last: CAP_SETGID and CAP_SETUID are not among
 	 * the capabilities a non-zero fsuid drops, so this works from root
 	 * and from another user alike. */
-	syscall(SYS_setgroups, (size_t)id->ngroups, id->groups);
-	setfsgid(id->gid);
-	setfsuid(id->uid);
+	syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups);
+	setfsgid(cr->gid);
+	setfsuid(cr->uid);
 	creds_now.set = true;
-	creds_now.uid = id->uid;
-	creds_now.gid = id->gid;
-	creds_now.ngroups = id->ngroups;
-	memcpy(creds_now.groups, id->groups, (size_t)id->ngroups * sizeof(gid_t));
+	creds_now.uid = cr->uid;
+	creds_now.gid = cr->gid;
+	creds_now.ngroups = cr->ngroups;
+	memcpy(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t));
 }
 
-/* Every T-message but version/auth/attach/flush starts with a fid (fid,
- * dfid, olddirfid, dirfid); the table tells which, per row. */
+/*
+ * The dispatch table (ops.def): for each T-message, who answers it, whether
+ * it mutates, and what each of its fid fields must name.
+ */
+enum how { NOT_SERVED, ENGINE, BACKEND };
+#define MUT	1
+enum role { R_FILE, R_DIR, R_CLOSED, R_CDIR, R_OPEN, R_READ, R_WRITE, R_ANY, R_NEW, R_AFID };
+
+struct op_row {
+	uint8_t		 how;
+	uint8_t		 flags;
+	uint8_t		 nroles;
+	uint8_t		 roles[REQ_MAXFIDS];
+};
+
+#define R1(a)		1, { a }
+#define R2(a, b)	2, { a, b }
+#define OP(UP, lo, how, flags, roles)	[P9_T##UP] = { how, flags, roles },
+static const struct op_row op_rows[256] = {
+#include "ops.def"
+};
+#undef OP
+#undef R1
+#undef R2
+
+/* The fid fields of each T-message, counted from p9_msgs.def's field
+ * kinds; ops.def must give each of them a role, in the same order. */
+#define FC_fid	1
+#define FC_u8	0
+#define FC_u16	0
+#define FC_u32	0
+#define FC_u64	0
+#define FC_x32	0
+#define FC_x64	0
+#define FC_o32	0
+#define FC_opt32 0
+#define FC_str	0
+#define FC_qid	0
+#define FC_data	0
+#define FC_strs	0
+#define FC_qids	0
+#define F(kind, name)	+ FC_##kind
+#define P9_PAIR(UP, lo, num, tf, rf)	NFIDS_##UP = 0 tf,
+#define P9_RONLY(UP, lo, num, rf)
+enum {
+#include "p9_msgs.def"
+};
+#undef P9_PAIR
+#undef P9_RONLY
+#undef F
+#define R1(a)		1
+#define R2(a, b)	2
+#define OP(UP, lo, how, flags, roles) \
+	_Static_assert(NFIDS_##UP == (roles), "ops.def: T" #lo " needs one role per fid field");
+#include "ops.def"
+#undef OP
+_Static_assert(REQ_MAXFIDS == 2, "ops.def has rows of at most two fids");
+
+/* The fid fields of m, in order (at most REQ_MAXFIDS). */
 static inline bool fid_of_fid(const uint32_t *v, uint32_t *out) { *out = *v; return true; }
 #define NOT_FID(kind, T) \
 	__attribute__((unused)) static inline bool \
@@ -867,13 +911,15 @@ NOT_FID(data, struct p9_data)
 NOT_FID(strs, struct p9_strs)
 NOT_FID(qids, struct p9_qids)
 
-static bool
-first_fid(const struct p9_msg *m, uint32_t *fid)
+static unsigned
+fid_fields(const struct p9_msg *m, uint32_t nums[REQ_MAXFIDS])
 {
-	bool got = false, ok = false;
+	unsigned n = 0;
+	uint32_t v;
 
 	switch (m->type) {
-#define F(kind, name)	if (!got) { got = true; ok = fid_of_##kind(&x->name, fid); }
+#define F(kind, name) \
+	if (fid_of_##kind(&x->name, &v) && n < REQ_MAXFIDS) nums[n++] = v;
 #define P9_PAIR(UP, lo, num, tf, rf) \
 	case P9_T##UP: { const struct p9_t##lo *x = &m->t##lo; (void)x; tf } break;
 #define P9_RONLY(UP, lo, num, rf)
@@ -884,33 +930,153 @@ first_fid(const struct p9_msg *m, uint32_t *fid)
 	default:
 		break;
 	}
-	return ok && m->type != P9_TVERSION && m->type != P9_TAUTH &&
-	    m->type != P9_TATTACH;
+	return n;
 }
 
+/* Does f fit role? 0, or the error to answer. */
 static int
-dispatch(struct req *r, struct p9_msg *out)
+role_check(const struct fid *f, enum role role)
 {
-	switch (r->in.type) {
-#define P9_PAIR(UP, lo, num, tf, rf) \
-	case P9_T##UP: return op_##lo(r, &r->in.t##lo, &out->r##lo);
-#define P9_RONLY(UP, lo, num, rf)
-#include "p9_msgs.def"
-#undef P9_PAIR
-#undef P9_RONLY
+	bool file = f->kind == FID_FILE, open = file && atomic_load(&f->open);
+	bool dir = (atomic_load(&f->qtype) & P9_QTDIR) != 0;
+
+	switch (role) {
+	case R_ANY:
+		return 0;
+	case R_FILE:
+		return file ? 0 : EINVAL;	/* an xattr fid names no file */
+	case R_DIR:
+		return !file ? EINVAL : dir ? 0 : ENOTDIR;
+	case R_CLOSED:
+		return file && !open ? 0 : EINVAL;	/* spec 3.5: already open */
+	case R_CDIR:
+		return !file || open ? EINVAL : dir ? 0 : ENOTDIR;
+	case R_OPEN:
+		return open ? 0 : EBADF;
+	case R_READ:
+		return open || f->kind == FID_XATTR_READ ? 0 : EBADF;
+	case R_WRITE:
+		return open || f->kind == FID_XATTR_WRITE ? 0 : EBADF;
 	default:
-		return EOPNOTSUPP;
+		return EBADF;
 	}
 }
 
+/* Tlopen changes the file system when it writes or truncates. */
+static bool
+lopen_writes(uint32_t flags)
+{
+	uint32_t acc = flags & 3;
+
+	return acc == P9_DOTL_WRONLY || acc == P9_DOTL_RDWR || (flags & P9_DOTL_TRUNC) != 0;
+}
+
+/* Credentials: a worker keeps the identity of its last request (conn.c:
+ * creds_switch); the engine applies them only for a backend that asks
+ * and a server that may switch. */
 void
-req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
+req_set_ident(struct p9srv_req *r, struct ident *id)
+{
+	const struct p9srv *s = r->conn->srv;
+
+	ident_put(r->id);
+	r->id = id;
+	if (s->as_root && (s->be->flags & P9SRV_BACKEND_CREDS) != 0)
+		creds_switch(id);
+}
+
+/* Resolve r's fids (references in r->fids), check them against the row,
+ * and set the credentials: those of the first fid resolved. */
+static int
+resolve(struct p9srv_req *r, const struct op_row *row)
+{
+	struct conn *c = r->conn;
+	uint32_t nums[REQ_MAXFIDS];
+	struct ident *id = NULL;
+	unsigned i, n = fid_fields(&r->in, nums);
+	int err = 0;
+
+	if ((row->flags & MUT) != 0 && c->srv->cfg.readonly && r->in.type != P9_TLOPEN)
+		return EROFS;
+	for (i = 0; i < row->nroles && i < n && err == 0; i++) {
+		struct fid *f;
+
+		if (row->roles[i] == R_NEW)
+			continue;
+		if (row->roles[i] == R_AFID) {
+			if (nums[i] != P9_NOFID)
+				err = EBADF;	/* no Tauth ever succeeded */
+			continue;
+		}
+		if ((f = fid_get(c, nums[i])) == NULL) {
+			err = EBADF;
+			break;
+		}
+		r->fids[i] = f;
+		if (id == NULL)
+			id = f->id;
+		err = role_check(f, row->roles[i]);
+	}
+	if (err == 0 && r->in.type == P9_TLOPEN && c->srv->cfg.readonly &&
+	    lopen_writes(r->in.tlopen.flags))
+		err = EROFS;
+	req_set_ident(r, ident_ref(id));
+	return err;
+}
+
+#define CALL_ENGINE(lo, n)	eng_##lo(r, &r->in.t##lo, &out->r##lo)
+#define CALL_BACKEND(lo, n)	CALL_B_(lo, n)
+#define CALL_B_(lo, n)		CALL_B##n(lo)
+#define CALL_B1(lo)	(be->lo == NULL ? EOPNOTSUPP : \
+	be->lo(r, r->fids[0]->file, &r->in.t##lo, &out->r##lo))
+#define CALL_B2(lo)	(be->lo == NULL ? EOPNOTSUPP : \
+	be->lo(r, r->fids[0]->file, r->fids[1]->file, &r->in.t##lo, &out->r##lo))
+
+static int
+dispatch(struct p9srv_req *r, struct p9_msg *out)
+{
+	const struct p9srv_backend *be = r->conn->srv->be;
+	const struct op_row *row = &op_rows[r->in.type];
+	int err;
+
+	if (row->how == NOT_SERVED)
+		return EOPNOTSUPP;
+	if ((err = resolve(r, row)) != 0)
+		return err;
+	/* An xattr fid's buffer is the engine's. */
+	if (r->in.type == P9_TREAD && r->fids[0]->kind == FID_XATTR_READ)
+		return xattr_read(r, r->fids[0], &r->in.tread, &out->rread);
+	if (r->in.type == P9_TWRITE && r->fids[0]->kind == FID_XATTR_WRITE)
+		return xattr_write(r, r->fids[0], &r->in.twrite, &out->rwrite);
+	switch (r->in.type) {
+#define OP(UP, lo, how, flags, roles) \
+	case P9_T##UP: err = CALL_##how(lo, roles); break;
+#include "ops.def"
+#undef OP
+	default:
+		return EOPNOTSUPP;
+	}
+	if (err != 0)
+		return err;
+	if (r->in.type == P9_TLOPEN) {
+		atomic_store(&r->fids[0]->open, true);
+	} else if (r->in.type == P9_TLCREATE) {
+		atomic_store(&r->fids[0]->qtype, out->rlcreate.qid.type);
+		atomic_store(&r->fids[0]->open, true);
+	}
+	return 0;
+}
+#undef R1
+#undef R2
+
+void
+req_run(struct p9srv_req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
     size_t scratch_len)
 {
 	struct conn *c = r->conn;
 	struct p9_msg out;
 	struct p9_data *od;
-	uint32_t fidnum, msize;
+	uint32_t msize;
 	size_t cap;
 	long len;
 	int err;
@@ -940,19 +1106,11 @@ req_run(struct req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 		r->rdata = p9_rdata_begin(reply, cap, out.type, r->tag, count, &r->rroom);
 	}
 	r->id = NULL;
-	if (first_fid(&r->in, &fidnum)) {
-		struct fid *f = fid_get(c, fidnum);
-
-		if (f != NULL) {
-			r->id = ident_ref(f->id);
-			fid_put(f);
-		}
-	}
-	if (c->srv->as_root)
-		creds_switch(r->id);
-	fd_set_current(c);
+	r->fids[0] = r->fids[1] = NULL;
 	err = dispatch(r, &out);
-	fd_set_current(NULL);
+	fid_put(r->fids[0]);
+	fid_put(r->fids[1]);
+	r->fids[0] = r->fids[1] = NULL;
 	ident_put(r->id);
 	r->id = NULL;
 

@@ -22,7 +22,7 @@ enum ev_kind { EV_LISTENER, EV_CONN };
 
 struct conn {
 	enum ev_kind	 kind;		/* EV_CONN */
-	struct srv	*srv;
+	struct p9srv	*srv;
 	int		 fd;		/* read side (and write side for sockets) */
 	int		 wfd;		/* write side: fd, or another fd for pipes (--stdio) */
 	unsigned	 id;		/* 1, 2, ... in accept order: --debug's cN */
@@ -39,7 +39,7 @@ struct conn {
 	/* Read side: the loop thread only. */
 	uint8_t		*rbuf;
 	size_t		 rlen, rcap;
-	struct req	*partial;	/* a large frame being read straight into its req */
+	struct p9srv_req	*partial;	/* a large frame being read straight into its req */
 	bool		 reading;	/* EPOLLIN armed */
 
 	pthread_mutex_t	 lock;		/* tags and request states, below */
@@ -47,11 +47,11 @@ struct conn {
 	bool		 versioned;
 	bool		 closing;
 	bool		 paused;	/* the loop stopped reading at the in-flight limit */
-	struct req	*version;	/* a Tversion waiting for the requests it aborted */
-	struct req	**inflight;	/* requests not yet answered, max_inflight of them */
+	struct p9srv_req	*version;	/* a Tversion waiting for the requests it aborted */
+	struct p9srv_req	**inflight;	/* requests not yet answered, max_inflight of them */
 	unsigned	 ninflight;
-	struct req	*freereqs;	/* recycled requests with small frame buffers */
-	struct req	*freebig;	/* and a few with large ones (big Twrites) */
+	struct p9srv_req	*freereqs;	/* recycled requests with small frame buffers */
+	struct p9srv_req	*freebig;	/* and a few with large ones (big Twrites) */
 	unsigned	 nfreebig;
 
 	pthread_mutex_t	 fd_lock;	/* fd_used (a leaf lock) */
@@ -71,15 +71,14 @@ struct conn {
 
 /* fid.c */
 void fid_table_clear(struct conn *c);	/* drop every fid (Tversion, close) */
-void fd_set_current(struct conn *c);	/* worker: whose budget node_new charges */
 /* Size the descriptor budget of s from RLIMIT_NOFILE (raising the soft
  * limit to the hard one first); may lower s->cfg.max_conns so that every
  * connection keeps its guarantee, saying so on stderr. Returns 0, or -1
  * when the limit leaves no room for even one connection (s->why says so). */
-int fd_budget_init(struct srv *s);
+int fd_budget_init(struct p9srv *s);
 
 /* conn.c */
-struct conn *conn_new(struct srv *s, int fd, int wfd);
+struct conn *conn_new(struct p9srv *s, int fd, int wfd);
 /* Read what the socket has and start the requests it completes. Returns 1
  * to go on, 0 at end of input (close once idle), -1 to close now. */
 int conn_on_readable(struct conn *c);
@@ -100,48 +99,36 @@ void conn_settle(struct conn *c);
 bool conn_want_write(struct conn *c);
 
 /* pool.c: s's worker threads (after srv_init; srv_fini stops them). */
-int pool_start(struct srv *s, unsigned nthreads);
-void pool_push(struct req *r);
+int pool_start(struct p9srv *s, unsigned nthreads);
+void pool_push(struct p9srv_req *r);
+/* Run r now on the loop thread, with the pool's loop buffers (an
+ * operation the backend says never blocks). */
+void pool_run_here(struct p9srv_req *r);
 /* Workers finish what is queued (cancelled requests are dropped unrun) and
  * exit; the pool is freed. Nothing for a server without a pool. */
-void pool_stop(struct srv *s);
+void pool_stop(struct p9srv *s);
 /* Run one request (worker thread); defined in conn.c. */
-void req_run(struct req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
+void req_run(struct p9srv_req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
     size_t scratch_len);
-
-/* op_session.c */
-int session_init(struct srv *s);	/* s->root, the export root node */
-void session_fini(struct srv *s);
 
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
-/*
- * Set up s, configured (s->cfg; srv_config_defaults first), for the export
- * s->cfg.export_path: size the descriptor budget, resolve the export into
- * real[PATH_MAX] (kept as s->export_real), open its root, note whether we
- * run as root, set the process's umask to 0 (creation modes arrive masked
- * by the client) and ignore SIGPIPE, then make the root node and the loop.
- * Returns 0, or -1 with errno set, everything released, and, for a
- * failure that is not about the export, s->why saying what failed.
- * main.c and embed.c both start here; several servers may run at once.
- */
-int srv_init(struct srv *s, char *real);
+/* Make s's event loop (s->why says why not). */
+int loop_setup(struct p9srv *s);
+/* Close listeners and connections, stop the pool (running requests
+ * finish, their replies are dropped), free the loop. */
+void loop_teardown(struct p9srv *s);
 /* Accept on listening socket fd (the loop closes it at shutdown; a Unix
  * socket's file is its creator's to remove). */
-int loop_add_listener(struct srv *s, int fd);
-int loop_add_conn(struct srv *s, int fd, int wfd);	/* serve an already-connected fd (pair) */
+int loop_add_listener(struct p9srv *s, int fd);
+int loop_add_conn(struct p9srv *s, int fd, int wfd);	/* serve an already-connected fd (pair) */
 /* Run s's loop on this thread until srv_stop, SIGINT/SIGTERM (with
  * cfg.signals), or until nothing is left to serve (no listener and no
  * connection). Returns 0, or -1 if epoll fails. */
-int loop_run(struct srv *s);
+int loop_run(struct p9srv *s);
 /* Any thread: make loop_run return at its next turn. */
-void srv_stop(struct srv *s);
-/* Once loop_run has returned: close listeners and connections, stop the
- * pool (running requests finish, their replies are dropped). */
-void loop_shutdown(struct srv *s);
-/* Release all of s (after loop_run has returned, or after a failed
- * srv_init): loop_shutdown, the pool, the loop, the root node and its
- * descriptor. s may be set up again with srv_init. */
-void srv_fini(struct srv *s);
+void srv_stop(struct p9srv *s);
+/* Once loop_run has returned: close listeners and connections. */
+void loop_shutdown(struct p9srv *s);
 
 #endif /* P9D_CONN_H */

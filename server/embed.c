@@ -1,27 +1,23 @@
 /*
- * p9d in-process (embed.h). Nothing here changes the engine: it starts the
- * server as main.c does (srv_init), adds one listener before the loop runs,
- * and runs loop_run() on a thread of its own.
+ * p9d in-process (embed.h), on the public API only: posix_new and
+ * p9srv_new as main.c does, one listener on an abstract Unix socket, and
+ * p9srv_run on a thread of its own.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
-#include "conn.h"
 #include "embed.h"
+#include "p9srv.h"
+#include "p9srv_posix.h"
 
-static struct srv embed_srv;
-static char embed_real[PATH_MAX];
+static struct p9srv *embed_srv;
 static struct sockaddr_un embed_addr;
 static socklen_t embed_addrlen;
 static pthread_t embed_loop;
@@ -30,7 +26,7 @@ static atomic_bool embed_started;
 static void *
 loop_thread(void *arg)
 {
-	loop_run(arg);
+	p9srv_run(arg);
 	return NULL;
 }
 
@@ -38,7 +34,9 @@ int
 p9d_embed_start(const struct p9d_embed_config *cfg)
 {
 	static atomic_uint seq;
-	struct srv *s = &embed_srv;
+	struct p9srv_config sc;
+	struct posix_fs *fs;
+	char why[512];
 	int lfd;
 
 	if (atomic_exchange(&embed_started, true)) {
@@ -49,20 +47,24 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 		errno = EINVAL;
 		return -1;
 	}
-	srv_config_defaults(&s->cfg);
-	s->cfg.export_path = cfg->export_path;
-	s->cfg.readonly = cfg->readonly;
+	p9srv_config_defaults(&sc);
+	sc.readonly = cfg->readonly;
 	if (cfg->threads != 0)
-		s->cfg.threads = cfg->threads;
+		sc.threads = cfg->threads;
 	if (cfg->msize_max != 0)
-		s->cfg.msize_max = cfg->msize_max;
+		sc.msize_max = cfg->msize_max;
 	if (cfg->max_fids != 0)
-		s->cfg.max_fids = cfg->max_fids;
+		sc.max_fids = cfg->max_fids;
 	if (cfg->max_inflight != 0)
-		s->cfg.max_inflight = cfg->max_inflight;
-	s->cfg.debug = cfg->debug;
-	if (srv_init(s, embed_real) != 0)
+		sc.max_inflight = cfg->max_inflight;
+	sc.debug = cfg->debug;
+	sc.ident = "p9d-embed";
+	if ((fs = posix_new(cfg->export_path, why, sizeof(why))) == NULL)
 		return -1;
+	if ((embed_srv = p9srv_new(&sc, &posix_backend, fs, why, sizeof(why))) == NULL) {
+		fprintf(stderr, "p9d_embed_start: %s\n", why);
+		return -1;
+	}
 
 	/* An abstract socket name: nothing on disk, gone with the process. */
 	embed_addr.sun_family = AF_UNIX;
@@ -74,13 +76,11 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 	if (lfd < 0)
 		return -1;
 	if (bind(lfd, (struct sockaddr *)&embed_addr, embed_addrlen) != 0 ||
-	    listen(lfd, 64) != 0 || loop_add_listener(s, lfd) != 0) {
+	    listen(lfd, 64) != 0 || p9srv_listen(embed_srv, lfd) != 0) {
 		close(lfd);
 		return -1;
 	}
-	if (pool_start(s, s->cfg.threads) != 0)
-		return -1;
-	errno = pthread_create(&embed_loop, NULL, loop_thread, s);
+	errno = pthread_create(&embed_loop, NULL, loop_thread, embed_srv);
 	return errno == 0 ? 0 : -1;
 }
 
@@ -106,5 +106,5 @@ p9d_embed_connect(void)
 unsigned
 p9d_embed_conns(void)
 {
-	return atomic_load(&embed_started) ? atomic_load(&embed_srv.nconns) : 0;
+	return atomic_load(&embed_started) ? p9srv_conns(embed_srv) : 0;
 }

@@ -2,7 +2,7 @@
  * p9d in-process: run the server engine (event loop thread + worker pool)
  * inside another program, for the fuzz harness and for embedders' tests.
  *
- * The engine keeps all of a server's state in its struct srv, so a program
+ * The engine keeps all of a server's state in its struct p9srv, so a program
  * may run several (conn.h: srv_init, loop_run, srv_stop, srv_fini); this
  * convenience wrapper runs one per process, until exit.
  * p9d_embed_start() gives the loop a private listening socket (an abstract
@@ -20,7 +20,7 @@
 struct p9d_embed_config {
 	const char	*export_path;	/* directory to export (required) */
 	bool		 readonly;
-	/* 0: p9d's default (srv_config_defaults: 2 x CPUs but at least 4
+	/* 0: p9d's default (p9srv_config_defaults: 2 x CPUs but at least 4
 	 * threads, msize 1 MiB, 16384 fids, 64 in flight) */
 	unsigned	 threads;	/* worker threads */
 	uint32_t	 msize_max;

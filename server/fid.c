@@ -1,7 +1,7 @@
 /*
- * Nodes, identities and the per-connection fid table. Fids are
- * refcounted: Tclunk unlinks the entry, requests that already hold the fid
- * keep it alive, and the last fid_put closes its descriptors.
+ * The per-connection fid table, identities, and the descriptor budget.
+ * Fids are refcounted: Tclunk unlinks the entry, requests that already
+ * hold the fid keep it alive, and the last fid_put releases its file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@
 #define FD_GUARANTEE	32
 
 int
-fd_budget_init(struct srv *s)
+fd_budget_init(struct p9srv *s)
 {
 	struct rlimit rl;
 	unsigned long limit, fixed, per_conn, conns;
@@ -50,9 +50,9 @@ fd_budget_init(struct srv *s)
 		return -1;
 	}
 	if (conns < s->cfg.max_conns) {
-		fprintf(stderr, "p9d: the descriptor limit (RLIMIT_NOFILE %lu) allows %lu "
+		fprintf(stderr, "%s: the descriptor limit (RLIMIT_NOFILE %lu) allows %lu "
 		    "connections of %lu descriptors each: --max-conns lowered from %u to %lu\n",
-		    limit, conns, per_conn, s->cfg.max_conns, conns);
+		    s->cfg.ident, limit, conns, per_conn, s->cfg.max_conns, conns);
 		s->cfg.max_conns = (unsigned)conns;
 	}
 	s->fd_guarantee = FD_GUARANTEE;
@@ -61,24 +61,11 @@ fd_budget_init(struct srv *s)
 	return 0;
 }
 
-static _Thread_local struct conn *fd_cur;
-
-void
-fd_set_current(struct conn *c)
-{
-	fd_cur = c;
-}
-
-struct conn *
-fd_current(void)
-{
-	return fd_cur;
-}
-
 bool
-fd_take(struct conn *c)
+p9srv_acct_take(struct p9srv_conn *pc)
 {
-	struct srv *s = c->srv;
+	struct conn *c = (struct conn *)pc;
+	struct p9srv *s = c->srv;
 	bool ok = true;
 
 	pthread_mutex_lock(&c->fd_lock);
@@ -104,61 +91,15 @@ fd_take(struct conn *c)
 }
 
 void
-fd_give(struct conn *c)
+p9srv_acct_give(struct p9srv_conn *pc)
 {
+	struct conn *c = (struct conn *)pc;
+
 	pthread_mutex_lock(&c->fd_lock);
 	if (c->fd_used > c->srv->fd_guarantee)
 		atomic_fetch_sub(&c->srv->fd_pool_used, 1);
 	c->fd_used--;
 	pthread_mutex_unlock(&c->fd_lock);
-}
-
-struct node *
-node_new(struct srv *s, int fd, const struct stat *st, struct node *parent, const char *name)
-{
-	struct conn *acct = fd_cur;
-	struct node *n;
-
-	if (acct != NULL && !fd_take(acct)) {
-		close(fd);
-		return NULL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (n == NULL)
-		abort();
-	n->acct = acct;
-	atomic_init(&n->refs, 1);
-	n->fd = fd;
-	n->srv = s;
-	n->qid = fs_qid(s, st);
-	n->mode = st->st_mode & S_IFMT;
-	n->parent = parent != NULL ? node_ref(parent) : NULL;
-	if (name != NULL && (n->name = strdup(name)) == NULL)
-		abort();
-	return n;
-}
-
-struct node *
-node_ref(struct node *n)
-{
-	atomic_fetch_add(&n->refs, 1);
-	return n;
-}
-
-void
-node_put(struct node *n)
-{
-	while (n != NULL && atomic_fetch_sub(&n->refs, 1) == 1) {
-		struct node *parent = n->parent;
-
-		if (n->fd != n->srv->root_fd)
-			close(n->fd);
-		if (n->acct != NULL)
-			fd_give(n->acct);
-		free(n->name);
-		free(n);
-		n = parent;
-	}
 }
 
 struct ident *
@@ -197,46 +138,76 @@ fid_get(struct conn *c, uint32_t num)
 	return f;
 }
 
-int
-fid_create(struct conn *c, uint32_t num, struct node *node, struct ident *id,
-    struct fid **out)
+struct fid *
+fid_new(struct conn *c, uint32_t num, enum fid_kind kind, void *file, uint8_t qtype,
+    struct ident *id)
 {
-	struct fid *f, *g;
-	unsigned b = bucket(num);
+	struct fid *f = calloc(1, sizeof(*f));
 
-	if (num == P9_NOFID)
-		return EINVAL;
-	f = calloc(1, sizeof(*f));
 	if (f == NULL)
-		return ENOMEM;
+		return NULL;
 	f->num = num;
-	atomic_init(&f->refs, out != NULL ? 2 : 1);
+	atomic_init(&f->refs, 1);
 	f->conn = c;
 	f->id = ident_ref(id);
+	f->kind = kind;
+	f->file = file;
+	atomic_init(&f->qtype, qtype);
+	atomic_init(&f->open, false);
 	pthread_mutex_init(&f->lock, NULL);
-	f->kind = FID_FILE;
-	f->node = node_ref(node);
-	f->open_fd = -1;
+	return f;
+}
 
+int
+fid_insert(struct fid *f)
+{
+	struct conn *c = f->conn;
+	struct fid *g;
+	unsigned b = bucket(f->num);
+
+	if (f->num == P9_NOFID) {
+		fid_put(f);
+		return EINVAL;
+	}
 	pthread_mutex_lock(&c->fid_lock);
 	for (g = c->fids[b]; g != NULL; g = g->hnext)
-		if (g->num == num)
+		if (g->num == f->num)
 			break;
 	if (g != NULL || c->nfids >= c->srv->cfg.max_fids) {
 		pthread_mutex_unlock(&c->fid_lock);
-		ident_put(f->id);
-		node_put(f->node);
-		pthread_mutex_destroy(&f->lock);
-		free(f);
+		fid_put(f);
 		return g != NULL ? EINVAL : EMFILE;
 	}
 	f->hnext = c->fids[b];
 	c->fids[b] = f;
 	c->nfids++;
 	pthread_mutex_unlock(&c->fid_lock);
-	if (out != NULL)
-		*out = f;
 	return 0;
+}
+
+int
+fid_replace(struct fid *old, struct fid *nf, bool if_closed)
+{
+	struct conn *c = old->conn;
+	struct fid **pp;
+	int err = EBADF;
+
+	pthread_mutex_lock(&c->fid_lock);
+	for (pp = &c->fids[bucket(old->num)]; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp != old)
+			continue;
+		if (if_closed && atomic_load(&old->open)) {
+			err = EINVAL;	/* opened meanwhile */
+			break;
+		}
+		nf->hnext = old->hnext;
+		*pp = nf;
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&c->fid_lock);
+	fid_put(err == 0 ? old : nf);
+	return err;
 }
 
 struct fid *
@@ -261,45 +232,13 @@ fid_put(struct fid *f)
 {
 	if (f == NULL || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	if (f->open_fd >= 0)
-		lock_fid_released(f);	/* its OFD locks die with open_fd below */
-	if (f->dir != NULL) {
-		closedir(f->dir);	/* made from a dup of open_fd */
-		fd_give(f->conn);
-	}
-	if (f->open_fd >= 0) {
-		close(f->open_fd);
-		fd_give(f->conn);
-	}
-	node_put(f->node);
+	if (f->file != NULL)
+		f->conn->srv->be->release(f->file);
 	ident_put(f->id);
 	free(f->xname);
 	free(f->xbuf);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
-}
-
-struct node *
-fid_node(struct fid *f)
-{
-	struct node *n;
-
-	pthread_mutex_lock(&f->lock);
-	n = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	return n;
-}
-
-void
-fid_set_node(struct fid *f, struct node *n)
-{
-	struct node *old;
-
-	pthread_mutex_lock(&f->lock);
-	old = f->node;
-	f->node = node_ref(n);
-	pthread_mutex_unlock(&f->lock);
-	node_put(old);
 }
 
 void

@@ -25,7 +25,7 @@
 
 struct listener {
 	enum ev_kind	 kind;		/* EV_LISTENER */
-	struct srv	*srv;
+	struct p9srv	*srv;
 	int		 fd;
 	struct listener	*next;
 };
@@ -48,7 +48,7 @@ struct loop {
 static int wake_tag, sig_tag;
 
 static int
-loop_init(struct srv *s)
+loop_init(struct p9srv *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct loop *L = calloc(1, sizeof(*L));
@@ -83,7 +83,7 @@ loop_init(struct srv *s)
 
 /* Close what loop_init opened (any part of it) and free the loop. */
 static void
-loop_free(struct srv *s)
+loop_free(struct p9srv *s)
 {
 	struct loop *L = s->loop;
 
@@ -103,11 +103,11 @@ loop_free(struct srv *s)
 }
 
 void
-srv_config_defaults(struct srv_config *cfg)
+p9srv_config_defaults(struct p9srv_config *cfg)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	*cfg = (struct srv_config){ 0 };
+	*cfg = (struct p9srv_config){ 0 };
 	cfg->msize_max = 1048576;	/* the Linux client's largest on TCP */
 	/* Twice the CPUs, at least 4: handlers block in the file system. */
 	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
@@ -117,66 +117,27 @@ srv_config_defaults(struct srv_config *cfg)
 }
 
 int
-srv_init(struct srv *s, char *real)
+loop_setup(struct p9srv *s)
 {
-	struct stat st;
-	int err;
-
-	s->root_fd = -1;
-	s->root = NULL;
-	s->loop = NULL;
-	s->pool = NULL;
-	s->lock_head = NULL;
-	s->lock_n = 0;
-	atomic_init(&s->nconns, 0);
-	pthread_mutex_init(&s->lock_mu, NULL);
-	if (fd_budget_init(s) != 0) {
-		errno = EMFILE;
-		goto fail;
-	}
-	if (realpath(s->cfg.export_path, real) == NULL)
-		goto fail;
-	s->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->root_fd < 0 || fstat(s->root_fd, &st) != 0)
-		goto fail;
-	s->export_real = real;
-	s->root_dev = st.st_dev;
-	s->root_ino = st.st_ino;
-	s->as_root = geteuid() == 0;
-	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	umask(0);
-	signal(SIGPIPE, SIG_IGN);
-	if (session_init(s) != 0)
-		goto fail;
 	if (loop_init(s) != 0) {
 		snprintf(s->why, sizeof(s->why), "cannot set up the event loop: %s",
 		    strerror(errno));
-		goto fail;
+		return -1;
 	}
 	return 0;
-fail:
-	err = errno;
-	srv_fini(s);
-	errno = err;
-	return -1;
 }
 
 void
-srv_fini(struct srv *s)
+loop_teardown(struct p9srv *s)
 {
 	if (s->loop != NULL)
 		loop_shutdown(s);
 	pool_stop(s);
 	loop_free(s);
-	session_fini(s);
-	if (s->root_fd >= 0)
-		close(s->root_fd);
-	s->root_fd = -1;
-	pthread_mutex_destroy(&s->lock_mu);
 }
 
 void
-srv_stop(struct srv *s)
+srv_stop(struct p9srv *s)
 {
 	uint64_t one = 1;
 
@@ -186,7 +147,7 @@ srv_stop(struct srv *s)
 }
 
 int
-loop_add_listener(struct srv *s, int fd)
+loop_add_listener(struct p9srv *s, int fd)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -267,7 +228,7 @@ add_conn(struct conn *c)
 }
 
 int
-loop_add_conn(struct srv *s, int fd, int wfd)
+loop_add_conn(struct p9srv *s, int fd, int wfd)
 {
 	struct conn *c;
 
@@ -326,7 +287,7 @@ release_closed(struct loop *L)
 static void
 on_accept(struct listener *l)
 {
-	struct srv *s = l->srv;
+	struct p9srv *s = l->srv;
 	struct loop *L = s->loop;
 
 	for (;;) {
@@ -467,7 +428,7 @@ on_wake(struct loop *L)
 }
 
 int
-loop_run(struct srv *s)
+loop_run(struct p9srv *s)
 {
 	struct loop *L = s->loop;
 	struct epoll_event evs[64];
@@ -503,7 +464,7 @@ loop_run(struct srv *s)
 }
 
 void
-loop_shutdown(struct srv *s)
+loop_shutdown(struct p9srv *s)
 {
 	struct loop *L = s->loop;
 	struct listener *l;

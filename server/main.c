@@ -21,13 +21,14 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "conn.h"
+#include "p9srv.h"
+#include "p9srv_posix.h"
 
 
 /* The command line's ranges (p9d.8 and --help state them). */
 #define MAX_LISTEN	16		/* -l, and --listen-fd, each */
 #define SD_LISTEN_FDS_START	3	/* sd_listen_fds(3): the first activated socket */
-#define MIN_MSIZE	4096
+#define MIN_MSIZE	P9SRV_MSIZE_MIN
 #define MAX_MSIZE	(16u << 20)
 #define MAX_THREADS	1024
 #define MAX_FIDS	(1u << 24)
@@ -494,18 +495,20 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct srv srv;
+	struct p9srv_config cfg;
+	struct p9srv *srv;
+	struct posix_fs *fs;
+	const char *export_path = NULL;
+	char why[512];
 	const char *listen_specs[MAX_LISTEN], *squash_user = "nobody";
 	const char *squash_opt = "--allsquash: user";
 	int listen_fds[MAX_LISTEN], lfds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, j, opt;
 	int nactivated = 0;
 	char what[64];
 	bool use_stdio = false;
-	char real[PATH_MAX];
 	int rc;
 	const char *record = NULL;
 	unsigned long record_mib = RECORD_MIB;
-	static struct p9pcap rec;
 	sigset_t set;
 
 	/* First of all: SIGINT/SIGTERM wait for the loop's signalfd, so a
@@ -515,15 +518,16 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	srv_config_defaults(&srv.cfg);
-	srv.cfg.signals = true;
+	p9srv_config_defaults(&cfg);
+	cfg.signals = true;
+	cfg.ident = "p9d";
 	/* getopt's own messages are one line each and name the option; they
 	 * start with argv[0], which may be a long path. */
 	argv[0] = (char *)"p9d";
 	while ((opt = getopt_long(argc, argv, "e:l:rSU:m:w:dfnhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
-			srv.cfg.export_path = optarg;
+			export_path = optarg;
 			break;
 		case 'l':
 			if (nlisten == MAX_LISTEN)
@@ -544,32 +548,32 @@ main(int argc, char **argv)
 			use_stdio = true;
 			break;
 		case 'r':
-			srv.cfg.readonly = true;
+			cfg.readonly = true;
 			break;
 		case 'U':
 			squash_user = optarg;
 			squash_opt = "--squashuser";
 			/* fall through */
 		case 'S':
-			srv.cfg.squash = true;
+			cfg.squash = true;
 			break;
 		case 'm':
-			srv.cfg.msize_max = (uint32_t)number(optarg, "--msize", MIN_MSIZE, MAX_MSIZE);
+			cfg.msize_max = (uint32_t)number(optarg, "--msize", MIN_MSIZE, MAX_MSIZE);
 			break;
 		case 'w':
-			srv.cfg.threads = (unsigned)number(optarg, "--threads", 1, MAX_THREADS);
+			cfg.threads = (unsigned)number(optarg, "--threads", 1, MAX_THREADS);
 			break;
 		case 'X':
-			srv.cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, MAX_FIDS);
+			cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, MAX_FIDS);
 			break;
 		case 'Q':
-			srv.cfg.max_inflight = (unsigned)number(optarg, "--max-inflight", 1, MAX_INFLIGHT);
+			cfg.max_inflight = (unsigned)number(optarg, "--max-inflight", 1, MAX_INFLIGHT);
 			break;
 		case 'C':
-			srv.cfg.max_conns = (unsigned)number(optarg, "--max-conns", 1, MAX_CONNS);
+			cfg.max_conns = (unsigned)number(optarg, "--max-conns", 1, MAX_CONNS);
 			break;
 		case 'd':
-			srv.cfg.debug = 1;
+			cfg.debug = 1;
 			break;
 		case 'c':
 			record = optarg;
@@ -592,7 +596,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		die("unexpected argument '%s' (p9d takes options only; see p9d --help)", argv[optind]);
-	if (srv.cfg.export_path == NULL)
+	if (export_path == NULL)
 		die("nothing to export: give -e DIR (see p9d --help)");
 	if (nlisten == 0 && nlfd == 0 && conn_fd < 0 && !use_stdio)
 		nactivated = socket_activation(listen_fds, &nlfd);
@@ -625,21 +629,7 @@ main(int argc, char **argv)
 		check_fd("--stdio: standard input", 0, false);
 		check_fd("--stdio: standard output", 1, false);
 	}
-	/* Before srv_init, which sets umask 0: the file is 0600 either way. */
-	if (record != NULL) {
-		if (p9pcap_open(&rec, record, 0600, P9PCAP_CLOCK_REAL,
-		    (uint64_t)record_mib << 20, true) != 0)
-			die("--record %s: %s", record, strerror(errno));
-		rec.warn = "p9d: --record: ";
-		srv.rec = &rec;
-	}
-
-	if (srv_init(&srv, real) != 0) {
-		if (srv.why[0] != '\0')
-			die("%s", srv.why);
-		die("cannot export %s: %s", srv.cfg.export_path, strerror(errno));
-	}
-	if (srv.cfg.squash) {
+	if (cfg.squash) {
 		struct passwd *pw;
 
 		errno = 0;
@@ -647,9 +637,19 @@ main(int argc, char **argv)
 		if (pw == NULL)
 			die("%s %s: %s", squash_opt, squash_user,
 			    errno != 0 ? strerror(errno) : "no such user");
-		srv.cfg.squash_uid = pw->pw_uid;
-		srv.cfg.squash_gid = pw->pw_gid;
+		cfg.squash_uid = pw->pw_uid;
+		cfg.squash_gid = pw->pw_gid;
 	}
+
+	if (record != NULL) {
+		cfg.record = record;
+		cfg.record_limit = (uint64_t)record_mib << 20;
+	}
+	/* The export first: its errors name the path. */
+	if ((fs = posix_new(export_path, why, sizeof(why))) == NULL)
+		die("cannot %s", why);
+	if ((srv = p9srv_new(&cfg, &posix_backend, fs, why, sizeof(why))) == NULL)
+		die("%s", why);
 
 	/* The addresses are printed once every listener works: a failure
 	 * says one line. */
@@ -659,20 +659,17 @@ main(int argc, char **argv)
 		lfds[i] = strncmp(spec, "unix:", 5) == 0 ? listen_unix(spec + 5) : listen_tcp(spec);
 		/* The socket file is ours to remove (remove_made_sockets), not
 		 * the loop's. */
-		if (loop_add_listener(&srv, lfds[i]) != 0)
+		if (p9srv_listen(srv, lfds[i]) != 0)
 			die("cannot listen on %s: %s", spec, strerror(errno));
 	}
 	for (i = 0; i < nlfd; i++)
-		if (loop_add_listener(&srv, listen_fds[i]) != 0)
+		if (p9srv_listen(srv, listen_fds[i]) != 0)
 			die("--listen-fd %d: %s", listen_fds[i], strerror(errno));
-	if (conn_fd >= 0 && loop_add_conn(&srv, conn_fd, conn_fd) != 0)
+	if (conn_fd >= 0 && p9srv_serve_fd(srv, conn_fd, conn_fd) != 0)
 		die("--fd %d: %s", conn_fd, strerror(errno));
-	if (use_stdio && loop_add_conn(&srv, 0, 1) != 0)
+	if (use_stdio && p9srv_serve_fd(srv, 0, 1) != 0)
 		die("--stdio: cannot serve standard input and output: %s", strerror(errno));
-	if (pool_start(&srv, srv.cfg.threads) != 0)
-		die("--threads %u: cannot start that many worker threads (the system refused one)",
-		    srv.cfg.threads);
-	if (srv.cfg.squash && !srv.as_root)
+	if (cfg.squash && geteuid() != 0)
 		fprintf(stderr, "p9d: not root: squashing has no effect\n");
 	for (i = 0; i < nlisten; i++)
 		print_addr(lfds[i], listen_specs[i]);
@@ -680,14 +677,13 @@ main(int argc, char **argv)
 		snprintf(what, sizeof(what), "descriptor %d (LISTEN_FDS)", listen_fds[i]);
 		print_addr(listen_fds[i], what);
 	}
-	fprintf(stderr, "p9d: exporting %s%s\n", real, srv.cfg.readonly ? " (read-only)" : "");
+	fprintf(stderr, "p9d: exporting %s%s\n", posix_export(fs), cfg.readonly ? " (read-only)" : "");
 
-	rc = loop_run(&srv);
+	rc = p9srv_run(srv);
 	if (rc != 0)
 		fprintf(stderr, "p9d: the event loop failed: %s\n", strerror(errno));
-	srv_fini(&srv);
-	if (srv.rec != NULL && p9pcap_close(srv.rec) != 0)
-		fprintf(stderr, "p9d: --record %s: %s\n", record, strerror(errno));
+	p9srv_free(srv);
+	posix_free(fs);
 	remove_made_sockets();
 	return rc != 0 ? 1 : 0;
 }

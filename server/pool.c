@@ -3,6 +3,7 @@
  * reply buffer of msize_max bytes and a scratch area, reused for every
  * request it runs: nothing is allocated per request here.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "conn.h"
@@ -12,11 +13,13 @@
 struct pool {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
-	struct req	*head, **tail;
+	struct p9srv_req	*head, **tail;
 	bool		 stop;
 	pthread_t	*threads;
 	unsigned	 n;
 	size_t		 replycap;
+	uint8_t		*lreply;	/* the loop thread's buffers (pool_run_here) */
+	uint8_t		*lscratch;
 };
 
 static void *
@@ -26,7 +29,7 @@ worker(void *arg)
 	size_t cap = pool->replycap;
 	uint8_t *reply = malloc(cap);
 	uint8_t *scratch = malloc(SCRATCH_LEN);
-	struct req *r;
+	struct p9srv_req *r;
 
 	if (reply == NULL || scratch == NULL)
 		abort();
@@ -52,7 +55,7 @@ worker(void *arg)
 }
 
 int
-pool_start(struct srv *s, unsigned nthreads)
+pool_start(struct p9srv *s, unsigned nthreads)
 {
 	struct pool *pool = calloc(1, sizeof(*pool));
 	unsigned i;
@@ -65,18 +68,34 @@ pool_start(struct srv *s, unsigned nthreads)
 	pool->tail = &pool->head;
 	pool->replycap = s->cfg.msize_max;
 	pool->threads = calloc(nthreads, sizeof(*pool->threads));
-	if (pool->threads == NULL)
+	pool->lreply = malloc(pool->replycap);
+	pool->lscratch = malloc(SCRATCH_LEN);
+	if (pool->threads == NULL || pool->lreply == NULL || pool->lscratch == NULL) {
+		errno = ENOMEM;
 		return -1;
+	}
 	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&pool->threads[i], NULL, worker, pool) != 0)
-			break;
+		int err = pthread_create(&pool->threads[i], NULL, worker, pool);
+
+		if (err != 0) {
+			errno = err;
+			return -1;
+		}
 		pool->n++;
 	}
-	return pool->n == nthreads ? 0 : -1;
+	return 0;
 }
 
 void
-pool_push(struct req *r)
+pool_run_here(struct p9srv_req *r)
+{
+	struct pool *pool = r->conn->srv->pool;
+
+	req_run(r, pool->lreply, pool->replycap, pool->lscratch, SCRATCH_LEN);
+}
+
+void
+pool_push(struct p9srv_req *r)
 {
 	struct pool *pool = r->conn->srv->pool;
 
@@ -89,7 +108,7 @@ pool_push(struct req *r)
 }
 
 void
-pool_stop(struct srv *s)
+pool_stop(struct p9srv *s)
 {
 	struct pool *pool = s->pool;
 	unsigned i;
@@ -103,6 +122,8 @@ pool_stop(struct srv *s)
 	for (i = 0; i < pool->n; i++)
 		pthread_join(pool->threads[i], NULL);
 	free(pool->threads);
+	free(pool->lreply);
+	free(pool->lscratch);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
 	free(pool);

@@ -1,8 +1,9 @@
 /*
  * The engine without process globals: two servers in one process, each
  * with its own export, options, loop, pool and root, served at the same
- * time over socket pairs, stopped two ways (srv_stop, and the last
- * connection ending), freed, and the first set up and served again.
+ * time over socket pairs, stopped two ways (p9srv_stop, and the last
+ * connection ending), freed, and a third made on an export already served.
+ * Only the public API (p9srv.h, p9srv_posix.h) is used, as an embedder would.
  * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
  * stopping and freeing left nothing behind.
  */
@@ -24,12 +25,13 @@
 
 #include <cmocka.h>
 
-#include "conn.h"
+#include "p9srv.h"
+#include "p9srv_posix.h"
 #include "t9.h"
 
 struct one {
-	struct srv	 s;
-	char		 real[PATH_MAX];
+	struct p9srv	*s;
+	struct posix_fs	*fs;
 	pthread_t	 thread;
 	struct t9c	 c;
 };
@@ -39,9 +41,9 @@ static char base[64];
 static void *
 run(void *arg)
 {
-	struct srv *s = arg;
+	struct p9srv *s = arg;
 
-	if (loop_run(s) != 0)
+	if (p9srv_run(s) != 0)
 		abort();
 	return NULL;
 }
@@ -50,20 +52,24 @@ run(void *arg)
 static void
 start(struct one *o, const char *export, bool readonly, unsigned threads, unsigned max_fids)
 {
+	struct p9srv_config cfg;
+	char why[256];
 	int sv[2];
 
-	memset(&o->s, 0, sizeof(o->s));
-	srv_config_defaults(&o->s.cfg);
-	o->s.cfg.export_path = export;
-	o->s.cfg.readonly = readonly;
-	o->s.cfg.threads = threads;
-	o->s.cfg.max_fids = max_fids;
-	o->s.cfg.debug = getenv("T9_DEBUG") != NULL;
-	assert_int_equal(srv_init(&o->s, o->real), 0);
+	p9srv_config_defaults(&cfg);
+	cfg.readonly = readonly;
+	cfg.threads = threads;
+	cfg.max_fids = max_fids;
+	cfg.debug = getenv("T9_DEBUG") != NULL;
+	o->fs = posix_new(export, why, sizeof(why));
+	if (o->fs == NULL)
+		fail_msg("posix_new: %s", why);
+	o->s = p9srv_new(&cfg, &posix_backend, o->fs, why, sizeof(why));
+	if (o->s == NULL)
+		fail_msg("p9srv_new: %s", why);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(loop_add_conn(&o->s, sv[0], sv[0]), 0);
-	assert_int_equal(pool_start(&o->s, threads), 0);
-	assert_int_equal(pthread_create(&o->thread, NULL, run, &o->s), 0);
+	assert_int_equal(p9srv_serve_fd(o->s, sv[0], sv[0]), 0);
+	assert_int_equal(pthread_create(&o->thread, NULL, run, o->s), 0);
 	t9_connect_fd(&o->c, sv[1], 0);
 	assert_int_equal(t9_attach(&o->c, 0, "", (uint32_t)geteuid(), NULL), 0);
 }
@@ -141,23 +147,27 @@ test_two_servers(void **state)
 
 	/* A stops on request with its client still connected; B's loop
 	 * ends by itself when its only connection does. */
-	srv_stop(&a->s);
+	p9srv_stop(a->s);
 	assert_int_equal(pthread_join(a->thread, NULL), 0);
 	read_is(&b->c, 1, "new", "made");	/* B still serves */
 	t9_close(&b->c);
 	assert_int_equal(pthread_join(b->thread, NULL), 0);
-	srv_fini(&b->s);
-	srv_fini(&a->s);
+	assert_int_equal(p9srv_conns(b->s), 0);
+	p9srv_free(b->s);
+	posix_free(b->fs);
+	p9srv_free(a->s);	/* with its client still connected */
+	posix_free(a->fs);
 	t9_close(&a->c);
 
-	/* A struct srv can be set up again after srv_fini. */
+	/* A new server on B's export, after the others were freed. */
 	start(a, eb, false, 2, 16);
 	read_is(&a->c, 1, "new", "made");
 	err = t9_walk(&a->c, 0, 2, "only-a", NULL);
 	assert_int_equal(err, ENOENT);
-	srv_stop(&a->s);
+	p9srv_stop(a->s);
 	assert_int_equal(pthread_join(a->thread, NULL), 0);
-	srv_fini(&a->s);
+	p9srv_free(a->s);
+	posix_free(a->fs);
 	t9_close(&a->c);
 
 	free(a);

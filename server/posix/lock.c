@@ -1,11 +1,11 @@
 /*
- * op_lock.c: Tlock and Tgetlock, POSIX byte-range locks (spec 3.17).
+ * lock.c: Tlock and Tgetlock, POSIX byte-range locks (spec 3.17).
  *
  * Locks are open-file-description (OFD) locks on the fid's open
  * descriptor. The owner is thus the fid: two fids conflict with each other
  * whether they belong to one connection or two, as the protocol wants
  * (plain fcntl locks would all belong to this one process and never
- * conflict). Closing the fid's descriptor, at its last fid_put, drops its
+ * conflict). Closing the fid's descriptor, at its release, drops its
  * locks; so does the connection closing, which releases every fid.
  *
  * The server never waits for a lock: F_OFD_SETLK only, and a conflict is
@@ -14,8 +14,9 @@
  *
  * OFD locks report no holder (F_OFD_GETLK gives l_pid -1), but Rgetlock
  * should name one, so a table mirrors every granted lock with the proc_id
- * and client_id it was asked for. The table is the server's (struct srv:
- * lock_mu, lock_head), and a leaf lock: its mutex is held across F_OFD_SETLK and F_OFD_GETLK, which
+ * and client_id it was asked for. The table is the export's (struct
+ * posix_fs: lock_mu, lock_head), and a leaf lock: its mutex is held
+ * across F_OFD_SETLK and F_OFD_GETLK, which
  * never block, so that the table changes in the same order as the
  * kernel's locks and a lookup sees the state the kernel answered from.
  * Locks taken by host processes are not in it: their holder is reported
@@ -29,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "srv.h"
+#include "posix.h"
 
 #define LOCK_ID_MAX	64		/* client_id bytes kept and replied (spec 3.17: keep it short) */
 #define LOCK_RECS_MAX	65536		/* beyond this, holders go unrecorded */
@@ -38,7 +39,7 @@
 /* One granted range of one owner. An owner's records never overlap. */
 struct lockrec {
 	struct lockrec	*next;
-	const struct fid *owner;
+	const struct pfid *owner;
 	dev_t		 dev;
 	ino_t		 ino;
 	uint64_t	 start, end;	/* inclusive; end LOCK_OFF_MAX: to end of file */
@@ -48,22 +49,17 @@ struct lockrec {
 	char		 client_id[LOCK_ID_MAX];
 };
 
-/*
- * The fid's open descriptor, which stays valid while we hold the fid (set
- * once by Tlopen/Tlcreate, closed by the last fid_put). EBADF for an
- * unopened or xattr fid (spec 3.17).
- */
+/* The fid's open descriptor (the engine checked that it is opened): set
+ * once by Tlopen/Tlcreate, closed at release. */
 static int
-open_fd_of(struct fid *f, int *fd)
+open_fd_of(struct pfid *f)
 {
-	int err = 0;
+	int fd;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE || f->open_fd < 0)
-		err = EBADF;
-	*fd = f->open_fd;
+	fd = f->open_fd;
 	pthread_mutex_unlock(&f->lock);
-	return err;
+	return fd;
 }
 
 /* Wire type to fcntl type; -1 if unknown. */
@@ -107,9 +103,9 @@ range_end(uint64_t start, uint64_t length)
 /* Remove [start, end] from owner's records of (dev, ino), splitting a
  * record that straddles it. Caller holds s->lock_mu. */
 static void
-carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t end)
+carve(const struct pfid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t end)
 {
-	struct srv *s = fid_srv(owner);
+	struct posix_fs *s = owner->fs;
 	struct lockrec **pp = &s->lock_head, *l;
 
 	while ((l = *pp) != NULL) {
@@ -149,10 +145,10 @@ carve(const struct fid *owner, dev_t dev, ino_t ino, uint64_t start, uint64_t en
 /* Record a granted Tlock (POSIX semantics: the new range replaces whatever
  * the owner held there). Caller holds s->lock_mu. */
 static void
-record(const struct fid *owner, const struct stat *st, const struct p9_tlock *in,
+record(const struct pfid *owner, const struct stat *st, const struct p9_tlock *in,
     short type)
 {
-	struct srv *s = fid_srv(owner);
+	struct posix_fs *s = owner->fs;
 	uint64_t end = range_end(in->start, in->length);
 	struct lockrec *l;
 
@@ -175,9 +171,9 @@ record(const struct fid *owner, const struct stat *st, const struct p9_tlock *in
 }
 
 void
-lock_fid_released(struct fid *f)
+lock_released(struct pfid *f)
 {
-	struct srv *s = fid_srv(f);
+	struct posix_fs *s = f->fs;
 	struct lockrec **pp, *l, *dead = NULL;
 
 	pthread_mutex_lock(&s->lock_mu);
@@ -206,29 +202,25 @@ lock_fid_released(struct fid *f)
  * EBADF rather than a status.
  */
 int
-op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
+px_lock(struct p9srv_req *r, void *file, const struct p9_tlock *in, struct p9_rlock *out)
 {
-	struct srv *s = req_srv(r);
-	struct fid *f = fid_get(r->conn, in->fid);
+	struct pfid *f = file;
+	struct posix_fs *s = f->fs;
 	short type = host_type(in->type);
 	struct flock fl;
 	struct stat st;
-	int fd, err;
+	int fd = open_fd_of(f), err = 0;
 
-	if (f == NULL)
-		return EBADF;
-	err = open_fd_of(f, &fd);
-	if (err == 0 && (type < 0 ||
+	(void)r;
+	if ((type < 0 ||
 	    (in->flags & ~(uint32_t)(P9_LOCK_FLAGS_BLOCK | P9_LOCK_FLAGS_RECLAIM)) != 0))
 		err = EINVAL;
 	if (err == 0)
 		err = range(in->start, in->length, type, &fl);
 	if (err == 0 && fstat(fd, &st) != 0)
 		err = errno;
-	if (err != 0) {
-		fid_put(f);
+	if (err != 0)
 		return err;
-	}
 	pthread_mutex_lock(&s->lock_mu);
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
 		record(f, &st, in, type);
@@ -241,7 +233,6 @@ op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
 		out->status = P9_LOCK_ERROR;
 	}
 	pthread_mutex_unlock(&s->lock_mu);
-	fid_put(f);
 	return err;
 }
 
@@ -249,9 +240,9 @@ op_lock(struct req *r, const struct p9_tlock *in, struct p9_rlock *out)
  * self's request: another owner's record of that type overlapping the
  * range, preferably starting where it does. Caller holds s->lock_mu. */
 static const struct lockrec *
-holder(const struct fid *self, const struct stat *st, const struct flock *fl)
+holder(const struct pfid *self, const struct stat *st, const struct flock *fl)
 {
-	const struct srv *s = fid_srv(self);
+	const struct posix_fs *s = self->fs;
 	uint64_t start = (uint64_t)fl->l_start;
 	uint64_t end = range_end(start, (uint64_t)fl->l_len);
 	const struct lockrec *l, *best = NULL;
@@ -268,17 +259,20 @@ holder(const struct fid *self, const struct stat *st, const struct flock *fl)
 	return best;
 }
 
-/* Copy at most LOCK_ID_MAX bytes of a client_id into r->scratch. */
+/* Copy at most LOCK_ID_MAX bytes of a client_id into the request's scratch. */
 static struct p9_str
-reply_id(struct req *r, const char *id, size_t len)
+reply_id(struct p9srv_req *r, const char *id, size_t len)
 {
+	size_t room;
+	uint8_t *scratch = p9srv_req_scratch(r, &room);
+
 	if (len > LOCK_ID_MAX)
 		len = LOCK_ID_MAX;
-	if (len > r->scratch_len)
-		len = r->scratch_len;
+	if (len > room)
+		len = room;
 	if (len > 0)
-		memcpy(r->scratch, id, len);
-	return (struct p9_str){ (const char *)r->scratch, (uint16_t)len };
+		memcpy(scratch, id, len);
+	return (struct p9_str){ (const char *)scratch, (uint16_t)len };
 }
 
 /*
@@ -290,29 +284,25 @@ reply_id(struct req *r, const char *id, size_t len)
  * holder.
  */
 int
-op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
+px_getlock(struct p9srv_req *r, void *file, const struct p9_tgetlock *in,
+    struct p9_rgetlock *out)
 {
-	struct srv *s = req_srv(r);
-	struct fid *f = fid_get(r->conn, in->fid);
+	struct pfid *f = file;
+	struct posix_fs *s = f->fs;
 	short type = host_type(in->type);
 	const struct lockrec *l;
 	struct flock fl;
 	struct stat st;
-	int fd, err;
+	int fd = open_fd_of(f), err = 0;
 
-	if (f == NULL)
-		return EBADF;
-	err = open_fd_of(f, &fd);
-	if (err == 0 && type < 0)
+	if (type < 0)
 		err = EINVAL;
 	if (err == 0)
 		err = range(in->start, in->length, type == F_UNLCK ? F_WRLCK : type, &fl);
 	if (err == 0 && fstat(fd, &st) != 0)
 		err = errno;
-	if (err != 0) {
-		fid_put(f);
+	if (err != 0)
 		return err;
-	}
 	pthread_mutex_lock(&s->lock_mu);
 	if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
 		err = errno;
@@ -332,6 +322,5 @@ op_getlock(struct req *r, const struct p9_tgetlock *in, struct p9_rgetlock *out)
 		    (struct p9_str){ "", 0 };
 	}
 	pthread_mutex_unlock(&s->lock_mu);
-	fid_put(f);
 	return err;
 }

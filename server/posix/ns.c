@@ -12,8 +12,8 @@
  * (ENOTDIR), and a fid that reached a directory keeps that directory
  * wherever it is moved.
  *
- * Fids other than file fids (xattr fids) answer EBADF here: they name an
- * attribute buffer, not a file-system object.
+ * The engine has checked the fids (file fids of this connection, and a
+ * directory qid where a directory is wanted) and the read-only flag.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,43 +24,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "srv.h"
-
-/* A reference to the node of file fid `num`: EBADF if the fid is unknown
- * or not a file fid. On error *out is NULL. */
-static int
-file_node(struct req *r, uint32_t num, struct node **out)
-{
-	struct fid *f = fid_get(r->conn, num);
-	int err = 0;
-
-	*out = NULL;
-	if (f == NULL)
-		return EBADF;
-	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE)
-		err = EBADF;
-	else
-		*out = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	fid_put(f);
-	return err;
-}
-
-/* As file_node, and the node must be a directory (ENOTDIR: a fid that
- * walked to a symlink is never used as a directory). */
-static int
-dir_node(struct req *r, uint32_t num, struct node **out)
-{
-	int err = file_node(r, num, out);
-
-	if (err == 0 && !S_ISDIR((*out)->mode)) {
-		node_put(*out);
-		*out = NULL;
-		err = ENOTDIR;
-	}
-	return err;
-}
+#include "posix.h"
 
 static bool
 is_dot(const char *name)
@@ -95,7 +59,7 @@ rename_name(struct p9_str s, char buf[])
  * would tell the client it does not.
  */
 static int
-created(const struct srv *s, int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
+created(const struct posix_fs *fs, int dfd, const char *name, uint32_t gid, struct p9_qid *qid)
 {
 	struct stat st;
 	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -110,7 +74,7 @@ created(const struct srv *s, int dfd, const char *name, uint32_t gid, struct p9_
 		    fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH) != 0 &&
 		    errno != EPERM && errno != EINVAL)
 			err = errno;
-		*qid = fs_qid(s, &st);
+		*qid = fs_qid(fs, &st);
 	}
 	close(fd);
 	return err;
@@ -120,21 +84,18 @@ created(const struct srv *s, int dfd, const char *name, uint32_t gid, struct p9_
  * caller's); mkdir itself keeps only the permission and sticky bits and
  * inherits setgid from the parent. */
 int
-op_mkdir(struct req *r, const struct p9_tmkdir *in, struct p9_rmkdir *out)
+px_mkdir(struct p9srv_req *r, void *dfile, const struct p9_tmkdir *in, struct p9_rmkdir *out)
 {
 	char name[NAME_MAX + 1];
-	struct node *dir;
+	struct node *dir = pfid_node(dfile);
 	int err;
 
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((err = dir_node(r, in->dfid, &dir)) != 0)
-		return err;
+	(void)r;
 	err = new_name(in->name, name);
 	if (err == 0 && mkdirat(dir->fd, name, (mode_t)(in->mode & 07777)) != 0)
 		err = errno;
 	if (err == 0)
-		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
+		err = created(dir->fs, dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -142,16 +103,14 @@ op_mkdir(struct req *r, const struct p9_tmkdir *in, struct p9_rmkdir *out)
 /* Tsymlink: spec 3.14. The target is stored verbatim and never followed
  * by the server; it may name anything, since nothing here resolves it. */
 int
-op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
+px_symlink(struct p9srv_req *r, void *dfile, const struct p9_tsymlink *in,
+    struct p9_rsymlink *out)
 {
 	char name[NAME_MAX + 1], target[PATH_MAX];
-	struct node *dir;
+	struct node *dir = pfid_node(dfile);
 	int err;
 
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((err = dir_node(r, in->fid, &dir)) != 0)
-		return err;
+	(void)r;
 	err = new_name(in->name, name);
 	if (err == 0 && in->symtgt.len >= sizeof(target))
 		err = ENAMETOOLONG;
@@ -162,7 +121,7 @@ op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
 			err = errno;
 	}
 	if (err == 0)
-		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
+		err = created(dir->fs, dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -171,17 +130,14 @@ op_symlink(struct req *r, const struct p9_tsymlink *in, struct p9_rsymlink *out)
  * privilege on the host (EPERM otherwise), and none of these is ever
  * opened by the server (fs_reopen, CVE-2023-2861). */
 int
-op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
+px_mknod(struct p9srv_req *r, void *dfile, const struct p9_tmknod *in, struct p9_rmknod *out)
 {
 	char name[NAME_MAX + 1];
 	mode_t type = (mode_t)in->mode & S_IFMT;
-	struct node *dir;
+	struct node *dir = pfid_node(dfile);
 	int err;
 
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((err = dir_node(r, in->dfid, &dir)) != 0)
-		return err;
+	(void)r;
 	err = new_name(in->name, name);
 	if (err == 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
 	    type != S_IFCHR && type != S_IFBLK)
@@ -190,7 +146,7 @@ op_mknod(struct req *r, const struct p9_tmknod *in, struct p9_rmknod *out)
 	    makedev(in->major, in->minor)) != 0)
 		err = errno;
 	if (err == 0)
-		err = created(req_srv(r), dir->fd, name, in->gid, &out->qid);
+		err = created(dir->fs, dir->fd, name, in->gid, &out->qid);
 	node_put(dir);
 	return err;
 }
@@ -218,21 +174,14 @@ link_fd(int fd, int dfd, const char *name)
 
 /* Tlink dfid fid name: a new name in dfid for fid's file (spec 3.14). */
 int
-op_link(struct req *r, const struct p9_tlink *in, struct p9_rlink *out)
+px_link(struct p9srv_req *r, void *dfile, void *file, const struct p9_tlink *in,
+    struct p9_rlink *out)
 {
 	char name[NAME_MAX + 1];
-	struct node *dir, *src;
+	struct node *dir = pfid_node(dfile), *src = pfid_node(file);
 	int err;
 
-	(void)out;
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((err = dir_node(r, in->dfid, &dir)) != 0)
-		return err;
-	if ((err = file_node(r, in->fid, &src)) != 0) {
-		node_put(dir);
-		return err;
-	}
+	(void)r; (void)out;
 	err = new_name(in->name, name);
 	if (err == 0 && S_ISDIR(src->mode))
 		err = EPERM;	/* spec 3.14: directories cannot be hard-linked */
@@ -246,24 +195,27 @@ op_link(struct req *r, const struct p9_tlink *in, struct p9_rlink *out)
 /* Treadlink: the target of the fid's symlink, read through its O_PATH
  * descriptor (spec 3.14). The reply views r->scratch. */
 int
-op_readlink(struct req *r, const struct p9_treadlink *in, struct p9_rreadlink *out)
+px_readlink(struct p9srv_req *r, void *file, const struct p9_treadlink *in,
+    struct p9_rreadlink *out)
 {
-	size_t cap = r->scratch_len < PATH_MAX ? r->scratch_len : PATH_MAX;
-	struct node *n;
+	size_t cap;
+	char *buf = (char *)p9srv_req_scratch(r, &cap);
+	struct node *n = pfid_node(file);
 	ssize_t len;
 	int err;
 
-	if ((err = file_node(r, in->fid, &n)) != 0)
-		return err;
+	(void)in;
+	if (cap > PATH_MAX)
+		cap = PATH_MAX;
 	if (!S_ISLNK(n->mode)) {
 		node_put(n);
 		return EINVAL;
 	}
-	len = readlinkat(n->fd, "", (char *)r->scratch, cap);
+	len = readlinkat(n->fd, "", buf, cap);
 	err = len < 0 ? errno : (size_t)len >= cap ? ENAMETOOLONG : 0;
 	node_put(n);
 	if (err == 0)
-		out->target = (struct p9_str){ (const char *)r->scratch, (uint16_t)len };
+		out->target = (struct p9_str){ buf, (uint16_t)len };
 	return err;
 }
 
@@ -288,7 +240,7 @@ static int
 relocate(const struct node *n, int *dirfd, char *name)
 {
 	char proc[FS_FDPATH_LEN], path[PATH_MAX], *p, *slash;
-	const char *root = n->srv->export_real;
+	const char *root = n->fs->export_real;
 	size_t rootlen = strlen(root);
 	ssize_t len;
 	int fd, next;
@@ -303,7 +255,7 @@ relocate(const struct node *n, int *dirfd, char *name)
 	if (strncmp(path, root, rootlen) != 0 || path[rootlen] != '/' || path[rootlen + 1] == '\0')
 		return ENOENT;	/* outside the export, or its root */
 	p = path + rootlen + 1;
-	fd = fcntl(n->srv->root_fd, F_DUPFD_CLOEXEC, 0);
+	fd = fcntl(n->fs->root_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
 	while ((slash = strchr(p, '/')) != NULL) {
@@ -365,7 +317,7 @@ put_dirfd(const struct node *n, int dirfd)
  * the rename itself has happened.
  */
 static void
-follow_rename(struct fid *f, struct node *old, struct node *dir, const char *name)
+follow_rename(struct pfid *f, struct node *old, struct node *dir, const char *name)
 {
 	struct node *nn, *drop = NULL;
 	struct stat st;
@@ -377,7 +329,7 @@ follow_rename(struct fid *f, struct node *old, struct node *dir, const char *nam
 		close(fd);
 		return;
 	}
-	nn = node_new(dir->srv, fd, &st, dir, name);
+	nn = node_new(dir->fs, f->acct, fd, &st, dir, name);
 	if (nn == NULL)
 		return;		/* over the descriptor budget: keep the stale node */
 	pthread_mutex_lock(&f->lock);
@@ -395,28 +347,16 @@ follow_rename(struct fid *f, struct node *old, struct node *dir, const char *nam
  * it (spec 3.15). Opened fids may be renamed: their descriptors do not
  * care. */
 int
-op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
+px_rename(struct p9srv_req *r, void *file, void *dfile, const struct p9_trename *in,
+    struct p9_rrename *out)
 {
 	char name[NAME_MAX + 1], oldname[NAME_MAX + 1];
-	struct node *n = NULL, *dir = NULL;
-	struct fid *f;
+	struct pfid *f = file;
+	struct node *n = pfid_node(f), *dir = pfid_node(dfile);
 	int err, from;
 
-	(void)out;
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((f = fid_get(r->conn, in->fid)) == NULL)
-		return EBADF;
-	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE)
-		err = EBADF;
-	else
-		n = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	if (err == 0)
-		err = dir_node(r, in->dfid, &dir);
-	if (err == 0)
-		err = rename_name(in->name, name);
+	(void)r; (void)out;
+	err = rename_name(in->name, name);
 	if (err == 0 && (err = named_node(n, &from, oldname)) == 0) {
 		if (renameat(from, oldname, dir->fd, name) != 0)
 			err = errno;
@@ -426,7 +366,6 @@ op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
 		follow_rename(f, n, dir, name);
 	node_put(dir);
 	node_put(n);
-	fid_put(f);
 	return err;
 }
 
@@ -434,21 +373,14 @@ op_rename(struct req *r, const struct p9_trename *in, struct p9_rrename *out)
  * Fids of the moved object keep it (they hold descriptors); their stored
  * parent and name go stale, which named_node detects. */
 int
-op_renameat(struct req *r, const struct p9_trenameat *in, struct p9_rrenameat *out)
+px_renameat(struct p9srv_req *r, void *olddir, void *newdir, const struct p9_trenameat *in,
+    struct p9_rrenameat *out)
 {
 	char oldname[NAME_MAX + 1], newname[NAME_MAX + 1];
-	struct node *od, *nd;
+	struct node *od = pfid_node(olddir), *nd = pfid_node(newdir);
 	int err;
 
-	(void)out;
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((err = dir_node(r, in->olddirfid, &od)) != 0)
-		return err;
-	if ((err = dir_node(r, in->newdirfid, &nd)) != 0) {
-		node_put(od);
-		return err;
-	}
+	(void)r; (void)out;
 	err = rename_name(in->oldname, oldname);
 	if (err == 0)
 		err = rename_name(in->newname, newname);
@@ -462,19 +394,17 @@ op_renameat(struct req *r, const struct p9_trenameat *in, struct p9_rrenameat *o
 /* Tunlinkat: spec 3.15. Linux's unlink answers EISDIR for a directory and
  * rmdir ENOTDIR for anything else, as the spec wants. */
 int
-op_unlinkat(struct req *r, const struct p9_tunlinkat *in, struct p9_runlinkat *out)
+px_unlinkat(struct p9srv_req *r, void *dfile, const struct p9_tunlinkat *in,
+    struct p9_runlinkat *out)
 {
 	char name[NAME_MAX + 1];
 	struct node *dir;
 	int err;
 
-	(void)out;
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
+	(void)r; (void)out;
 	if ((in->flags & ~(uint32_t)P9_AT_REMOVEDIR) != 0)
 		return EINVAL;
-	if ((err = dir_node(r, in->dirfid, &dir)) != 0)
-		return err;
+	dir = pfid_node(dfile);
 	err = fs_name(in->name, name);
 	if (err == 0 && strcmp(name, ".") == 0)
 		err = EINVAL;
@@ -487,40 +417,20 @@ op_unlinkat(struct req *r, const struct p9_tunlinkat *in, struct p9_runlinkat *o
 	return err;
 }
 
-/*
- * Tremove: remove fid's file, and clunk the fid whatever happens (spec
- * 3.9), so it leaves the table before anything can fail. An xattr fid
- * names no file: it is freed without applying a pending Txattrcreate
- * (only Tclunk commits) and the answer is EINVAL.
- */
+/* Tremove: remove fid's file (spec 3.9); the engine clunks the fid. */
 int
-op_remove(struct req *r, const struct p9_tremove *in, struct p9_rremove *out)
+px_remove(struct p9srv_req *r, void *file, const struct p9_tremove *in, struct p9_rremove *out)
 {
-	struct fid *f = fid_remove(r->conn, in->fid);
-	struct node *n = NULL;
-	int err = 0;
+	char name[NAME_MAX + 1];
+	struct node *n = pfid_node(file);
+	int dirfd, err;
 
-	(void)out;
-	if (f == NULL)
-		return EBADF;
-	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE)
-		err = EINVAL;
-	else
-		n = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	if (n != NULL) {
-		char name[NAME_MAX + 1];
-		int dirfd;
-
-		err = srv_check_writable(r);
-		if (err == 0 && (err = named_node(n, &dirfd, name)) == 0) {
-			if (unlinkat(dirfd, name, S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
-				err = errno;
-			put_dirfd(n, dirfd);
-		}
-		node_put(n);
+	(void)r; (void)in; (void)out;
+	if ((err = named_node(n, &dirfd, name)) == 0) {
+		if (unlinkat(dirfd, name, S_ISDIR(n->mode) ? AT_REMOVEDIR : 0) != 0)
+			err = errno;
+		put_dirfd(n, dirfd);
 	}
-	fid_put(f);
+	node_put(n);
 	return err;
 }

@@ -16,32 +16,25 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
-#include "srv.h"
+#include "posix.h"
 
 /* What a request works on: the fid's node and, if the fid is opened, its
- * open descriptor (valid while the caller holds the fid: it is set once
- * and closed only by the last fid_put). */
+ * open descriptor (valid while a callback runs: it is set once and closed
+ * only at release). */
 struct target {
 	struct node	*node;		/* reference held */
 	int		 open_fd;	/* -1 if not opened */
 	uint32_t	 open_flags;	/* wire flags of the open */
 };
 
-static int
-target_get(struct fid *f, struct target *t)
+static void
+target_get(struct pfid *f, struct target *t)
 {
-	int err = 0;
-
 	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE) {
-		err = EINVAL;	/* xattr fids carry a buffer, not a file */
-	} else {
-		t->node = node_ref(f->node);
-		t->open_fd = f->open_fd;
-		t->open_flags = f->open_flags;
-	}
+	t->node = node_ref(f->node);
+	t->open_fd = f->open_fd;
+	t->open_flags = f->open_flags;
 	pthread_mutex_unlock(&f->lock);
-	return err;
 }
 
 /*
@@ -142,9 +135,9 @@ get_gen(const struct target *t, const struct stat *st, uint64_t *gen)
  * when asked for and available. data_version is never valid.
  */
 int
-op_getattr(struct req *r, const struct p9_tgetattr *in, struct p9_rgetattr *out)
+px_getattr(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
+    struct p9_rgetattr *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
 	struct target t;
 	struct stat st;
 	struct timespec btime = { 0, 0 };
@@ -152,12 +145,8 @@ op_getattr(struct req *r, const struct p9_tgetattr *in, struct p9_rgetattr *out)
 	uint64_t gen = 0;
 	int err;
 
-	if (f == NULL)
-		return EBADF;
-	if ((err = target_get(f, &t)) != 0) {
-		fid_put(f);
-		return err;
-	}
+	(void)r;
+	target_get(file, &t);
 	err = stat_fd(t.open_fd >= 0 ? t.open_fd : t.node->fd, &st, &btime, &has_btime);
 	if (err == 0) {
 		out->valid = P9_GETATTR_BASIC;
@@ -165,7 +154,7 @@ op_getattr(struct req *r, const struct p9_tgetattr *in, struct p9_rgetattr *out)
 			out->valid |= P9_GETATTR_BTIME;
 		if ((in->request_mask & P9_GETATTR_GEN) && get_gen(&t, &st, &gen))
 			out->valid |= P9_GETATTR_GEN;
-		out->qid = fs_qid(req_srv(r), &st);
+		out->qid = fs_qid(t.node->fs, &st);
 		out->mode = st.st_mode;
 		out->uid = st.st_uid;
 		out->gid = st.st_gid;
@@ -186,7 +175,6 @@ op_getattr(struct req *r, const struct p9_tgetattr *in, struct p9_rgetattr *out)
 		out->data_version = 0;
 	}
 	node_put(t.node);
-	fid_put(f);
 	return err;
 }
 
@@ -330,21 +318,15 @@ setattr_apply(const struct target *t, const struct p9_tsetattr *in)
 }
 
 int
-op_setattr(struct req *r, const struct p9_tsetattr *in, struct p9_rsetattr *out)
+px_setattr(struct p9srv_req *r, void *file, const struct p9_tsetattr *in,
+    struct p9_rsetattr *out)
 {
-	struct fid *f;
 	struct target t;
 	int err;
 
-	(void)out;
-	if ((err = srv_check_writable(r)) != 0)
-		return err;
-	if ((f = fid_get(r->conn, in->fid)) == NULL)
-		return EBADF;
-	if ((err = target_get(f, &t)) == 0) {
-		err = setattr_apply(&t, in);
-		node_put(t.node);
-	}
-	fid_put(f);
+	(void)r; (void)out;
+	target_get(file, &t);
+	err = setattr_apply(&t, in);
+	node_put(t.node);
 	return err;
 }

@@ -15,75 +15,57 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "srv.h"
+#include "posix.h"
 
 /* Tlcreate gives up after this many create/open races on one name. */
 #define LCREATE_TRIES	4
 
-static bool
-wants_write(uint32_t flags)
-{
-	uint32_t acc = flags & 3;
-
-	return acc == P9_DOTL_WRONLY || acc == P9_DOTL_RDWR || (flags & P9_DOTL_TRUNC) != 0;
-}
-
-/* The fid's open descriptor and kind, read under its lock. The descriptor
- * stays valid while we hold the fid: it is set once and closed only by
- * the last fid_put. */
+/* The file's open descriptor, read under its lock. It stays valid while
+ * a callback runs: it is set once and closed only at release. */
 static int
-fid_open_fd(struct fid *f, enum fid_kind *kind)
+open_fd(struct pfid *f)
 {
 	int fd;
 
 	pthread_mutex_lock(&f->lock);
 	fd = f->open_fd;
-	*kind = f->kind;
 	pthread_mutex_unlock(&f->lock);
 	return fd;
 }
 
 /* Tlopen: prepare a fid for I/O (spec 3.6). */
 int
-op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
+px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_rlopen *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	struct node *n;
+	struct pfid *f = file;
+	struct node *n = pfid_node(f);
 	struct stat st;
 	int fd, err = 0;
 
-	if (f == NULL)
-		return EBADF;
-	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE || f->open_fd >= 0)
-		err = EINVAL;	/* spec 3.5: already open */
-	n = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	if (err == 0 && wants_write(in->flags))
-		err = srv_check_writable(r);
-	if (err == 0 && !fd_take(r->conn))
+	(void)r;
+	if (!p9srv_acct_take(f->acct)) {
 		err = EMFILE;	/* the open descriptor is over the budget */
-	if (err != 0)
 		goto out;
+	}
 	/* fs_reopen opens the node's own inode (never a symlink target) and
 	 * refuses specials; the host refuses a directory opened for write
 	 * (EISDIR) and DIRECTORY on a non-directory (ENOTDIR). */
 	fd = fs_reopen(n, fs_open_flags(in->flags));
 	if (fd < 0) {
 		err = -fd;
-		fd_give(r->conn);
+		p9srv_acct_give(f->acct);
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
 		err = errno;
 		close(fd);
-		fd_give(r->conn);
+		p9srv_acct_give(f->acct);
 		goto out;
 	}
-	/* Another Tlopen/Tlcreate, a Txattrcreate or an in-place walk may
-	 * have changed the fid meanwhile: the first to commit wins. */
+	/* Another Tlopen/Tlcreate on the fid may have committed meanwhile:
+	 * the first wins. */
 	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE || f->open_fd >= 0 || f->node != n) {
+	if (f->open_fd >= 0 || f->node != n) {
 		err = EINVAL;
 	} else {
 		f->open_fd = fd;
@@ -92,14 +74,13 @@ op_lopen(struct req *r, const struct p9_tlopen *in, struct p9_rlopen *out)
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0) {
 		close(fd);
-		fd_give(r->conn);
+		p9srv_acct_give(f->acct);
 		goto out;
 	}
-	out->qid = fs_qid(req_srv(r), &st);
+	out->qid = fs_qid(f->fs, &st);
 	out->iounit = 0;
 out:
 	node_put(n);
-	fid_put(f);
 	return err;
 }
 
@@ -108,8 +89,8 @@ out:
  * magic link, so a rename or a replacement of `name` in the meantime
  * cannot give the fid a different file than the one we opened. */
 static int
-node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
-    struct node **out)
+node_of_fd(struct node *dir, struct p9srv_conn *acct, const char *name, int fd,
+    const struct stat *st, struct node **out)
 {
 	char path[FS_FDPATH_LEN];
 	int pfd;
@@ -118,7 +99,7 @@ node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return errno;
-	*out = node_new(dir->srv, pfd, st, dir, name);
+	*out = node_new(dir->fs, acct, pfd, st, dir, name);
 	return *out != NULL ? 0 : EMFILE;
 }
 
@@ -130,10 +111,11 @@ node_of_fd(struct node *dir, const char *name, int fd, const struct stat *st,
  * (spec 3.6, CVE-2023-2861). Returns 0 with *fd and *node, or an errno.
  */
 static int
-open_existing(struct node *dir, const char *name, int host, int *fd, struct node **node)
+open_existing(struct node *dir, struct p9srv_conn *acct, const char *name, int host, int *fd,
+    struct node **node)
 {
 	struct node *n;
-	int err = fs_node_at(dir, name, &n);
+	int err = fs_node_at(dir, acct, name, &n);
 
 	if (err != 0)
 		return err;
@@ -159,8 +141,8 @@ open_existing(struct node *dir, const char *name, int host, int *fd, struct node
  * creating or opening anything outside the export (spec 3.7).
  */
 static int
-create_or_open(struct node *dir, const char *name, const struct p9_tlcreate *in,
-    int *fd, struct node **node, struct stat *st)
+create_or_open(struct node *dir, struct p9srv_conn *acct, const char *name,
+    const struct p9_tlcreate *in, int *fd, struct node **node, struct stat *st)
 {
 	/* Tlcreate makes regular files: DIRECTORY has no meaning here. */
 	int host = fs_open_flags(in->flags) & ~O_DIRECTORY;
@@ -174,7 +156,7 @@ create_or_open(struct node *dir, const char *name, const struct p9_tlcreate *in,
 		err = errno;
 		if (err != EEXIST || (host & O_EXCL) != 0)
 			return err;
-		err = open_existing(dir, name, host, fd, node);
+		err = open_existing(dir, acct, name, host, fd, node);
 		if (err == 0)
 			return fstat(*fd, st) == 0 ? 0 : errno;
 		if (err != ENOENT)
@@ -194,50 +176,40 @@ create_or_open(struct node *dir, const char *name, const struct p9_tlcreate *in,
 		else if (errno != EPERM && errno != EINVAL)
 			return errno;
 	}
-	return node_of_fd(dir, name, *fd, st, node);
+	return node_of_fd(dir, acct, name, *fd, st, node);
 }
 
 /* Tlcreate: create a regular file in the directory fid and turn the fid
  * into that file, opened (spec 3.5, 3.7). On error the fid is unchanged;
  * the file may exist if the failure came after its creation. */
 int
-op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
+px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	struct node *dir, *nn = NULL, *old = NULL;
+	struct pfid *f = file;
+	struct node *dir = pfid_node(f), *nn = NULL, *old = NULL;
 	char name[NAME_MAX + 1];
 	struct stat st;
 	int fd = -1, err;
 	bool charged = false;
 
-	if (f == NULL)
-		return EBADF;
-	err = srv_check_writable(r);
-	pthread_mutex_lock(&f->lock);
-	if (err == 0 && (f->kind != FID_FILE || f->open_fd >= 0))
-		err = EINVAL;
-	dir = node_ref(f->node);
-	pthread_mutex_unlock(&f->lock);
-	if (err == 0 && !S_ISDIR(dir->mode))
-		err = ENOTDIR;
-	if (err == 0)
-		err = fs_name(in->name, name);
+	(void)r;
+	err = fs_name(in->name, name);
 	if (err == 0 && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
 		err = EEXIST;	/* CVE-2016-7116 */
 	/* The open descriptor is charged before anything is created (the
 	 * new node is charged by node_new, after: the file then exists). */
-	if (err == 0 && !fd_take(r->conn))
+	if (err == 0 && !p9srv_acct_take(f->acct))
 		err = EMFILE;
 	else if (err == 0)
 		charged = true;
 	if (err == 0)
-		err = create_or_open(dir, name, in, &fd, &nn, &st);
+		err = create_or_open(dir, f->acct, name, in, &fd, &nn, &st);
 	if (err != 0)
 		goto fail;
 	/* Switch node and open state in one critical section, so nobody sees
 	 * the new file unopened; whoever changed the fid first wins. */
 	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE || f->open_fd >= 0 || f->node != dir) {
+	if (f->open_fd >= 0 || f->node != dir) {
 		err = EINVAL;
 	} else {
 		old = f->node;
@@ -249,19 +221,17 @@ op_lcreate(struct req *r, const struct p9_tlcreate *in, struct p9_rlcreate *out)
 	if (err != 0)
 		goto fail;
 	node_put(old);
-	out->qid = fs_qid(req_srv(r), &st);
+	out->qid = fs_qid(f->fs, &st);
 	out->iounit = 0;
 	node_put(dir);
-	fid_put(f);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	if (charged)
-		fd_give(r->conn);
+		p9srv_acct_give(f->acct);
 	node_put(nn);
 	node_put(dir);
-	fid_put(f);
 	return err;
 }
 
@@ -269,38 +239,23 @@ fail:
  * access mode (EBADF on a write-only fd) and answers EISDIR for a
  * directory. A short read is legal; 0 is end of file. */
 int
-op_read(struct req *r, const struct p9_tread *in, struct p9_rread *out)
+px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rread *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	enum fid_kind kind;
+	uint32_t room;
+	uint8_t *data = p9srv_req_rdata(r, &room);
+	int fd = open_fd(file);
 	ssize_t n;
-	int fd, err = 0;
 
-	if (f == NULL)
-		return EBADF;
-	fd = fid_open_fd(f, &kind);
-	if (kind == FID_XATTR_READ) {
-		err = xattr_read(r, f, in, out);
-		fid_put(f);
-		return err;
-	}
-	if (kind != FID_FILE || fd < 0)
-		err = EBADF;
-	else if (in->offset > (uint64_t)INT64_MAX)
-		err = EINVAL;
-	if (err == 0) {
-		do
-			n = pread(fd, r->rdata, r->rroom, (off_t)in->offset);
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			err = errno;
-		} else {
-			out->data.ptr = r->rdata;
-			out->data.len = (uint32_t)n;
-		}
-	}
-	fid_put(f);
-	return err;
+	if (in->offset > (uint64_t)INT64_MAX)
+		return EINVAL;
+	do
+		n = pread(fd, data, room, (off_t)in->offset);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	out->data.ptr = data;
+	out->data.len = (uint32_t)n;
+	return 0;
 }
 
 /* Write all of buf at off; returns the count written, or -errno if nothing
@@ -330,36 +285,18 @@ write_all(int fd, const uint8_t *buf, uint32_t len, uint64_t off)
 
 /* Twrite: pwrite the request's data (spec 3.8). */
 int
-op_write(struct req *r, const struct p9_twrite *in, struct p9_rwrite *out)
+px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_rwrite *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	enum fid_kind kind;
 	long n;
-	int fd, err;
 
-	if (f == NULL)
-		return EBADF;
-	err = srv_check_writable(r);
-	fd = fid_open_fd(f, &kind);
-	if (err == 0 && kind == FID_XATTR_WRITE) {
-		err = xattr_write(r, f, in, out);
-		fid_put(f);
-		return err;
-	}
-	if (err == 0 && (kind != FID_FILE || fd < 0))
-		err = EBADF;
-	if (err == 0 && (in->offset > (uint64_t)INT64_MAX ||
-	    in->data.len > (uint64_t)INT64_MAX - in->offset))
-		err = EFBIG;
-	if (err == 0) {
-		n = write_all(fd, in->data.ptr, in->data.len, in->offset);
-		if (n < 0)
-			err = (int)-n;
-		else
-			out->count = (uint32_t)n;
-	}
-	fid_put(f);
-	return err;
+	(void)r;
+	if (in->offset > (uint64_t)INT64_MAX || in->data.len > (uint64_t)INT64_MAX - in->offset)
+		return EFBIG;
+	n = write_all(open_fd(file), in->data.ptr, in->data.len, in->offset);
+	if (n < 0)
+		return (int)-n;
+	out->count = (uint32_t)n;
+	return 0;
 }
 
 /*
@@ -372,7 +309,7 @@ op_write(struct req *r, const struct p9_twrite *in, struct p9_rwrite *out)
  * the entry vanished since it was listed (the caller skips it).
  */
 static int
-entry_qid(const struct srv *s, DIR *d, const struct dirent *de, bool at_root,
+entry_qid(const struct posix_fs *fs, DIR *d, const struct dirent *de, bool at_root,
     struct p9_qid *qid, uint8_t *type)
 {
 	struct stat st;
@@ -392,7 +329,7 @@ entry_qid(const struct srv *s, DIR *d, const struct dirent *de, bool at_root,
 		st.st_mtim.tv_sec = 0;
 		st.st_mtim.tv_nsec = 0;
 	}
-	*qid = fs_qid(s, &st);
+	*qid = fs_qid(fs, &st);
 	*type = de->d_type != DT_UNKNOWN ? de->d_type : (uint8_t)IFTODT(st.st_mode);
 	if (at_root && strcmp(de->d_name, "..") == 0)
 		*type = DT_DIR;
@@ -407,7 +344,7 @@ entry_qid(const struct srv *s, DIR *d, const struct dirent *de, bool at_root,
  * after it (telldir), which seekdir accepts for the life of the stream.
  */
 static int
-dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *used)
+dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *used)
 {
 	bool at_root = fs_is_root(f->node);
 	struct dirent *de;
@@ -416,18 +353,18 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 	if (f->dir == NULL) {
 		int fd, err;
 
-		if (!fd_take(f->conn))
+		if (!p9srv_acct_take(f->acct))
 			return EMFILE;	/* the stream's descriptor is over the budget */
 		fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
 		if (fd < 0) {
 			err = errno;
-			fd_give(f->conn);
+			p9srv_acct_give(f->acct);
 			return err;
 		}
 		if ((f->dir = fdopendir(fd)) == NULL) {
 			err = errno;
 			close(fd);
-			fd_give(f->conn);
+			p9srv_acct_give(f->acct);
 			return err;
 		}
 	}
@@ -453,7 +390,7 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 				return errno;
 			return 0;
 		}
-		err = entry_qid(fid_srv(f), f->dir, de, at_root, &ent.qid, &ent.type);
+		err = entry_qid(f->fs, f->dir, de, at_root, &ent.qid, &ent.type);
 		if (err == ENOENT)
 			continue;
 		if (err != 0)
@@ -472,27 +409,23 @@ dir_fill(struct fid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *
 /* Treaddir: list an opened directory (spec 3.12). Requests on one fid are
  * serialised by its lock, held for the whole operation. */
 int
-op_readdir(struct req *r, const struct p9_treaddir *in, struct p9_rreaddir *out)
+px_readdir(struct p9srv_req *r, void *file, const struct p9_treaddir *in,
+    struct p9_rreaddir *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
+	struct pfid *f = file;
 	uint32_t room, used = 0;
+	uint8_t *data = p9srv_req_rdata(r, &room);
 	int err;
 
-	if (f == NULL)
-		return EBADF;
-	room = r->rroom < in->count ? r->rroom : in->count;
 	pthread_mutex_lock(&f->lock);
-	if (f->kind != FID_FILE || f->open_fd < 0)
-		err = EBADF;
-	else if (!S_ISDIR(f->node->mode))
+	if (!S_ISDIR(f->node->mode))
 		err = ENOTDIR;
 	else
-		err = dir_fill(f, in->offset, r->rdata, room, &used);
+		err = dir_fill(f, in->offset, data, room, &used);
 	pthread_mutex_unlock(&f->lock);
-	fid_put(f);
 	if (err != 0)
 		return err;
-	out->data.ptr = r->rdata;
+	out->data.ptr = data;
 	out->data.len = used;
 	return 0;
 }
@@ -501,37 +434,24 @@ op_readdir(struct req *r, const struct p9_treaddir *in, struct p9_rreaddir *out)
  * are not opened files and answer EBADF, like unopened ones: their value
  * reaches the file only at clunk. */
 int
-op_fsync(struct req *r, const struct p9_tfsync *in, struct p9_rfsync *out)
+px_fsync(struct p9srv_req *r, void *file, const struct p9_tfsync *in, struct p9_rfsync *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	enum fid_kind kind;
-	int fd, err = 0;
+	int fd = open_fd(file);
 
-	(void)out;
-	if (f == NULL)
-		return EBADF;
-	fd = fid_open_fd(f, &kind);
-	if (kind != FID_FILE || fd < 0)
-		err = EBADF;
-	else if ((in->datasync != 0 ? fdatasync(fd) : fsync(fd)) != 0)
-		err = errno;
-	fid_put(f);
-	return err;
+	(void)r; (void)out;
+	return (in->datasync != 0 ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : errno;
 }
 
 /* Tstatfs: the host file system holding the fid's file (spec 3.13), with
  * the host's values unchanged, on any fid, opened or not. */
 int
-op_statfs(struct req *r, const struct p9_tstatfs *in, struct p9_rstatfs *out)
+px_statfs(struct p9srv_req *r, void *file, const struct p9_tstatfs *in, struct p9_rstatfs *out)
 {
-	struct fid *f = fid_get(r->conn, in->fid);
-	struct node *n;
+	struct node *n = pfid_node(file);
 	struct statfs sf;
 	int err = 0;
 
-	if (f == NULL)
-		return EBADF;
-	n = fid_node(f);
+	(void)r; (void)in;
 	if (fstatfs(n->fd, &sf) != 0) {
 		err = errno;
 	} else {
@@ -547,6 +467,5 @@ op_statfs(struct req *r, const struct p9_tstatfs *in, struct p9_rstatfs *out)
 		out->namelen = (uint32_t)sf.f_namelen;
 	}
 	node_put(n);
-	fid_put(f);
 	return err;
 }

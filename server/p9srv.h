@@ -1,0 +1,264 @@
+/*
+ * lib9plsrv: the 9P2000.L server engine, for programs that serve their own
+ * file system over 9P. p9d is this engine with the POSIX backend.
+ *
+ * The engine owns everything of the protocol: connections, Tversion and
+ * msize, tags, Tflush (a flushed request that has not started never runs),
+ * the fid table of each connection, Tattach's user, walks (fid and newfid,
+ * partial walks), Tclunk, Txattrwalk/Txattrcreate buffers, limits (fids,
+ * requests in flight, connections, msize), backpressure and the threads.
+ * A backend implements the file operations, one callback per T-message,
+ * and sees resolved fids: the file object it made for each.
+ *
+ * Files. A backend's file is a `void *` it makes (attach, walk, clone) and
+ * the engine stores in one fid; the engine hands it back to every callback
+ * for that fid and calls `release` once when the fid is gone (Tclunk,
+ * Tremove, Tversion, the connection closing). Each fid has its own file:
+ * `clone` makes a second one for a new fid naming the same file system
+ * object. Several requests on one fid may run at once (Linux sends
+ * concurrent reads on one fid), so a file's mutable state needs the
+ * backend's own locking; release runs after every callback on it returned.
+ *
+ * What the engine checks before a callback runs (ops.def has the table):
+ * every fid field names a fid of this connection (else EBADF); a fid used
+ * as a directory has a directory qid (ENOTDIR); Tread/Twrite/Treaddir/
+ * Tfsync/Tlock/Tgetlock need a fid opened by Tlopen/Tlcreate (EBADF);
+ * Tlopen/Tlcreate need one not yet opened (EINVAL); messages that change
+ * the file system get EROFS on a read-only server (Tlopen only when it
+ * asks for write access or truncation); xattr fids reach no callback but
+ * Tread/Twrite of their buffer, which the engine serves.
+ *
+ * Callbacks. Each returns 0 with *out filled (tag and type are the
+ * engine's), or a positive errno that the engine sends as Rlerror. Views in
+ * *in (names, data) point into the request and are valid until the
+ * callback returns; views put in *out must stay valid that long too (use
+ * p9srv_req_scratch, or for Rread/Rreaddir p9srv_req_rdata). A NULL
+ * callback answers EOPNOTSUPP. Callbacks run on a worker thread, or on the
+ * loop thread that read the request when the backend says the operation
+ * never blocks (nonblock below); with P9SRV_BACKEND_CREDS they run with the
+ * attaching user's fs uid, gid and groups already applied.
+ */
+#ifndef P9SRV_H
+#define P9SRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "p9.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the library exports (it is built with hidden visibility). */
+#if defined(__GNUC__)
+#define P9SRV_API	__attribute__((visibility("default")))
+#else
+#define P9SRV_API
+#endif
+
+struct p9srv;		/* one server: its configuration and all of its state */
+struct p9srv_req;	/* one request while a callback serves it */
+struct p9srv_conn;	/* one client connection */
+
+/* Who a request runs as: fixed at Tattach, inherited by every fid walked
+ * from that attach. */
+struct p9srv_cred {
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 ngroups;
+	gid_t		 groups[64];
+};
+
+/* The smallest msize a server accepts (and offers at least). */
+#define P9SRV_MSIZE_MIN	4096
+
+struct p9srv_config {
+	bool		 readonly;	/* refuse every mutation with EROFS */
+	unsigned	 threads;	/* worker threads */
+	uint32_t	 msize_max;	/* msize cap */
+	unsigned	 max_fids;	/* fids per connection */
+	unsigned	 max_inflight;	/* requests in flight per connection */
+	unsigned	 max_conns;	/* connections at once */
+	bool		 signals;	/* SIGINT/SIGTERM stop p9srv_run (a program's one server only) */
+	bool		 squash;	/* every attach runs as squash_uid/gid */
+	uid_t		 squash_uid;
+	gid_t		 squash_gid;
+	int		 debug;		/* 1: trace every message to stderr */
+	const char	*record;	/* capture every frame to this pcap file, or NULL */
+	uint64_t	 record_limit;	/* stop capturing after this many bytes (0: no limit) */
+	const char	*ident;		/* what the server's stderr lines begin with
+					 * ("p9srv"); kept: must outlive the server */
+};
+
+/* Backend flags. */
+#define P9SRV_BACKEND_CREDS	0x1	/* apply the user's fs credentials around each
+					 * callback when the server runs as root */
+
+struct p9srv_backend {
+	const char	*name;		/* for messages: "posix", "memfs" */
+	unsigned	 flags;		/* P9SRV_BACKEND_* */
+	/* A bit per T-message type whose callback never blocks: the engine
+	 * runs those on the loop thread (p9srv_backend_nonblock). */
+	uint64_t	 nonblock[4];
+
+	/* Tattach: the file of the tree aname names, for a new fid. The
+	 * user is p9srv_req_cred(r). Required. */
+	int (*attach)(struct p9srv_req *r, const struct p9_tattach *in, void **root,
+	    struct p9_qid *qid);
+	/* Walks: either walk1, which the engine calls once per name (the
+	 * name NUL-terminated, non-empty, without '/', at most 255 bytes;
+	 * "." and ".." included: what they mean is the backend's, and ".."
+	 * must not leave the tree), or walk, which answers the whole Twalk:
+	 * it fills out->wqid with one qid per name reached and sets *to to a
+	 * new file for the last one when all were (else NULL). The engine
+	 * does the rest: the first name failing is an error, a later one a
+	 * short Rwalk; newfid, or fid itself, gets *to. */
+	int (*walk1)(struct p9srv_req *r, void *dir, const char *name, void **next,
+	    struct p9_qid *qid);
+	int (*walk)(struct p9srv_req *r, void *from, const struct p9_twalk *in, void **to,
+	    struct p9_rwalk *out);
+	/* A new file for a new fid naming what `file` names (a walk of no
+	 * names). Returns NULL when out of memory or of a resource
+	 * (the engine answers ENOMEM; p9srv_req can say EMFILE: see
+	 * p9srv_acct_take). Required. */
+	void *(*clone)(struct p9srv_req *r, void *file);
+	/* The fid holding `file` is gone; no callback on it runs any more.
+	 * Any thread; must not block for long. Required. */
+	void (*release)(void *file);
+
+	int (*statfs)(struct p9srv_req *r, void *file, const struct p9_tstatfs *in,
+	    struct p9_rstatfs *out);
+	int (*lopen)(struct p9srv_req *r, void *file, const struct p9_tlopen *in,
+	    struct p9_rlopen *out);
+	/* Tlcreate: create `in->name` in directory `dir` and turn `dir` (the
+	 * fid's file) into that new file, opened. */
+	int (*lcreate)(struct p9srv_req *r, void *dir, const struct p9_tlcreate *in,
+	    struct p9_rlcreate *out);
+	int (*symlink)(struct p9srv_req *r, void *dir, const struct p9_tsymlink *in,
+	    struct p9_rsymlink *out);
+	int (*mknod)(struct p9srv_req *r, void *dir, const struct p9_tmknod *in,
+	    struct p9_rmknod *out);
+	int (*rename)(struct p9srv_req *r, void *file, void *dir, const struct p9_trename *in,
+	    struct p9_rrename *out);
+	int (*readlink)(struct p9srv_req *r, void *file, const struct p9_treadlink *in,
+	    struct p9_rreadlink *out);
+	int (*getattr)(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
+	    struct p9_rgetattr *out);
+	int (*setattr)(struct p9srv_req *r, void *file, const struct p9_tsetattr *in,
+	    struct p9_rsetattr *out);
+	/* Tread/Treaddir: put the data in p9srv_req_rdata and point
+	 * out->data at it. Treaddir packs entries with p9_dirent_put. */
+	int (*readdir)(struct p9srv_req *r, void *file, const struct p9_treaddir *in,
+	    struct p9_rreaddir *out);
+	int (*fsync)(struct p9srv_req *r, void *file, const struct p9_tfsync *in,
+	    struct p9_rfsync *out);
+	int (*lock)(struct p9srv_req *r, void *file, const struct p9_tlock *in,
+	    struct p9_rlock *out);
+	int (*getlock)(struct p9srv_req *r, void *file, const struct p9_tgetlock *in,
+	    struct p9_rgetlock *out);
+	int (*link)(struct p9srv_req *r, void *dir, void *file, const struct p9_tlink *in,
+	    struct p9_rlink *out);
+	int (*mkdir)(struct p9srv_req *r, void *dir, const struct p9_tmkdir *in,
+	    struct p9_rmkdir *out);
+	int (*renameat)(struct p9srv_req *r, void *olddir, void *newdir,
+	    const struct p9_trenameat *in, struct p9_rrenameat *out);
+	int (*unlinkat)(struct p9srv_req *r, void *dir, const struct p9_tunlinkat *in,
+	    struct p9_runlinkat *out);
+	int (*read)(struct p9srv_req *r, void *file, const struct p9_tread *in,
+	    struct p9_rread *out);
+	int (*write)(struct p9srv_req *r, void *file, const struct p9_twrite *in,
+	    struct p9_rwrite *out);
+	/* Tremove: the fid is clunked afterwards whatever this returns. */
+	int (*remove)(struct p9srv_req *r, void *file, const struct p9_tremove *in,
+	    struct p9_rremove *out);
+	/* Extended attributes; the engine keeps Txattrwalk's snapshot and
+	 * Txattrcreate's buffer. xattr_get copies the value of `name` (or,
+	 * name NULL, the list of names, each NUL-terminated) into buf[size]
+	 * and returns its length, or with size 0 only returns the length;
+	 * -errno on failure (ERANGE when it does not fit). xattr_set applies
+	 * a Txattrcreate at its Tclunk: value[size] with flags XATTR_CREATE/
+	 * XATTR_REPLACE, or, value NULL, removes the attribute. */
+	long (*xattr_get)(struct p9srv_req *r, void *file, const char *name, void *buf,
+	    size_t size);
+	int (*xattr_set)(struct p9srv_req *r, void *file, const char *name, const void *value,
+	    size_t size, uint32_t flags);
+};
+
+/* Mark T-message `type` (P9_T...) as never blocking in b. */
+static inline void
+p9srv_backend_nonblock(struct p9srv_backend *b, uint8_t type)
+{
+	b->nonblock[type >> 6] |= (uint64_t)1 << (type & 63);
+}
+
+/* Is T-message `type`'s callback marked never blocking in b? */
+static inline bool
+p9srv_nonblocking(const struct p9srv_backend *b, uint8_t type)
+{
+	return (b->nonblock[type >> 6] >> (type & 63) & 1) != 0;
+}
+
+/* The defaults of every option (p9d's too). */
+P9SRV_API void p9srv_config_defaults(struct p9srv_config *cfg);
+
+/*
+ * A server for backend b (which must outlive it) with backend context ctx
+ * (p9srv_ctx). Sizes the descriptor budget from RLIMIT_NOFILE (raising the
+ * soft limit to the hard one; may lower cfg->max_conns, saying so on
+ * stderr), ignores SIGPIPE, starts cfg->threads workers. Returns the
+ * server, or NULL with why[whylen] saying what failed.
+ */
+P9SRV_API struct p9srv *p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b,
+    void *ctx, char *why, size_t whylen);
+/* Serve clients accepted on listening socket fd (the server closes it when
+ * freed; a Unix socket's file stays its creator's to remove). */
+P9SRV_API int p9srv_listen(struct p9srv *s, int fd);
+/* Serve one connected socket, or a pipe pair (rfd, wfd); the server closes
+ * them. */
+P9SRV_API int p9srv_serve_fd(struct p9srv *s, int rfd, int wfd);
+/* Run the server on this thread until p9srv_stop, a signal (cfg.signals),
+ * or nothing is left to serve. Returns 0, or -1 if epoll fails. */
+P9SRV_API int p9srv_run(struct p9srv *s);
+/* Any thread: make p9srv_run return at its next turn. */
+P9SRV_API void p9srv_stop(struct p9srv *s);
+/* After p9srv_run returned (or before it ever ran): close everything,
+ * stop the workers (running callbacks finish, their replies are dropped),
+ * release every file, free s. */
+P9SRV_API void p9srv_free(struct p9srv *s);
+/* Connections s holds now (each until its last request is done). */
+P9SRV_API unsigned p9srv_conns(const struct p9srv *s);
+
+/* For callbacks. */
+P9SRV_API void *p9srv_ctx(const struct p9srv *s);
+P9SRV_API struct p9srv *p9srv_req_server(const struct p9srv_req *r);
+/* The user the request runs as (NULL when the server neither runs as
+ * root nor squashes: then it runs as the server's own user). */
+P9SRV_API const struct p9srv_cred *p9srv_req_cred(const struct p9srv_req *r);
+/* Rread/Rreaddir: the reply's data area, room for *room bytes (already
+ * at most the request's count and what msize allows). NULL for others. */
+P9SRV_API uint8_t *p9srv_req_rdata(struct p9srv_req *r, uint32_t *room);
+/* A per-thread scratch area for views put in *out (e.g. a readlink
+ * target), of *len bytes. */
+P9SRV_API uint8_t *p9srv_req_scratch(struct p9srv_req *r, size_t *len);
+/* The connection a request came on (a budget account, see below). */
+P9SRV_API struct p9srv_conn *p9srv_req_conn(const struct p9srv_req *r);
+
+/*
+ * The descriptor budget: a backend that keeps descriptors (or any scarce
+ * resource) per file charges each to the connection whose request made
+ * it, so that one client cannot exhaust the process for the others.
+ * p9srv_acct_take returns false past the connection's share (answer
+ * EMFILE); p9srv_acct_give returns one. A connection stays valid until
+ * every file made by its requests has been released.
+ */
+P9SRV_API bool p9srv_acct_take(struct p9srv_conn *c);
+P9SRV_API void p9srv_acct_give(struct p9srv_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* P9SRV_H */

@@ -1,0 +1,159 @@
+/*
+ * The POSIX backend: a directory of the host exported read-write through
+ * the engine's backend interface (p9srv.h). Internal to this folder; a
+ * program makes one with posix_new (p9srv_posix.h) and serves it with
+ * p9srv_new(cfg, &posix_backend, fs, ...).
+ *
+ * Files: each fid's file is a struct pfid: the node it names, and once
+ * opened its descriptor (and for a directory its stream). Nodes are the
+ * host objects: an O_PATH descriptor (never a path string), the qid, and
+ * where the node was reached from (parent node + name), which Tremove and
+ * Trename need. fs.c holds the confinement: every lookup is an openat of
+ * one validated name relative to its parent's O_PATH descriptor, without
+ * following symlinks, and ".." never leaves the export root.
+ *
+ * Lock order: pfid->lock, then the fs's lock table mutex (lock.c). No lock
+ * is held across a blocking call except pfid->lock around a directory
+ * stream (readdir), which serialises requests on that one fid.
+ */
+#ifndef P9D_POSIX_H
+#define P9D_POSIX_H
+
+#include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "p9srv.h"
+#include "p9srv_posix.h"
+
+struct lockrec;
+
+struct posix_fs {
+	char		 export_path[PATH_MAX];	/* as given */
+	char		 export_real[PATH_MAX];	/* resolved (realpath) */
+	int		 root_fd;	/* O_PATH | O_DIRECTORY of the export */
+	dev_t		 root_dev;
+	ino_t		 root_ino;
+	struct node	*root;		/* shared by every attach */
+	bool		 as_root;	/* attach maps users (we can switch fs creds) */
+	bool		 squash;
+	uid_t		 squash_uid;
+	gid_t		 squash_gid;
+	/* lock.c: the holders of the locks granted through this export */
+	pthread_mutex_t	 lock_mu;
+	struct lockrec	*lock_head;
+	unsigned	 lock_n;
+};
+
+/* An immutable, refcounted host object. A node reached through ".." has
+ * parent NULL and name NULL (remove/rename of it answer EBUSY). */
+struct node {
+	atomic_uint	 refs;
+	int		 fd;		/* O_PATH | O_NOFOLLOW */
+	struct p9_qid	 qid;
+	mode_t		 mode;		/* S_IFMT bits of the file */
+	struct node	*parent;	/* reference held, or NULL */
+	char		*name;		/* NUL-terminated copy, or NULL */
+	struct p9srv_conn *acct;	/* whose descriptor budget fd counts against (NULL: the root) */
+	struct posix_fs	*fs;
+	/* The inode's generation (FS_IOC_GETVERSION) + 1 once read, 0 until
+	 * then: it never changes in the inode's life. */
+	_Atomic uint64_t gen1;
+};
+
+/* One fid's file. */
+struct pfid {
+	pthread_mutex_t	 lock;		/* guards everything below */
+	struct node	*node;		/* reference held; switched by Tlcreate, Trename */
+	int		 open_fd;	/* -1 until Tlopen/Tlcreate; then set once */
+	uint32_t	 open_flags;	/* wire flags of that open */
+	DIR		*dir;		/* readdir stream: fdopendir(dup(open_fd)), lazily made */
+	struct p9srv_conn *acct;	/* whose budget open_fd and dir count against */
+	struct posix_fs	*fs;
+};
+
+/* The fs of a request. */
+struct posix_fs *px_fs(const struct p9srv_req *r);
+
+/* fs.c: nodes. node_new charges the new node's descriptor to acct
+ * (p9srv_acct_take): past its budget it closes fd and returns NULL, and
+ * the caller answers EMFILE. With acct NULL (the export root) nothing is
+ * charged and it never fails. */
+struct node *node_new(struct posix_fs *fs, struct p9srv_conn *acct, int fd,
+    const struct stat *st, struct node *parent, const char *name);
+struct node *node_ref(struct node *n);
+void node_put(struct node *n);
+/* A reference to f's current node (taken under f->lock). */
+struct node *pfid_node(struct pfid *f);
+
+/* fs.c: confinement. */
+struct p9_qid fs_qid(const struct posix_fs *fs, const struct stat *st);
+/* Copy a checked name (the engine refused empty, '/', too long) from the
+ * wire NUL-terminated into buf[NAME_MAX + 1]. Returns 0 or an errno
+ * (ENOENT for empty or '/', ENAMETOOLONG). */
+int fs_name(struct p9_str s, char buf[]);
+/* Walk one name from dir: "..": the parent, clamped at the export root;
+ * ".": dir; otherwise openat(O_PATH | O_NOFOLLOW) of that entry. */
+int fs_walk1(struct node *dir, struct p9srv_conn *acct, const char *name, struct node **out);
+/* The magic link of descriptor fd ("/proc/self/fd/N") into buf: it names
+ * the open inode itself, never a path, so going through it cannot be
+ * redirected by a rename or a planted symlink. Every /proc/self/fd path
+ * of the server is made here. */
+#define FS_FDPATH_LEN	32
+void fs_fdpath(int fd, char buf[FS_FDPATH_LEN]);
+bool fs_is_root(const struct node *n);
+/* Open the node for I/O with host flags, through its magic link: the node
+ * itself, never a symlink target; anything but regular files and
+ * directories is refused (EPERM for specials, ELOOP for symlinks).
+ * Returns an fd or -errno. */
+int fs_reopen(const struct node *n, int host_flags);
+/* Tlopen/Tlcreate wire flags to host open flags. */
+int fs_open_flags(uint32_t wire);
+/* A fresh node for (dir, name) after a create. */
+int fs_node_at(struct node *dir, struct p9srv_conn *acct, const char *name, struct node **out);
+
+/* lock.c: forget f's lock records (Rgetlock's holders), whose locks the
+ * kernel drops when its open descriptor closes. Called at release. */
+void lock_released(struct pfid *f);
+
+/* The backend's callbacks, one file per family. */
+int px_statfs(struct p9srv_req *r, void *file, const struct p9_tstatfs *in, struct p9_rstatfs *out);
+int px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_rlopen *out);
+int px_lcreate(struct p9srv_req *r, void *dir, const struct p9_tlcreate *in, struct p9_rlcreate *out);
+int px_symlink(struct p9srv_req *r, void *dir, const struct p9_tsymlink *in, struct p9_rsymlink *out);
+int px_mknod(struct p9srv_req *r, void *dir, const struct p9_tmknod *in, struct p9_rmknod *out);
+int px_rename(struct p9srv_req *r, void *file, void *dir, const struct p9_trename *in,
+    struct p9_rrename *out);
+int px_readlink(struct p9srv_req *r, void *file, const struct p9_treadlink *in,
+    struct p9_rreadlink *out);
+int px_getattr(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
+    struct p9_rgetattr *out);
+int px_setattr(struct p9srv_req *r, void *file, const struct p9_tsetattr *in,
+    struct p9_rsetattr *out);
+int px_readdir(struct p9srv_req *r, void *file, const struct p9_treaddir *in,
+    struct p9_rreaddir *out);
+int px_fsync(struct p9srv_req *r, void *file, const struct p9_tfsync *in, struct p9_rfsync *out);
+int px_lock(struct p9srv_req *r, void *file, const struct p9_tlock *in, struct p9_rlock *out);
+int px_getlock(struct p9srv_req *r, void *file, const struct p9_tgetlock *in,
+    struct p9_rgetlock *out);
+int px_link(struct p9srv_req *r, void *dir, void *file, const struct p9_tlink *in,
+    struct p9_rlink *out);
+int px_mkdir(struct p9srv_req *r, void *dir, const struct p9_tmkdir *in, struct p9_rmkdir *out);
+int px_renameat(struct p9srv_req *r, void *olddir, void *newdir, const struct p9_trenameat *in,
+    struct p9_rrenameat *out);
+int px_unlinkat(struct p9srv_req *r, void *dir, const struct p9_tunlinkat *in,
+    struct p9_runlinkat *out);
+int px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rread *out);
+int px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_rwrite *out);
+int px_remove(struct p9srv_req *r, void *file, const struct p9_tremove *in,
+    struct p9_rremove *out);
+long px_xattr_get(struct p9srv_req *r, void *file, const char *name, void *buf, size_t size);
+int px_xattr_set(struct p9srv_req *r, void *file, const char *name, const void *value,
+    size_t size, uint32_t flags);
+
+#endif /* P9D_POSIX_H */
