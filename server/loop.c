@@ -19,7 +19,6 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "conn.h"
 
@@ -34,7 +33,7 @@ struct loop {
 	int		 epfd;
 	int		 wakefd;
 	int		 sigfd;
-	int		 spare;		/* /dev/null, closed to refuse a connection at EMFILE */
+	int		 spare;		/* any descriptor, closed to refuse a connection at EMFILE */
 	struct listener	*listeners;
 	struct conn	*conns;
 	unsigned	 nconns;
@@ -62,7 +61,7 @@ loop_init(struct p9srv *s)
 	atomic_init(&L->stop, false);
 	L->epfd = epoll_create1(EPOLL_CLOEXEC);
 	L->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	L->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	L->spare = eventfd(0, EFD_CLOEXEC);
 	if (L->epfd < 0 || L->wakefd < 0 || L->spare < 0)
 		return -1;
 	ev.data.ptr = &wake_tag;
@@ -306,7 +305,7 @@ on_accept(struct listener *l)
 			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
 				close(fd);
-			L->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			L->spare = eventfd(0, EFD_CLOEXEC);
 			fprintf(stderr, "p9d: refused a connection: %s\n", strerror(err));
 			continue;
 		}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -175,11 +176,199 @@ test_two_servers(void **state)
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * A backend of its own, "gate": files are empty, Tgetattr waits at a gate
+ * the test opens, and the backend counts what it was asked. It shows what
+ * the engine guarantees a backend: a request flushed while still queued
+ * never reaches it, and an operation marked never-blocking runs on the
+ * loop thread.
+ */
+struct gate {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 open;		/* Tgetattr may return */
+	int		 getattrs;	/* Tgetattr callbacks entered */
+	int		 files;		/* files alive */
+	pthread_t	 walker;	/* the thread walk1 ran on last */
+};
+
+static void *
+gate_file(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->files++;
+	pthread_mutex_unlock(&g->mu);
+	return g;
+}
+
+static int
+gate_attach(struct p9srv_req *r, const struct p9_tattach *in, void **root, struct p9_qid *qid)
+{
+	(void)in;
+	*root = gate_file(p9srv_ctx(p9srv_req_server(r)));
+	*qid = (struct p9_qid){ .type = P9_QTDIR, .path = 1 };
+	return 0;
+}
+
+static int
+gate_walk1(struct p9srv_req *r, void *dir, const char *name, void **next, struct p9_qid *qid)
+{
+	struct gate *g = dir;
+
+	(void)r;
+	pthread_mutex_lock(&g->mu);
+	g->walker = pthread_self();
+	pthread_mutex_unlock(&g->mu);
+	if (strcmp(name, "f") != 0)
+		return ENOENT;
+	*next = gate_file(g);
+	*qid = (struct p9_qid){ .type = P9_QTFILE, .path = 2 };
+	return 0;
+}
+
+static void *
+gate_clone(struct p9srv_req *r, void *file)
+{
+	(void)r;
+	return gate_file(file);
+}
+
+static void
+gate_release(void *file)
+{
+	struct gate *g = file;
+
+	pthread_mutex_lock(&g->mu);
+	g->files--;
+	pthread_mutex_unlock(&g->mu);
+}
+
+static int
+gate_getattr(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
+    struct p9_rgetattr *out)
+{
+	struct gate *g = file;
+
+	(void)r; (void)in;
+	pthread_mutex_lock(&g->mu);
+	g->getattrs++;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+	out->valid = P9_GETATTR_BASIC;
+	out->qid = (struct p9_qid){ .type = P9_QTFILE, .path = 2 };
+	out->mode = 0100644;
+	return 0;
+}
+
+/* Wait (bounded) until the backend entered n Tgetattr callbacks. */
+static void
+gate_wait_entered(struct gate *g, int n)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += T9_TIMEOUT_MS / 1000;
+	pthread_mutex_lock(&g->mu);
+	while (g->getattrs < n)
+		if (pthread_cond_timedwait(&g->cv, &g->mu, &until) != 0)
+			break;
+	pthread_mutex_unlock(&g->mu);
+	assert_int_equal(g->getattrs, n);
+}
+
+static void
+test_flush_queued_never_runs(void **state)
+{
+	struct gate g = { .open = false };
+	struct p9srv_backend be = {
+		.name = "gate",
+		.attach = gate_attach,
+		.walk1 = gate_walk1,
+		.clone = gate_clone,
+		.release = gate_release,
+		.getattr = gate_getattr,
+	};
+	struct p9srv_config cfg;
+	struct p9_msg t, rep;
+	struct p9srv *s;
+	pthread_t loop;
+	struct t9c c;
+	char why[256];
+	uint16_t ta, tb, tf, tag;
+	int sv[2], i;
+
+	(void)state;
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop thread */
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 1;	/* one worker: a second Tgetattr waits in the queue */
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	assert_int_equal(pthread_create(&loop, NULL, run, s), 0);
+	t9_connect_fd(&c, sv[1], 0);
+	assert_int_equal(t9_attach(&c, 0, "", (uint32_t)geteuid(), NULL), 0);
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	assert_true(pthread_equal(g.walker, loop));
+	assert_int_equal(t9_walk(&c, 0, 2, "nothing", NULL), ENOENT);
+
+	/* A runs and waits at the gate; B is queued behind it. */
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.fid = 1;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	ta = t9_send(&c, &t);
+	gate_wait_entered(&g, 1);
+	tb = t9_send(&c, &t);
+	/* Flush B: answered at once, while A still holds the only worker. */
+	t = (struct p9_msg){ .type = P9_TFLUSH };
+	t.tflush.oldtag = tb;
+	tf = t9_send(&c, &t);
+	tag = t9_recv(&c, &rep);
+	assert_int_equal(tag, tf);
+	assert_int_equal(rep.type, P9_RFLUSH);
+	/* Open the gate: A's reply, and nothing for B. */
+	pthread_mutex_lock(&g.mu);
+	g.open = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	tag = t9_recv(&c, &rep);
+	assert_int_equal(tag, ta);
+	assert_int_equal(rep.type, P9_RGETATTR);
+	/* A later request goes through: the backend saw A and it, never B. */
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.fid = 1;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	assert_int_equal(t9_rpc(&c, &t, &rep), 0);
+	pthread_mutex_lock(&g.mu);
+	i = g.getattrs;
+	pthread_mutex_unlock(&g.mu);
+	assert_int_equal(i, 2);
+
+	/* A callback the backend leaves unset answers EOPNOTSUPP. */
+	t = (struct p9_msg){ .type = P9_TREADLINK };
+	t.treadlink.fid = 1;
+	assert_int_equal(t9_rpc(&c, &t, &rep), EOPNOTSUPP);
+
+	t9_close(&c);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
+	/* Every file the backend made was released. */
+	assert_int_equal(g.files, 0);
+	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.mu);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_servers),
+		cmocka_unit_test(test_flush_queued_never_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

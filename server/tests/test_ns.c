@@ -119,8 +119,8 @@ symlink9(struct t9c *c, uint32_t dfid, const char *name, const char *target, uin
 }
 
 static int
-mknod9(struct t9c *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t major,
-    uint32_t minor, struct p9_qid *qid)
+mknod9g(struct t9c *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t major,
+    uint32_t minor, uint32_t gid, struct p9_qid *qid)
 {
 	struct p9_msg t = { .type = P9_TMKNOD }, r;
 	int err;
@@ -130,11 +130,18 @@ mknod9(struct t9c *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t m
 	t.tmknod.mode = mode;
 	t.tmknod.major = major;
 	t.tmknod.minor = minor;
-	t.tmknod.gid = (uint32_t)getegid();
+	t.tmknod.gid = gid;
 	err = t9_rpc(c, &t, &r);
 	if (err == 0 && qid != NULL)
 		*qid = r.rmknod.qid;
 	return err;
+}
+
+static int
+mknod9(struct t9c *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t major,
+    uint32_t minor, struct p9_qid *qid)
+{
+	return mknod9g(c, dfid, name, mode, major, minor, (uint32_t)getegid(), qid);
 }
 
 static int
@@ -430,7 +437,10 @@ test_mkdir_gid(void **state)
 	assert_true(host_lstat(x, "gl", &st));
 	assert_true(S_ISLNK(st.st_mode));
 	assert_int_equal(st.st_gid, 4243);
-	assert_int_equal(mknod9(&x->c, ROOT, "gf", S_IFIFO | 0600, 0, 0, NULL), 0);
+	assert_int_equal(mknod9g(&x->c, ROOT, "gf", S_IFIFO | 0600, 0, 0, 4244, NULL), 0);
+	assert_true(host_lstat(x, "gf", &st));
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(st.st_gid, 4244);
 }
 
 /* Names: "" and "a/b" do not name an entry; "." and ".." exist; over
@@ -557,7 +567,13 @@ test_mknod(void **state)
 		assert_false(host_exists(x, "null"));
 	}
 	err = mknod9(&x->c, ROOT, "blk", S_IFBLK | 0600, 7, 0, NULL);
-	assert_true(err == 0 || err == EPERM);
+	if (err == 0) {
+		assert_true(host_lstat(x, "blk", &st) && S_ISBLK(st.st_mode));
+		assert_int_equal(st.st_rdev, makedev(7, 0));
+	} else {
+		assert_int_equal(err, EPERM);
+		assert_false(host_exists(x, "blk"));
+	}
 
 	/* Types a mknod cannot make. */
 	assert_int_equal(mknod9(&x->c, ROOT, "dir", S_IFDIR | 0755, 0, 0, NULL), EINVAL);
