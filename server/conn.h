@@ -98,7 +98,7 @@ bool conn_want_read(struct conn *c);
 void conn_settle(struct conn *c);
 bool conn_want_write(struct conn *c);
 
-/* pool.c: s's worker threads (after srv_init; srv_fini stops them). */
+/* pool.c: s's worker threads (p9srv_new starts them; loop_teardown stops them). */
 int pool_start(struct p9srv *s, unsigned nthreads);
 void pool_push(struct p9srv_req *r);
 /* Run r now on the loop thread, with the pool's loop buffers (an

@@ -3,7 +3,7 @@
  * inside another program, for the fuzz harness and for embedders' tests.
  *
  * The engine keeps all of a server's state in its struct p9srv, so a program
- * may run several (conn.h: srv_init, loop_run, srv_stop, srv_fini); this
+ * may run several (p9srv.h: p9srv_new, p9srv_run, p9srv_stop, p9srv_free); this
  * convenience wrapper runs one per process, until exit.
  * p9d_embed_start() gives the loop a private listening socket (an abstract
  * AF_UNIX name) before the loop thread exists; p9d_embed_connect() then

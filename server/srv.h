@@ -111,7 +111,7 @@ struct p9srv {
 	 * and shares fd_pool more with them (at most fd_pool / connections
 	 * each, first come first served). Sized from RLIMIT_NOFILE so that
 	 * the process itself never runs out. */
-	char		 why[256];	/* srv_init's reason when it fails (else "") */
+	char		 why[256];	/* p9srv_new's reason when it fails (else "") */
 	unsigned	 fd_guarantee;
 	unsigned	 fd_pool;
 	atomic_uint	 fd_pool_used;
@@ -120,7 +120,7 @@ struct p9srv {
 	struct p9pcap	*rec;
 	char		 recwarn[64];	/* its warning prefix */
 	/* --debug: each line carries the seconds since t0 (CLOCK_MONOTONIC,
-	 * srv_init) and the connection's number (from 1, in accept order). */
+	 * p9srv_new) and the connection's number (from 1, in accept order). */
 	struct timespec	 t0;
 	atomic_uint	 conn_ids;
 	struct loop	*loop;		/* loop.c */

@@ -27,17 +27,17 @@ rm -rf "$obj"
 mkdir -p "$obj" "$OUT"
 
 lib9p_srcs="client.c codec.c errors.c frame.c text.c"
-# server/meson.build's p9dcore, embed.c (the in-process server) and
-# lib9p/p9pcap.c (conn.c's --record).
-server_srcs="fid.c fs_posix.c op_io.c op_attr.c op_xattr.c op_ns.c op_lock.c
-conn.c pool.c loop.c op_session.c embed.c"
+# server/meson.build's lib9plsrv (the engine and the POSIX backend),
+# embed.c (the in-process server) and lib9p/p9pcap.c (the engine's record).
+server_srcs="conn.c engine.c fid.c loop.c pool.c posix/attr.c posix/fs.c posix/io.c
+posix/lock.c posix/ns.c posix/xattr.c embed.c"
 harnesses="decode text frame dirent client server"
 
 # CFLAGS may hold several words: split on purpose.
 # shellcheck disable=SC2086
 compile() {
 	$CC $CFLAGS -std=c17 -D_GNU_SOURCE -I"$top/fuzz" -I"$top/server" \
-		-I"$top/lib9p" -c "$1" -o "$2"
+		-I"$top/server/posix" -I"$top/lib9p" -c "$1" -o "$2"
 }
 
 lib_objs=""
@@ -48,8 +48,9 @@ done
 server_objs="$obj/p9pcap.o"
 compile "$top/lib9p/p9pcap.c" "$obj/p9pcap.o"
 for s in $server_srcs; do
-	compile "$top/server/$s" "$obj/server_${s%.c}.o"
-	server_objs="$server_objs $obj/server_${s%.c}.o"
+	o=$obj/server_$(echo "${s%.c}" | tr / _).o
+	compile "$top/server/$s" "$o"
+	server_objs="$server_objs $o"
 done
 
 for h in $harnesses; do

@@ -1,5 +1,5 @@
 /*
- * op_io.c: opening, creating, reading, writing, listing, syncing files,
+ * The POSIX backend: opening, creating, reading, writing, listing, syncing files,
  * and statfs. Every I/O goes through the descriptor Tlopen/Tlcreate put
  * in the fid, with positioned calls (pread/pwrite), since Linux sends
  * concurrent requests on one fid (spec 1.7).

@@ -1,5 +1,5 @@
 /*
- * op_ns.c: the name space: mkdir, symlink, mknod, link, readlink, rename,
+ * The POSIX backend's name space: mkdir, symlink, mknod, link, readlink, rename,
  * renameat, unlinkat, remove (spec 3.9, 3.14, 3.15).
  *
  * Confinement: every operation names an entry as (a directory node's

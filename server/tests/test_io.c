@@ -954,7 +954,7 @@ test_fsync(void **state)
 	assert_int_equal(do_fsync(&x->c, 3, 0), 0);
 }
 
-/* Tread/Twrite on xattr fids go to op_xattr.c; other I/O on them is EBADF. */
+/* Tread/Twrite on xattr fids go to the engine's buffers; other I/O on them is EBADF. */
 static void
 test_xattr_fids(void **state)
 {
