@@ -2234,14 +2234,16 @@ static const struct p9srv_backend memfs_ops = {
 };
 
 /* Every message whose callbacks memfs serves; all are memory operations
- * under fs->mu, except where a control file's callbacks may run. */
+ * under fs->mu, except where a control file's callbacks may run: at open
+ * (Tlopen, or Tlcreate of an existing name) and at Twrite. Tread of a
+ * control file is served from the fid's snapshot. */
 static const uint8_t memfs_types[] = {
 	P9_TSTATFS, P9_TSYMLINK, P9_TMKNOD, P9_TRENAME, P9_TREADLINK, P9_TGETATTR,
 	P9_TSETATTR, P9_TXATTRWALK, P9_TXATTRCREATE, P9_TREADDIR, P9_TFSYNC, P9_TLOCK,
 	P9_TGETLOCK, P9_TLINK, P9_TMKDIR, P9_TRENAMEAT, P9_TUNLINKAT, P9_TATTACH, P9_TWALK,
-	P9_TCLUNK, P9_TREMOVE,
+	P9_TREAD, P9_TCLUNK, P9_TREMOVE,
 };
-static const uint8_t memfs_ctl_types[] = { P9_TLOPEN, P9_TLCREATE, P9_TREAD, P9_TWRITE };
+static const uint8_t memfs_ctl_types[] = { P9_TLOPEN, P9_TLCREATE, P9_TWRITE };
 
 void
 memfs_config_defaults(struct memfs_config *cfg)

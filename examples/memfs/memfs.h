@@ -42,7 +42,8 @@ struct memfs_config {
 	uid_t		 uid;		/* owner of / and of the program's files */
 	gid_t		 gid;
 	int		 ctl_blocks;	/* control-file callbacks may block: Tlopen,
-					 * Tread and Twrite then run on workers */
+					 * Tlcreate and Twrite (the messages that
+					 * call them) then run on workers */
 };
 
 /* The defaults: 64 MiB, 0755, owned by the process's effective user. */
