@@ -221,6 +221,34 @@ cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/use9pl-static" "$dest/use
 	$(pkg-config --cflags 9pl) "$dest$libdir/lib9pl.a"
 "$dest/use9pl-static"
 LD_LIBRARY_PATH=$dest$libdir "$dest$prefix/bin/p9dump" --help >/dev/null
+# The server engine: headers, libraries, pkg-config module; only its API
+# is exported; the README's examples build against the installed copy and
+# hellofs serves p9cat.
+for f in "$prefix/include/9pl/p9srv.h" "$prefix/include/9pl/p9srv_posix.h" \
+    "$libdir/lib9plsrv.so" "$libdir/lib9plsrv.a" "$libdir/pkgconfig/9plsrv.pc"; do
+	if [ ! -e "$dest$f" ]; then
+		echo "not installed: $f" >&2
+		exit 1
+	fi
+	echo "installed: $f"
+done
+stray=$(nm -D --defined-only "$dest$libdir/lib9plsrv.so" | awk '{ print $3 }' |
+	grep -vE '^(p9srv_|posix_)' || true)
+if [ -n "$stray" ]; then
+	echo "lib9plsrv.so exports more than its API:" $stray >&2
+	exit 1
+fi
+srvflags=$(pkg-config --cflags --libs 9plsrv)
+echo "pkg-config --cflags --libs 9plsrv: $srvflags"
+# shellcheck disable=SC2086
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/hellofs" examples/hellofs.c $srvflags
+# shellcheck disable=SC2086
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/hellofs-static" examples/hellofs.c \
+	$(pkg-config --cflags 9plsrv) "$dest$libdir/lib9plsrv.a" "$dest$libdir/lib9pl.a" -pthread
+# shellcheck disable=SC2086
+cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/p9cat" examples/p9cat.c $flags
+LD_LIBRARY_PATH=$dest$libdir sh examples/test_hellofs.sh "$dest/hellofs" "$dest/p9cat"
+LD_LIBRARY_PATH=$dest$libdir sh examples/test_hellofs.sh "$dest/hellofs-static" "$dest/p9cat"
 for f in "$prefix/bin/p9d" "$mandir/man8/p9d.8" "$mandir/man1/p9dump.1" "$mandir/man1/p9conform.1" \
     "$prefix/lib/systemd/system/p9d.socket" "$prefix/lib/systemd/system/p9d.service" \
     "$prefix/lib/systemd/system/p9d@.service"; do

@@ -1,7 +1,6 @@
 /* hellofs SOCKET: serve one read-only file, /hello, over 9P2000.L on a
  * Unix socket, with the lib9plsrv engine (pkg-config --cflags --libs 9plsrv). */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,7 +93,6 @@ main(int argc, char **argv)
 	struct p9srv *s;
 	char why[256];
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	sigset_t set;
 
 	if (argc != 2 || strlen(argv[1]) >= sizeof(a.sun_path)) {
 		fprintf(stderr, "usage: hellofs SOCKET (a path of at most 107 bytes)\n");
@@ -102,13 +100,9 @@ main(int argc, char **argv)
 	}
 	for (int t = P9_TSTATFS; t <= P9_TREMOVE; t++)
 		p9srv_backend_nonblock(&be, (uint8_t)t);	/* nothing here blocks */
-	sigemptyset(&set);	/* SIGINT and SIGTERM end p9srv_run (cfg.signals) */
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 1;
-	cfg.signals = true;
+	cfg.signals = true;	/* SIGINT and SIGTERM end p9srv_run */
 	strcpy(a.sun_path, argv[1]);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 16) != 0) {
 		fprintf(stderr, "hellofs: %s: %s\n", argv[1], strerror(errno));

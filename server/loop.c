@@ -69,10 +69,12 @@ loop_init(struct p9srv *s)
 		return -1;
 	if (!s->cfg.signals)
 		return 0;
-	/* The program blocked SIGINT and SIGTERM (main.c): they arrive here. */
+	/* Blocked in this thread, and so in the workers it starts next:
+	 * SIGINT and SIGTERM arrive through the signalfd. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	L->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (L->sigfd < 0)
 		return -1;

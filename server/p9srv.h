@@ -82,7 +82,10 @@ struct p9srv_config {
 	unsigned	 max_fids;	/* fids per connection */
 	unsigned	 max_inflight;	/* requests in flight per connection */
 	unsigned	 max_conns;	/* connections at once */
-	bool		 signals;	/* SIGINT/SIGTERM stop p9srv_run (a program's one server only) */
+	/* SIGINT/SIGTERM stop p9srv_run (a program's one server only):
+	 * p9srv_new blocks them in the calling thread (and so in every
+	 * thread it starts); a program's other threads must block them too. */
+	bool		 signals;
 	bool		 squash;	/* every attach runs as squash_uid/gid */
 	uid_t		 squash_uid;
 	gid_t		 squash_gid;

@@ -29,7 +29,9 @@
  * grow the process past the cap. Fids are not charged: the engine bounds
  * them per connection (max_fids).
  */
-#define _GNU_SOURCE	/* clock_gettime, getgroups, DT_* from <dirent.h> */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* clock_gettime, getgroups, DT_* (the build defines it too) */
+#endif
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,9 @@
  * tcp:127.0.0.1:0 (a free port); the one bound is printed as "listening on
  * tcp:127.0.0.1:PORT" once clients may connect. SIGINT/SIGTERM stop it.
  */
-#define _GNU_SOURCE	/* getaddrinfo, clock_gettime */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* getaddrinfo, clock_gettime (the build defines it too) */
+#endif
 
 #include <errno.h>
 #include <netdb.h>
