@@ -37,6 +37,7 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
     size_t whylen)
 {
 	struct p9srv *s;
+	int n;
 
 	if (b == NULL || b->attach == NULL || b->clone == NULL || b->release == NULL ||
 	    (b->walk1 == NULL && b->walk == NULL)) {
@@ -65,6 +66,10 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 	s->be = b;
 	s->ctx = ctx;
 	s->as_root = geteuid() == 0;
+	s->self.uid = geteuid();
+	s->self.gid = getegid();
+	n = getgroups((int)(sizeof(s->self.groups) / sizeof(s->self.groups[0])), s->self.groups);
+	s->self.ngroups = n > 0 ? n : 0;	/* more than fit: the primary group only */
 	atomic_init(&s->nconns, 0);
 	atomic_init(&s->conn_ids, 0);
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
@@ -157,7 +162,7 @@ p9srv_req_server(const struct p9srv_req *r)
 const struct p9srv_cred *
 p9srv_req_cred(const struct p9srv_req *r)
 {
-	return r->id != NULL ? &r->id->cred : NULL;
+	return r->id != NULL ? &r->id->cred : &r->conn->srv->self;
 }
 
 uint8_t *

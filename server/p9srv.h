@@ -103,8 +103,15 @@ struct p9srv_config {
 struct p9srv_backend {
 	const char	*name;		/* for messages: "posix", "memfs" */
 	unsigned	 flags;		/* P9SRV_BACKEND_* */
-	/* A bit per T-message type whose callback never blocks: the engine
-	 * runs those on the loop thread (p9srv_backend_nonblock). */
+	/* A bit per T-message type whose callbacks never block: the engine
+	 * runs the whole request on the loop thread, with no hand-off to a
+	 * worker (p9srv_backend_nonblock). For messages the engine answers
+	 * the bit covers the callbacks they make: Tattach (attach), Twalk
+	 * (walk1 or walk, clone, release), Tclunk (release, xattr_set),
+	 * Tremove (remove, release), Txattrwalk (xattr_get), Txattrcreate
+	 * (clone). The engine reads the table through the const pointer
+	 * given to p9srv_new: a backend whose bits depend on its
+	 * configuration gives each server its own copy. */
 	uint64_t	 nonblock[4];
 
 	/* Tattach: the file of the tree aname names, for a new fid. The
@@ -137,7 +144,9 @@ struct p9srv_backend {
 	int (*lopen)(struct p9srv_req *r, void *file, const struct p9_tlopen *in,
 	    struct p9_rlopen *out);
 	/* Tlcreate: create `in->name` in directory `dir` and turn `dir` (the
-	 * fid's file) into that new file, opened. */
+	 * fid's file) into that new file, opened, in place; on failure `dir`
+	 * must be left as it was. The engine takes the fid's new qid type
+	 * from out->qid. */
 	int (*lcreate)(struct p9srv_req *r, void *dir, const struct p9_tlcreate *in,
 	    struct p9_rlcreate *out);
 	int (*symlink)(struct p9srv_req *r, void *dir, const struct p9_tsymlink *in,
@@ -181,7 +190,10 @@ struct p9srv_backend {
 	 * Txattrcreate's buffer. xattr_get copies the value of `name` (or,
 	 * name NULL, the list of names, each NUL-terminated) into buf[size]
 	 * and returns its length, or with size 0 only returns the length;
-	 * -errno on failure (ERANGE when it does not fit). xattr_set applies
+	 * -errno on failure (ERANGE when it does not fit). The engine asks
+	 * the size, then the bytes, and asks again (8 times at most) when
+	 * the value changed in between (ERANGE); values are at most 65536
+	 * bytes (E2BIG), name lists 1 MiB. xattr_set applies
 	 * a Txattrcreate at its Tclunk: value[size] with flags XATTR_CREATE/
 	 * XATTR_REPLACE, or, value NULL, removes the attribute. */
 	long (*xattr_get)(struct p9srv_req *r, void *file, const char *name, void *buf,
@@ -217,7 +229,8 @@ P9SRV_API void p9srv_config_defaults(struct p9srv_config *cfg);
 P9SRV_API struct p9srv *p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b,
     void *ctx, char *why, size_t whylen);
 /* Serve clients accepted on listening socket fd (the server closes it when
- * freed; a Unix socket's file stays its creator's to remove). */
+ * freed; a Unix socket's file stays its creator's to remove). Both
+ * return 0, or -1 with errno set. */
 P9SRV_API int p9srv_listen(struct p9srv *s, int fd);
 /* Serve one connected socket, or a pipe pair (rfd, wfd); the server closes
  * them. */
@@ -237,16 +250,23 @@ P9SRV_API unsigned p9srv_conns(const struct p9srv *s);
 /* For callbacks. */
 P9SRV_API void *p9srv_ctx(const struct p9srv *s);
 P9SRV_API struct p9srv *p9srv_req_server(const struct p9srv_req *r);
-/* The user the request runs as (NULL when the server neither runs as
- * root nor squashes: then it runs as the server's own user). */
+/* The user the request runs as: the attaching user, mapped as Tattach
+ * says (spec 3.2), when the server runs as root or squashes; otherwise
+ * the server's own user (effective uid, gid and groups at p9srv_new).
+ * Never NULL. */
 P9SRV_API const struct p9srv_cred *p9srv_req_cred(const struct p9srv_req *r);
 /* Rread/Rreaddir: the reply's data area, room for *room bytes (already
  * at most the request's count and what msize allows). NULL for others. */
 P9SRV_API uint8_t *p9srv_req_rdata(struct p9srv_req *r, uint32_t *room);
 /* A per-thread scratch area for views put in *out (e.g. a readlink
- * target), of *len bytes. */
+ * target, an Rgetlock client_id), of *len bytes: at least 65536. */
 P9SRV_API uint8_t *p9srv_req_scratch(struct p9srv_req *r, size_t *len);
-/* The connection a request came on (a budget account, see below). */
+/* The connection a request came on (a budget account, see below). It
+ * may also serve as an identity key for per-connection state (lock
+ * owners): it stays valid, and no other connection gets the same
+ * pointer, until every file made by its requests has been released.
+ * A callback is not told when its request is flushed: Tflush waits for
+ * a running callback to return. */
 P9SRV_API struct p9srv_conn *p9srv_req_conn(const struct p9srv_req *r);
 
 /*

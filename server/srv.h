@@ -105,6 +105,7 @@ struct p9srv {
 	const struct p9srv_backend *be;
 	void		*ctx;		/* the backend's (p9srv_ctx) */
 	bool		 as_root;	/* switch fs credentials per request */
+	struct p9srv_cred self;		/* the server's own user (p9srv_req_cred) */
 	atomic_uint	 nconns;
 	/* The descriptor budget (p9srv_acct_take): every connection may
 	 * hold fd_guarantee descriptors of files whatever the others do,
