@@ -42,7 +42,10 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 engine="" harness="" seconds="" builddir="" merge=0 jobs=1 sync_dir=""
 secondary=0 plot=auto
-all_harnesses=(decode text frame dirent client server)
+all_harnesses=(decode text frame dirent client server memfs)
+# The seeds a harness starts from: corpus/NAME, except memfs, which runs the
+# server harness's sessions against examples/memfs and shares its corpus.
+seeds_of() { if [ "$1" = memfs ]; then echo server; else echo "$1"; fi; }
 status_every=5 grace=120
 
 usage() {
@@ -411,8 +414,8 @@ add_new() {
 	local h=$1 dir=$2 sum f n=0
 
 	while read -r sum f; do
-		[ -f "corpus/$h/$sum" ] && continue
-		cp "$dir/$f" "corpus/$h/$sum"
+		[ -f "corpus/$(seeds_of "$h")/$sum" ] && continue
+		cp "$dir/$f" "corpus/$(seeds_of "$h")/$sum"
 		n=$((n + 1))
 	done < <(cd "$dir" && find . -maxdepth 1 -type f -printf '%P\0' | xargs -0r sha256sum --)
 	echo "$n"
@@ -465,7 +468,7 @@ run_libfuzzer() {
 	: >"$log"
 	start "$bin" "${fork[@]+"${fork[@]}"}" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 \
 		-max_len=8192 -dict=corpus/9p.dict -artifact_prefix="$work/crashes/" -print_final_stats=1 \
-		"$work/corpus" "corpus/$h" >"$log" 2>&1
+		"$work/corpus" "corpus/$(seeds_of "$h")" >"$log" 2>&1
 	local pid=${pids[0]}
 	monitor "$h" "$work" sample_libfuzzer
 	rc=${rcs[$pid]:-0}
@@ -502,10 +505,10 @@ run_libfuzzer() {
 		# Merge into a copy of corpus/NAME, so only inputs that reach
 		# features the kept corpus does not are added.
 		m=$(mktemp -d)
-		cp corpus/"$h"/* "$m"/
+		cp corpus/"$(seeds_of "$h")"/* "$m"/
 		timeout 3600 "$bin" -merge=1 -timeout=25 -rss_limit_mb=2560 "$m" "$work/corpus" \
 			>"$work/merge.log" 2>&1 || true
-		echo "  merged $(add_new "$h" "$m") inputs that add coverage into corpus/$h/"
+		echo "  merged $(add_new "$h" "$m") inputs that add coverage into corpus/$(seeds_of "$h")/"
 		rm -rf "$m"
 	fi
 }
@@ -616,7 +619,7 @@ run_afl() {
 	seeds=$work/seeds
 	rm -rf "$seeds"
 	mkdir -p "$seeds" "$afl_sync"
-	find "corpus/$h" -type f -size -64k -exec cp {} "$seeds/" \;
+	find "corpus/$(seeds_of "$h")" -type f -size -64k -exec cp {} "$seeds/" \;
 	# Instance names: default (--jobs 1, no sync directory: as before),
 	# else main (-M) and HOST-s1.. (-S), unique across machines.
 	host=$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '_')
@@ -733,11 +736,11 @@ run_afl() {
 		# Not under TMPDIR (the harness's): afl-showmap then loses
 		# afl-cmin's trace directory.
 		u=$(mktemp -d "$work/merge.XXXXXX")
-		cp corpus/"$h"/* "$u"/
+		cp corpus/"$(seeds_of "$h")"/* "$u"/
 		find "$afl_sync" -mindepth 3 -maxdepth 3 -path '*/queue/id:*' -type f -exec cp {} "$u"/ \;
 		AFL_NO_UI=1 AFL_ALLOW_TMP=1 timeout 3600 afl-cmin -i "$u" -o "$u.min" -t 25000 -m none -- "$bin" \
 			>"$work/merge.log" 2>&1 || true
-		echo "  merged $(add_new "$h" "$u.min") queue inputs that add coverage into corpus/$h/"
+		echo "  merged $(add_new "$h" "$u.min") queue inputs that add coverage into corpus/$(seeds_of "$h")/"
 		rm -rf "$u" "$u.min"
 	fi
 }

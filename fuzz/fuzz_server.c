@@ -54,6 +54,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <time.h>
@@ -68,6 +69,10 @@
 #include "p9.h"
 #include "p9_client.h"
 #include "server_names.h"
+#ifdef FZ_MEMFS
+#include "memfs.h"
+#include "p9srv.h"
+#endif
 
 #define MSIZE		65536
 #define NFIDS		8
@@ -77,14 +82,37 @@
 
 static char base[PATH_MAX - 64], export_dir[PATH_MAX], outside_dir[PATH_MAX];
 static char abs_secret[PATH_MAX + 16], long255[256], long256[257];
-static char *snapshot0;
-static dev_t export_dev;
-static ino_t outside_inos[16];
-static unsigned noutside_inos;
 static pid_t init_pid;
 static const char *names[FZN_COUNT];
 static unsigned nnames;
 static struct fz_fill fill;
+
+static void
+set_names(void)
+{
+	static const char *const fixed[] = {
+#define X(id, str)	str,
+		FZ_SERVER_NAMES(X)
+#undef X
+	};
+
+	memset(long255, 'n', 255);
+	memset(long256, 'm', 256);
+	memcpy(names, fixed, sizeof(fixed));
+	nnames = FZN_COUNT;
+	names[FZN_ABS_SECRET] = abs_secret;
+	names[FZN_OUTSIDE_DIR] = outside_dir;
+	names[FZN_EXPORT_DIR] = export_dir;
+	names[FZN_LONG255] = long255;
+	names[FZN_LONG256] = long256;
+	fill = (struct fz_fill){ names, nnames, NFIDS };
+}
+
+#ifndef FZ_MEMFS
+static char *snapshot0;
+static dev_t export_dev;
+static ino_t outside_inos[16];
+static unsigned noutside_inos;
 
 /* ---- the world outside the export ---- */
 
@@ -301,25 +329,7 @@ init(void)
 	outside_inos[noutside_inos++] = st.st_ino;
 	FZ_CHECK(stat(export_dir, &st) == 0);
 	export_dev = st.st_dev;
-	memset(long255, 'n', 255);
-	memset(long256, 'm', 256);
-
-	{
-		static const char *const fixed[] = {
-#define X(id, str)	str,
-			FZ_SERVER_NAMES(X)
-#undef X
-		};
-
-		memcpy(names, fixed, sizeof(fixed));
-		nnames = FZN_COUNT;
-		names[FZN_ABS_SECRET] = abs_secret;
-		names[FZN_OUTSIDE_DIR] = outside_dir;
-		names[FZN_EXPORT_DIR] = export_dir;
-		names[FZN_LONG255] = long255;
-		names[FZN_LONG256] = long256;
-	}
-	fill = (struct fz_fill){ names, nnames, NFIDS };
+	set_names();
 
 	cfg.export_path = export_dir;
 	cfg.threads = 2;
@@ -331,6 +341,147 @@ init(void)
 	reset_export();
 	snapshot0 = snapshot();
 }
+
+/* The world of one run: a connection to the one server, and after it,
+ * nothing outside the export changed. */
+static void world_begin(void) { }
+static int world_connect(void) { return p9d_embed_connect(); }
+static unsigned world_conns(void) { return p9d_embed_conns(); }
+
+static void
+world_end(void)
+{
+	char *snap = snapshot();
+
+	if (strcmp(snap, snapshot0) != 0)
+		fprintf(stderr, "outside the export changed:\nbefore:\n%safter:\n%s", snapshot0, snap);
+	FZ_CHECK(strcmp(snap, snapshot0) == 0);
+	free(snap);
+	FZ_CHECK(nftw(export_dir, check_one, 16, FTW_PHYS) == 0);
+	reset_export();
+}
+
+#else /* FZ_MEMFS */
+
+/*
+ * fuzz_memfs: the same sessions against the engine with the in-memory
+ * backend of examples/memfs, a fresh server and file system per run (so
+ * every run also starts and frees a whole server): /a, /d/f, /d/e/,
+ * /l -> ../outside, /abs -> an absolute path, /ctl/echo (a control file).
+ * After each run the file system holds at most its memory cap and the
+ * server frees everything (LeakSanitizer).
+ */
+#define MEMFS_CAP	(1u << 20)
+
+static struct memfs *mfs;
+static struct p9srv *msrv;
+static pthread_t mloop;
+static int mfd = -1;
+static char echo_text[256];
+static size_t echo_len;
+static pthread_mutex_t echo_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static long
+echo_read(void *arg, char *buf, size_t cap)
+{
+	size_t n;
+
+	(void)arg;
+	pthread_mutex_lock(&echo_mu);
+	n = echo_len < cap ? echo_len : cap;
+	memcpy(buf, echo_text, n);
+	pthread_mutex_unlock(&echo_mu);
+	return (long)n;
+}
+
+static long
+echo_write(void *arg, uint64_t off, const void *data, size_t len)
+{
+	(void)arg; (void)off;
+	pthread_mutex_lock(&echo_mu);
+	echo_len = len < sizeof(echo_text) ? len : sizeof(echo_text);
+	memcpy(echo_text, data, echo_len);
+	pthread_mutex_unlock(&echo_mu);
+	return (long)len;
+}
+
+static const struct memfs_ctl echo_ops = { echo_read, echo_write };
+
+static void *
+mrun(void *arg)
+{
+	p9srv_run(arg);
+	return NULL;
+}
+
+static void
+init(void)
+{
+	init_pid = getpid();
+	snprintf(base, sizeof(base), "/p9fuzz");
+	snprintf(export_dir, sizeof(export_dir), "/");
+	snprintf(outside_dir, sizeof(outside_dir), "/p9fuzz/outside");
+	snprintf(abs_secret, sizeof(abs_secret), "/p9fuzz/outside/secret");
+	set_names();
+}
+
+static void
+world_begin(void)
+{
+	struct memfs_config mc;
+	struct p9srv_config cfg;
+	char why[256];
+	int sv[2];
+
+	memfs_config_defaults(&mc);
+	mc.max_bytes = MEMFS_CAP;
+	FZ_CHECK((mfs = memfs_new(&mc)) != NULL);
+	FZ_CHECK(memfs_add_file(mfs, "/a", 0644, "a\n", 2) == 0);
+	FZ_CHECK(memfs_add_file(mfs, "/d/f", 0644, "f\n", 2) == 0);
+	FZ_CHECK(memfs_mkdir(mfs, "/d/e", 0755) == 0);
+	FZ_CHECK(memfs_symlink(mfs, "/l", "../outside") == 0);
+	FZ_CHECK(memfs_symlink(mfs, "/abs", abs_secret) == 0);
+	FZ_CHECK(memfs_add_ctl(mfs, "/ctl/echo", 0666, &echo_ops, NULL) == 0);
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 2;
+	cfg.msize_max = MSIZE;
+	cfg.max_fids = 64;
+	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */
+	cfg.debug = getenv("P9FUZZ_DEBUG") != NULL;
+	cfg.ident = "fuzz_memfs";
+	msrv = p9srv_new(&cfg, memfs_backend(mfs), mfs, why, sizeof(why));
+	if (msrv == NULL)
+		fprintf(stderr, "p9srv_new: %s\n", why);
+	FZ_CHECK(msrv != NULL);
+	FZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	FZ_CHECK(p9srv_serve_fd(msrv, sv[0], sv[0]) == 0);
+	FZ_CHECK(pthread_create(&mloop, NULL, mrun, msrv) == 0);
+	mfd = sv[1];
+}
+
+static int
+world_connect(void)
+{
+	int fd = mfd;
+
+	mfd = -1;
+	return fd;
+}
+
+static unsigned world_conns(void) { return p9srv_conns(msrv); }
+
+static void
+world_end(void)
+{
+	/* Its only connection gone, the loop returns by itself. */
+	FZ_CHECK(pthread_join(mloop, NULL) == 0);
+	FZ_CHECK(memfs_used(mfs) <= MEMFS_CAP);
+	p9srv_free(msrv);
+	memfs_free(mfs);
+	msrv = NULL;
+	mfs = NULL;
+}
+#endif /* FZ_MEMFS */
 
 /* ---- one session ---- */
 
@@ -517,7 +668,7 @@ wait_released(void)
 {
 	long t0 = now_ms();
 
-	while (p9d_embed_conns() != 0) {
+	while (world_conns() != 0) {
 		struct timespec ts = { 0, 100000 };
 
 		if (now_ms() - t0 > TIMEOUT_MS)
@@ -536,7 +687,7 @@ session(const uint8_t *data, size_t size)
 	int ops = 0;
 	long t0;
 
-	s->fd = p9d_embed_connect();
+	s->fd = world_connect();
 	FZ_CHECK(s->fd >= 0);
 	s->tainted = false;
 	s->eof = false;
@@ -622,8 +773,6 @@ session(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *snap;
-
 	/* AFL++'s driver may run a warm-up input before its fork server
 	 * forks: start the server threads only for real inputs, and never
 	 * in a process that forked after starting them. */
@@ -635,13 +784,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_server: the server was started before a fork\n");
 		abort();
 	}
+	world_begin();
 	session(data, size);
-	snap = snapshot();
-	if (strcmp(snap, snapshot0) != 0)
-		fprintf(stderr, "outside the export changed:\nbefore:\n%safter:\n%s", snapshot0, snap);
-	FZ_CHECK(strcmp(snap, snapshot0) == 0);
-	free(snap);
-	FZ_CHECK(nftw(export_dir, check_one, 16, FTW_PHYS) == 0);
-	reset_export();
+	world_end();
 	return 0;
 }
