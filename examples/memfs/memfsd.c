@@ -86,16 +86,24 @@ listen_on(const char *addr, char *shown, size_t len)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t sl = sizeof(ss);
 	char host[256], port[16];
-	const char *colon = strrchr(addr, ':');
-	int fd, one = 1, br = addr[4] == '[';	/* tcp:[::1]:564 */
+	const char *colon = strrchr(addr, ':'), *path = addr + 5;
+	int fd, one = 1, br;
 
-	if (strncmp(addr, "unix:", 5) == 0 && strlen(addr + 5) < sizeof(sun.sun_path)) {
-		strcpy(sun.sun_path, addr + 5);
+	if (strncmp(addr, "unix:", 5) == 0) {
+		if (strnlen(path, sizeof(sun.sun_path)) == sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(sun.sun_path, path, strlen(path) + 1);
 		memcpy(&ss, &sun, sizeof(sun));
 		sl = sizeof(sun);
-	} else if (strncmp(addr, "tcp:", 4) == 0 && colon > addr + 4 &&
-	    snprintf(host, sizeof(host), "%.*s", (int)(colon - addr - 4 - 2 * br), addr + 4 + br) > 0 &&
-	    getaddrinfo(host, colon + 1, &hints, &ai) == 0) {
+	} else if (strncmp(addr, "tcp:", 4) == 0 && colon > addr + 4) {
+		br = addr[4] == '[';	/* tcp:[::1]:564 */
+		if (snprintf(host, sizeof(host), "%.*s", (int)(colon - addr - 4 - 2 * br),
+		    addr + 4 + br) <= 0 || getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
+			errno = EINVAL;
+			return -1;
+		}
 		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 		sl = ai->ai_addrlen;
 		freeaddrinfo(ai);
