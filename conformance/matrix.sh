@@ -12,6 +12,11 @@
 #                go (default: conformance/, beside this script)
 #   -s SERVERS   comma-separated, from p9d,diod,ganesha (default: all)
 #   -n           do not apt-get install diod / nfs-ganesha when missing
+#   -r N         run every server N times (default 1): a trace that does not
+#                pass in some of the runs gets the verdict and exchange of
+#                its first such run, its reason says "in K of N runs" (an
+#                intermittent failure is listed in RESULTS.md all the same)
+#   -k DIR       keep this run's results in DIR (the layout below)
 #   -R DIR       run no server: render the report from DIR, results kept
 #                in the layout below (the test conformance-matrix does)
 #
@@ -45,13 +50,15 @@ build=${BUILD:-build}
 out=$here
 servers=p9d,diod,ganesha
 install=1
-render=
-while getopts B:o:s:nR:h opt; do
+render= keep= repeat=1
+while getopts B:o:s:nr:k:R:h opt; do
 	case $opt in
 	B) build=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) servers=$OPTARG ;;
 	n) install=0 ;;
+	r) repeat=$OPTARG ;;
+	k) keep=$OPTARG ;;
 	R) render=$OPTARG ;;
 	*) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//p}' "$0"; [ "$opt" = h ] && exit 0; exit 2 ;;
 	esac
@@ -70,6 +77,7 @@ if [ -n "$render" ]; then
 		[ -r "$tmp/$f" ] || { echo "matrix.sh: -R $render: no $f there (see the layout in -h)" >&2; exit 2; }
 	done
 	[ -e "$tmp/kernel.tsv" ] || : >"$tmp/kernel.tsv"
+	[ -r "$tmp/runs" ] && repeat=$(cat "$tmp/runs")
 else
 tmp=$(mktemp -d /tmp/p9matrix.XXXXXX) || exit 2
 cleanup() {
@@ -89,8 +97,13 @@ skip() {	# skip NAME VERSION WHY
 	printf '%s\t%s\tskipped\t%s\t\t\t\n' "$1" "$2" "$3" >>"$tmp/servers.tsv"
 	echo "matrix.sh: $1 skipped: $3" >&2
 }
-ran() {		# ran NAME VERSION HOW SECONDS: counts from NAME.tap
-	c=$(sed -n 's/^# verdicts: .*server crashes \([0-9]*\), restarts \([0-9]*\)$/\1\t\2/p' "$tmp/$1.tap")
+ran() {		# ran NAME VERSION HOW SECONDS: counts from NAME.tap (and NAME.R.tap)
+	taps=$tmp/$1.tap
+	[ -e "$tmp/$1.1.tap" ] && taps=$(ls "$tmp/$1".[0-9]*.tap)
+	# shellcheck disable=SC2086 # taps: several names, none with spaces (mktemp)
+	c=$(cat $taps 2>/dev/null |
+	    sed -n 's/^# verdicts: .*server crashes \([0-9]*\), restarts \([0-9]*\)$/\1 \2/p' |
+	    awk '{ c += $1; r += $2 } END { if (NR) printf "%d\t%d", c, r }')
 	[ -n "$c" ] || c="?	?"
 	printf '%s\t%s\tran\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$c" >>"$tmp/servers.tsv"
 	echo "matrix.sh: $1: $(tail -n 1 "$tmp/$1.tap") in $4 s" >&2
@@ -117,8 +130,42 @@ now() { date +%s; }
 run() {
 	name=$1 addr=$2
 	shift 2
-	"$@" --report "$tmp/$name.tsv" --exchange-dir "$tmp/$name.x" "$addr" "$traces" \
-	    >"$tmp/$name.tap" 2>"$tmp/$name.err"
+	if [ "$repeat" -le 1 ]; then
+		"$@" --report "$tmp/$name.tsv" --exchange-dir "$tmp/$name.x" "$addr" "$traces" \
+		    >"$tmp/$name.tap" 2>"$tmp/$name.err"
+		return
+	fi
+	r=1
+	while [ $r -le "$repeat" ]; do
+		"$@" --report "$tmp/$name.$r.tsv" --exchange-dir "$tmp/$name.$r.x" "$addr" "$traces" \
+		    >"$tmp/$name.$r.tap" 2>"$tmp/$name.$r.err"
+		echo "matrix.sh: $name, run $r of $repeat: $(tail -n 1 "$tmp/$name.$r.tap")" >&2
+		r=$((r + 1))
+	done
+	merge "$name"
+}
+# merge NAME: NAME.R.tsv and NAME.R.x of the runs into NAME.tsv and NAME.x
+merge() {
+	mkdir -p "$tmp/$1.x"
+	awk -F'\t' -v OFS='\t' -v n="$repeat" -v base="$tmp/$1" '
+	function fname(t) { gsub(/[^A-Za-z0-9._-]/, "_", t); return t }
+	{
+		r = FILENAME; sub(/\.tsv$/, "", r); sub(/.*\./, "", r)
+		if (!($1 in first)) { order[++nt] = $1; first[$1] = $0 }
+		if ($3 != "pass") { bad[$1]++; if (!($1 in worst)) { worst[$1] = $0; wrun[$1] = r } }
+	}
+	END {
+		for (i = 1; i <= nt; i++) {
+			t = order[i]
+			if (!(t in worst)) { print first[t] > (base ".tsv"); continue }
+			split(worst[t], f, "\t")
+			f[5] = f[5] (bad[t] < n ? " (in " bad[t] " of " n " runs; it passed in the others)" : "")
+			print f[1], f[2], f[3], f[4], f[5] > (base ".tsv")
+			x = fname(t) ".tsv"
+			system("cp \"" base "." wrun[t] ".x/" x "\" \"" base ".x/" x "\" 2>/dev/null")
+		}
+	}' $(r=1; while [ $r -le "$repeat" ]; do printf '%s ' "$tmp/$1.$r.tsv"; r=$((r + 1)); done)
+	cp "$tmp/$1.1.tap" "$tmp/$1.tap"
 }
 
 "$conform" --list "$traces" >"$tmp/list" || exit 2
@@ -202,14 +249,19 @@ fi
 # What the kernel logged for the servers that died (pid -> line).
 dmesg 2>/dev/null | tail -n +"$((dmesg_before + 1))" |
     sed -n 's/^\[[ 0-9.]*\] \(traps: \)\{0,1\}\([a-z.]*\)\[\([0-9]*\)\]:\{0,1\} \(.*\)$/\3\t\2: \4/p' >"$tmp/kernel.tsv"
+echo "$repeat" >"$tmp/runs"
+date -u '+%Y-%m-%d %H:%M UTC' >"$tmp/when"
+if [ -n "$keep" ]; then
+	mkdir -p "$keep" && cp -R "$tmp/." "$keep/" || { echo "matrix.sh: -k $keep: cannot copy the results there" >&2; exit 2; }
+fi
 fi	# not -R
 
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
+when=$(cat "$tmp/when" 2>/dev/null || date -u '+%Y-%m-%d %H:%M UTC')
 version=$("$conform" --version | sed 's/^p9conform (lib9p) //')
 ntraces=$(wc -l <"$tmp/list")
 awk -F'\t' -v tmp="$tmp" -v md="$out/MATRIX.md" -v html="$out/matrix.html" \
     -v xmd="$out/EXCHANGES.md" -v results="$out/RESULTS.md" \
-    -v when="$when" -v version="$version" -v ntraces="$ntraces" '
+    -v when="$when" -v version="$version" -v ntraces="$ntraces" -v runs="$repeat" '
 function mdq(s) { gsub(/\|/, "\\|", s); return s }
 # the file name p9conform gives a trace (every character but [A-Za-z0-9._-] made _)
 function fname(t) { gsub(/[^A-Za-z0-9._-]/, "_", t); return t }
@@ -278,7 +330,7 @@ function kern(r,   p) {
 	return r
 }
 BEGIN {
-	cut = 160
+	cut = 120
 	nv = split("pass fail not-implemented crash not-run", vs, " ")
 	while ((getline l < (tmp "/list")) > 0) {
 		split(l, a, " ")
@@ -316,9 +368,9 @@ BEGIN {
 	# ---- Markdown
 	print "# Conformance matrix" > md
 	print "" > md
-	print "Generated by `conformance/matrix.sh` on " when " with p9conform " version ", " ntraces " traces in " ns " sections (the trace name before `/`). Each server ran every trace, started by `p9conform --server-cmd`, which restarts it after a crash. Verdicts: **pass** (an implementation-defined trace that differs counts as pass, its reason says so), **fail**, **not-implemented** (n-i: the server answered EOPNOTSUPP/ENOSYS or an error reply saying so), **crash** (the server died during that trace), **not-run** (it had died and could not be restarted). Every verdict other than pass links to its exchange in [EXCHANGES.md](EXCHANGES.md): the trace'"'"'s lines beside what the server sent. [RESULTS.md](RESULTS.md) lists, per server, the traces that did not pass (`p9conform --known RESULTS.md --known-section SERVER` reads it); [matrix.html](matrix.html) is this report as one page." > md
+	print "Generated by `conformance/matrix.sh` on " when " with p9conform " version ", " ntraces " traces in " ns " sections (the trace name before `/`). Each server ran every trace" (runs > 1 ? " " runs " times (a trace that did not pass in some runs has the verdict of its first such run, its reason says in how many)" : "") ", started by `p9conform --server-cmd`, which restarts it after a crash. Verdicts: **pass** (an implementation-defined trace that differs counts as pass, its reason says so), **fail**, **not-implemented** (n-i: the server answered EOPNOTSUPP/ENOSYS or an error reply saying so), **crash** (the server died during that trace), **not-run** (it had died and could not be restarted). Every verdict other than pass links to its exchange in [EXCHANGES.md](EXCHANGES.md): the trace'"'"'s lines beside what the server sent. [RESULTS.md](RESULTS.md) lists, per server, the traces that did not pass (`p9conform --known RESULTS.md --known-section SERVER` reads it); [matrix.html](matrix.html) is this report as one page." > md
 	print "" > md
-	print "| server | version | verdicts | crashes | restarts | time | how it ran |" > md
+	print "| server | version | verdicts | " (runs > 1 ? "crashes (all " runs " runs) | restarts (all runs) | time (all runs)" : "crashes | restarts | time") " | how it ran |" > md
 	print "|---|---|---|---|---|---|---|" > md
 	for (i = 1; i <= n; i++)
 		if (sstat[i] == "ran")
@@ -384,10 +436,10 @@ BEGIN {
 	print "<style>body{font:14px/1.4 sans-serif;margin:1.5em;max-width:110em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;text-align:left}th{background:#eee}" > html
 	print ".pass{background:#d4f4d4}.fail{background:#f8d0d0}.not-implemented{background:#f4ecc0}.crash{background:#c03030;color:#fff}.not-run{background:#ccc}span.pass,span.fail,span.not-implemented,span.crash,span.not-run{padding:0 .3em;margin-right:.2em;border-radius:3px;white-space:nowrap}" > html
 	print "td.r{font-size:12px;color:#333;max-width:40em}td.pass.r,td.fail.r,td.not-implemented.r,td.not-run.r{color:#222}td.crash.r{color:#fff}td.crash.r a{color:#fff}code{font-size:13px}" > html
-	print "details{margin:.2em 0}details>summary{cursor:pointer}details>p{margin:.3em 0 .3em 1.5em;font-size:12px}table.x{margin:.3em 0 1em 1.5em;font-size:12px}table.x td{max-width:48em;word-break:break-all}table.x th{font-weight:normal}tr.sent td{color:#555}tr.ok td:nth-child(5){background:#e4f6e4}tr.differs td{background:#f8d0d0}tr.extra td{background:#f4e0c0}tr.not-reached td{color:#999}tr.crash td{background:#c03030;color:#fff}</style></head><body>" > html
+	print "details{margin:.2em 0}details>summary{cursor:pointer}details>p{margin:.3em 0 .3em 1.5em;font-size:12px}table.x{margin:.3em 0 1em 1.5em;font-size:12px}table.x td{max-width:48em;word-break:break-all}table.x td:nth-child(n+4){font:12px monospace}table.x th{font-weight:normal}tr.sent td{color:#555}tr.ok td:nth-child(5){background:#e4f6e4}tr.differs td{background:#f8d0d0}tr.extra td{background:#f4e0c0}tr.not-reached td{color:#999}tr.crash td{background:#c03030;color:#fff}</style></head><body>" > html
 	print "<h1>9P2000.L conformance matrix</h1>" > html
 	print "<p>Generated by <code>conformance/matrix.sh</code> on " when " with p9conform " hq(version) ", " ntraces " traces in " ns " sections. Every server ran every trace under <code>p9conform --server-cmd</code>, which restarts it after a crash. Verdicts: pass (implementation-defined differences count as pass), fail, not-implemented (n-i), crash, not-run. Hover or read a cell for its reason; a verdict other than pass links to its exchange below the section'"'"'s table: the trace'"'"'s lines (what was sent and the reply expected) beside what the server sent, in lib9p'"'"'s text form (cells cut at " cut " bytes).</p>" > html
-	print "<table><tr><th>server</th><th>version</th><th>verdicts</th><th>crashes</th><th>restarts</th><th>time</th><th>how it ran</th></tr>" > html
+	print "<table><tr><th>server</th><th>version</th><th>verdicts</th><th>crashes" (runs > 1 ? " (all " runs " runs)" : "") "</th><th>restarts</th><th>time</th><th>how it ran</th></tr>" > html
 	for (i = 1; i <= n; i++)
 		if (sstat[i] == "ran")
 			printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s s</td><td>%s</td></tr>\n", hq(sname[i]), hq(sver[i]), hcounts(i, ""), scr[i], srs[i], ssec[i], hq(show[i]) > html
@@ -439,8 +491,9 @@ BEGIN {
 				printf "<details id=\"%s\"><summary><b>%s</b> <code>%s</code> (%s): <span class=\"%s\">%s</span> at %s</summary>\n", xid(i, tname[t]), hq(sname[i]), hq(tname[t]), tclass[tname[t]], v, v (v == "pass" ? " (differs)" : ""), hq(at[i, tname[t]]) > html
 				printf "<p>%s%s<br>run it alone: <code>%s</code></p>\n", hq(why[i, tname[t]]), xspec != "" ? "<br>spec " hq(xspec) : "", hq(repro(i, tname[t])) > html
 				print "<table class=\"x\"><tr><th>line</th><th>conn</th><th>state</th><th>expected (the trace)</th><th>received (the server)</th></tr>" > html
+				# end tags of td and tr are optional in HTML: left out, the page is smaller
 				for (r = 1; r <= nx; r++)
-					printf "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td><td><code>%s</code></td></tr>\n", xs[r], xl[r] == "0" ? "" : xl[r], xc[r], xs[r], hq(abbr(xe[r])), hq(abbr(xg[r])) > html
+					printf "<tr class=%s><td>%s<td>%s<td>%s<td>%s<td>%s\n", xs[r], xl[r] == "0" ? "" : xl[r], xc[r], xs[r], hq(abbr(xe[r])), hq(abbr(xg[r])) > html
 				print "</table></details>" > html
 			}
 		}
