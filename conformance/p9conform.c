@@ -1943,6 +1943,8 @@ print_exchange(const struct result *res)
 		if ((int)strlen(e) > w)
 			printf("    %-5d %-4s %-11s %s\n    %-5s %-4s %-11s %-*s  %s\n", r->lineno,
 			    conn, r->state, e, "", "", "", w, "", g);
+		else if (*g == '\0')
+			printf("    %-5d %-4s %-11s %s\n", r->lineno, conn, r->state, e);
 		else
 			printf("    %-5d %-4s %-11s %-*s  %s\n", r->lineno, conn, r->state, w, e, g);
 	}
