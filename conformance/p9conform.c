@@ -47,6 +47,7 @@ struct opts {
 	long		 server_pid;	/* --server-pid: the server's process */
 	const char	*report;	/* --report: one TSV line per trace */
 	const char	*exchange_dir;	/* --exchange-dir: the exchange of failing traces */
+	int		 retries;	/* --retry: run a failing trace again, up to N times */
 };
 
 static struct opts O = {
@@ -2009,6 +2010,9 @@ usage(FILE *f)
 	    "                        trace that does not pass or differs: its exchange\n"
 	    "                        side by side, the trace's lines and what the server\n"
 	    "                        sent, tab-separated (a crash's is its reproducer)\n"
+	    "      --retry N         run a trace that fails (not a crash, not known)\n"
+	    "                        again, up to N times: it passes if a retry passes\n"
+	    "                        (said in a # line); for servers with races\n"
 	    "  -v, --verbose         show the expected and received lines of a failure\n"
 	    "                        and its exchange side by side\n"
 	    "  -l, --list            list the traces and exit\n"
@@ -2039,6 +2043,7 @@ main(int argc, char **argv)
 		{ "server-pid", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "exchange-dir", required_argument, NULL, 'X' },
+		{ "retry", required_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "record", required_argument, NULL, 'R' },
@@ -2053,7 +2058,7 @@ main(int argc, char **argv)
 	struct cf_traces ts = { 0 };
 	struct passwd *pw = getpwuid(getuid());
 	int opt, sessions = 1, npass = 0, nfail = 0, nknown = 0, nimpl = 0, nshouldf = 0;
-	int nv[V_NOTRUN + 1] = { 0 }, nbad = 0;
+	int nv[V_NOTRUN + 1] = { 0 }, nbad = 0, nretried = 0;
 	FILE *report = NULL;
 	bool list = false, n_uname_set = false;
 	char *known = NULL;
@@ -2080,6 +2085,7 @@ main(int argc, char **argv)
 		case 'p': O.server_pid = strtol(optarg, NULL, 10); break;
 		case 'r': O.report = optarg; break;
 		case 'X': O.exchange_dir = optarg; break;
+		case 'Y': O.retries = atoi(optarg); break;
 		case 'v': O.verbose = true; break;
 		case 'l': list = true; break;
 		case 'R': record = optarg; break;
@@ -2200,6 +2206,26 @@ main(int argc, char **argv)
 		k++;
 		run_trace(t, i, &res);
 		kn = is_known(known, t->name);
+		/* --retry: a plain failure (not a crash, not known) may be a race of the server's */
+		for (int r = 1; r <= O.retries && !res.ok && res.v == V_FAIL && !kn &&
+		    t->cls != CF_IMPL; r++) {
+			struct result again = { 0 };
+
+			run_trace(t, ts.n * r + i, &again);
+			if (!again.ok) {
+				free(again.expected);
+				free(again.received);
+				xfree(&again);
+				continue;
+			}
+			printf("# %s failed, then passed on retry %d (--retry): %s\n", t->name, r,
+			    res.why);
+			nretried++;
+			free(res.expected);
+			free(res.received);
+			xfree(&res);
+			res = again;
+		}
 		nv[res.v]++;
 		if (res.v == V_CRASH)
 			xrec(&res, res.lineno, 0, "crash", "(the server keeps serving)", res.why);
@@ -2293,6 +2319,8 @@ main(int argc, char **argv)
 	printf("# verdicts: %d pass, %d fail, %d not-implemented, %d crash, %d not-run;"
 	    " server crashes %d, restarts %d\n", nv[V_PASS], nv[V_FAIL], nv[V_NOTIMPL],
 	    nv[V_CRASH], nv[V_NOTRUN], ncrashes, nrestarts);
+	if (nretried > 0)
+		printf("# %d traces failed, then passed on a retry (--retry)\n", nretried);
 	if (nv[V_NOTIMPL] > 0)
 		printf("%d passed, %d failed, %d skipped\n", npass, nfail, nv[V_NOTIMPL]);
 	else

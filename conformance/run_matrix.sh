@@ -112,6 +112,15 @@ rc=$?
 has "--known-section with no such heading: named (and exit 2: got $rc)" "$tmp/out" \
     '^p9conform: --known .*RESULTS.md: no heading "## nosuch" \(--known-section\)$'
 
+# --retry does not hide a failure that happens every time.
+"$conform" --wait 10 -t 3000 --retry 2 -o walk/first-fails "unix:$tmp/f-rerror" "$traces" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q -E '^not ok 1 - walk/first-fails \(must\)$' "$tmp/out" && ! grep -q 'passed on retry' "$tmp/out"; then
+	ok "--retry 2: a failure on every run stays a failure (exit 1)"
+else
+	bad "--retry 2: a failure on every run stays a failure (exit 1, got $rc)"; sed 's/^/# /' "$tmp/out"
+fi
+
 echo "1..$n"
 echo "$((n - fails)) passed, $fails failed"
 exit $((fails != 0))
