@@ -38,6 +38,7 @@ struct opts {
 	bool		 verbose;
 	const char	*junit;
 	const char	*known;
+	const char	*known_section;	/* --known-section: rows under "## NAME" only */
 	const char	*only[64];
 	int		 nonly;
 	int		 wait_s;
@@ -45,6 +46,8 @@ struct opts {
 	const char	*server_cmd;	/* --server-cmd: start (and restart) the server */
 	long		 server_pid;	/* --server-pid: the server's process */
 	const char	*report;	/* --report: one TSV line per trace */
+	const char	*exchange_dir;	/* --exchange-dir: the exchange of failing traces */
+	int		 retries;	/* --retry: run a failing trace again, up to N times */
 };
 
 static struct opts O = {
@@ -586,6 +589,23 @@ static const char *const verdict_name[] = {
 	[V_CRASH] = "crash", [V_NOTRUN] = "not-run",
 };
 
+/*
+ * One row of a trace's exchange, side by side: the trace's line (expanded:
+ * what was sent, or the reply pattern) and what went or came over the
+ * wire (the reply in lib9p's text form, or what happened instead). state:
+ * "sent", "ok" (matched), "differs" (where the trace failed), "extra" (a
+ * reply no line expected), "not-reached" (after the failure).
+ */
+struct xrow {
+	int		 lineno;
+	int		 conn;		/* 1-based; 0: the runner itself */
+	const char	*state;
+	char		*exp;
+	char		*got;
+};
+
+#define XTEXT_MAX	400	/* longer cells are cut, their length said */
+
 struct result {
 	bool	 	 ok;
 	enum verdict	 v;		/* V_PASS while ok */
@@ -593,6 +613,9 @@ struct result {
 	char		 why[1024];
 	char		*expected;
 	char		*received;
+	struct xrow	*xr;		/* the exchange, in the order it happened */
+	int		 nxr;
+	int		 capxr;
 };
 
 struct run {
@@ -640,6 +663,81 @@ failf(struct run *x, int lineno, const char *fmt, ...)
 	vsnprintf(x->res->why, sizeof(x->res->why), fmt, ap);
 	va_end(ap);
 	return false;
+}
+
+/* A copy of s cut to XTEXT_MAX bytes, tabs and newlines made spaces. */
+static char *
+xtext(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, keep = n > XTEXT_MAX ? XTEXT_MAX : n;
+	char *d = malloc(keep + 48);
+
+	if (d == NULL)
+		return NULL;
+	for (size_t i = 0; i < keep; i++)
+		d[i] = s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i];
+	if (keep < n)
+		snprintf(d + keep, 48, "... (%zu bytes more)", n - keep);
+	else
+		d[keep] = '\0';
+	return d;
+}
+
+/* Add a row to the trace's exchange. */
+static void
+xrec(struct result *res, int lineno, int conn, const char *state, const char *exp,
+    const char *got)
+{
+	if (res->nxr == res->capxr) {
+		int cap = res->capxr ? res->capxr * 2 : 16;
+		struct xrow *p = realloc(res->xr, sizeof(*p) * (size_t)cap);
+
+		if (p == NULL)
+			return;
+		res->xr = p;
+		res->capxr = cap;
+	}
+	res->xr[res->nxr++] = (struct xrow){ lineno, conn, state, xtext(exp), xtext(got) };
+}
+
+static void
+xfree(struct result *res)
+{
+	for (int i = 0; i < res->nxr; i++) {
+		free(res->xr[i].exp);
+		free(res->xr[i].got);
+	}
+	free(res->xr);
+	res->xr = NULL;
+	res->nxr = res->capxr = 0;
+}
+
+/* A trace line as written (without its cN prefix); "" for T and R lines
+ * whose text is given separately. */
+static const char *
+line_prefix(const struct cf_line *l)
+{
+	switch (l->op) {
+	case CF_EXPECT: return l->optional ? "? " : l->or_closed ? "closed|" : "";
+	case CF_RAW: return "raw ";
+	case CF_CONN: return "conn ";
+	case CF_FIXTURE: return "fixture ";
+	case CF_READDIR_ALL: return "readdir-all ";
+	default: return "";
+	}
+}
+
+static void
+xrec_line(struct result *res, const struct cf_line *l, const char *text, const char *state,
+    const char *got)
+{
+	size_t n = strlen(line_prefix(l)) + strlen(text ? text : "") + 1;
+	char *e = malloc(n);
+
+	if (e != NULL)
+		snprintf(e, n, "%s%s", line_prefix(l), text ? text : "");
+	xrec(res, l->lineno, l->conn + 1, state, e, got);
+	free(e);
 }
 
 /* A failure of the runner's own rpc: not-implemented when the server said
@@ -764,6 +862,9 @@ frame_tag(const uint8_t *f)
 	return (uint16_t)(f[5] | f[6] << 8);
 }
 
+/* The connection's number in the trace (c1 is 1). */
+#define XCONN(x, c)	((int)((c) - (x)->conn) + 1)
+
 /* Match frame i against pattern; on failure record expected/received. */
 static bool
 match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
@@ -804,12 +905,21 @@ match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
 		free(x->res->received);
 		x->res->expected = strdup(pat);
 		x->res->received = strdup(txt);
+		xrec(x->res, lineno, XCONN(x, c), "differs", pat, txt);
 		drop_frame(c, i);
 		return false;
 	}
 	if (rc != 0) {
+		char hex[160];
+		size_t k;
+
 		failf(x, lineno, "undecodable reply (%s), type %u, %zu bytes", p9_strerror(rc),
 		    c->frames[i][4], c->flen[i]);
+		k = (size_t)snprintf(hex, sizeof(hex), "undecodable frame (%s), %zu bytes:",
+		    p9_strerror(rc), c->flen[i]);
+		for (size_t b = 0; b < c->flen[i] && k + 4 < sizeof(hex); b++)
+			k += (size_t)snprintf(hex + k, sizeof(hex) - k, " %02x", c->frames[i][b]);
+		xrec(x->res, lineno, XCONN(x, c), "differs", pat, hex);
 		drop_frame(c, i);
 		return false;
 	}
@@ -823,8 +933,15 @@ match_frame(struct run *x, struct tconn *c, int i, const char *pat, int lineno)
 		free(x->res->received);
 		x->res->expected = strdup(pat);
 		x->res->received = cf_print(&m);
+		xrec(x->res, lineno, XCONN(x, c), "differs", pat, x->res->received);
 		drop_frame(c, i);
 		return false;
+	}
+	{
+		char *got = cf_print(&m);
+
+		xrec(x->res, lineno, XCONN(x, c), "ok", pat, got ? got : "?");
+		free(got);
 	}
 	drop_frame(c, i);
 	return true;
@@ -839,9 +956,17 @@ sweep(struct run *x, struct tconn *c)
 		int k;
 
 		for (k = 0; k < c->nforbidden; k++)
-			if (c->forbidden[k] == tag)
+			if (c->forbidden[k] == tag) {
+				struct p9_msg m;
+				char *s = p9_msg_decode(c->frames[i], c->flen[i], &m) == 0 ?
+				    cf_print(&m) : NULL;
+
+				xrec(x->res, 0, XCONN(x, c), "differs", "(no reply: superseded)",
+				    s ? s : "an undecodable frame");
+				free(s);
 				return failf(x, 0, "a reply with tag %u arrived after its request was "
 				    "superseded (after Rflush, or after the reply that had to follow it)", tag);
+			}
 		for (k = 0; k < c->nopt; k++)
 			if (c->opt[k].tag == tag)
 				break;
@@ -896,6 +1021,7 @@ expect_line(struct run *x, struct tconn *c, const struct cf_line *l)
 		if (rc == 1)
 			continue;
 		if (rc == 0 && l->or_closed) {
+			xrec_line(x->res, l, pat, "ok", "(the server closed the connection)");
 			ok = true;
 			break;
 		}
@@ -906,6 +1032,16 @@ expect_line(struct run *x, struct tconn *c, const struct cf_line *l)
 		else
 			failf(x, l->lineno, "reply frame with an invalid size (larger than msize %u?)",
 			    c->msize);
+		{
+			char got[96];
+
+			if (rc == -1)
+				snprintf(got, sizeof(got), "(no reply within %d ms)", O.timeout_ms);
+			else
+				snprintf(got, sizeof(got), "%s", rc == 0 ? "(the server closed the "
+				    "connection)" : "(a frame with an invalid size)");
+			xrec_line(x->res, l, pat, "differs", got);
+		}
 		free(x->res->expected);
 		x->res->expected = strdup(pat);
 		goto out;
@@ -913,6 +1049,8 @@ expect_line(struct run *x, struct tconn *c, const struct cf_line *l)
 	/* optional replies that did not come before this one must never come */
 	while (ok && c->nopt > 0 && c->nforbidden < 64) {
 		c->forbidden[c->nforbidden++] = c->opt[--c->nopt].tag;
+		xrec(x->res, c->opt[c->nopt].lineno, XCONN(x, c), "ok",
+		    c->opt[c->nopt].pat, "(none: optional, did not come)");
 		free(c->opt[c->nopt].pat);
 	}
 out:
@@ -924,6 +1062,7 @@ static bool
 expect_closed(struct run *x, struct tconn *c, int lineno)
 {
 	for (;;) {
+		char got[96];
 		int rc;
 
 		if (!sweep(x, c))
@@ -935,14 +1074,22 @@ expect_closed(struct run *x, struct tconn *c, int lineno)
 			if (p9_msg_decode(c->frames[0], c->flen[0], &m) == 0)
 				s = cf_print(&m);
 			failf(x, lineno, "expected the connection to close, got %s", s ? s : "a frame");
+			xrec(x->res, lineno, XCONN(x, c), "differs", "closed", s ? s : "a frame");
 			free(s);
 			return false;
 		}
 		rc = pull(c, O.timeout_ms);
-		if (rc == 0 || rc == -2)
+		if (rc == 0 || rc == -2) {
+			xrec(x->res, lineno, XCONN(x, c), "ok", "closed", rc == 0 ?
+			    "(the server closed the connection)" :
+			    "(a frame with an invalid size: the connection is unusable)");
 			return true;
-		if (rc == -1)
+		}
+		if (rc == -1) {
+			snprintf(got, sizeof(got), "(still open after %d ms)", O.timeout_ms);
+			xrec(x->res, lineno, XCONN(x, c), "differs", "closed", got);
 			return failf(x, lineno, "the connection stayed open for %d ms", O.timeout_ms);
+		}
 	}
 }
 
@@ -1080,6 +1227,24 @@ open_conn(struct run *x, int idx, const char *args, int lineno)
 	return true;
 }
 
+/* What a connection's setup got, for the exchange (a static buffer). */
+static const char *
+conn_text(struct run *x, int idx, const char *args)
+{
+	static char buf[400];
+	const char *ms = cf_var_get(&x->v, "msize", 5), *rq = cf_var_get(&x->v, "rootqid", 7),
+	    *dq = cf_var_get(&x->v, "dirqid", 6);
+
+	if (args != NULL && strstr(args, " raw") != NULL)
+		snprintf(buf, sizeof(buf), "(c%d connected, nothing sent)", idx + 1);
+	else if (args != NULL && strstr(args, " version") != NULL)
+		snprintf(buf, sizeof(buf), "(Rversion msize=%s)", ms ? ms : "?");
+	else
+		snprintf(buf, sizeof(buf), "(Rversion msize=%s; Rattach qid=%s; Rwalk wqid=[%s])",
+		    ms ? ms : "?", rq ? rq : "?", dq ? dq : "?");
+	return buf;
+}
+
 /* readdir-all FID COUNT [names]: Treaddir from 0 until an empty reply. */
 static bool
 readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
@@ -1168,14 +1333,15 @@ readdir_all(struct run *x, struct tconn *c, const char *args, int lineno)
 	return ok;
 }
 
-/* DIR/NAME.pcap, where NAME is the trace's name with every character
+/* DIR/NAME.EXT, where NAME is the trace's name with every character
  * other than [A-Za-z0-9._-] ('/' first of all) made '_'. */
 static void
-pcap_name(char *buf, size_t len, const char *trace)
+trace_file(char *buf, size_t len, const char *dir, const char *trace, const char *ext)
 {
-	int n = snprintf(buf, len, "%s/", O.pcap_dir);
+	int n = snprintf(buf, len, "%s/", dir);
+	size_t elen = strlen(ext) + 2;
 
-	for (const char *p = trace; *p != '\0' && n >= 0 && (size_t)n + 6 < len; p++) {
+	for (const char *p = trace; *p != '\0' && n >= 0 && (size_t)n + elen < len; p++) {
 		char ch = *p;
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -1183,8 +1349,14 @@ pcap_name(char *buf, size_t len, const char *trace)
 			ch = '_';
 		buf[n++] = ch;
 	}
-	if (n >= 0 && (size_t)n + 6 <= len)
-		memcpy(buf + n, ".pcap", 6);
+	if (n >= 0 && (size_t)n + elen <= len)
+		snprintf(buf + n, elen, ".%s", ext);
+}
+
+static void
+pcap_name(char *buf, size_t len, const char *trace)
+{
+	trace_file(buf, len, O.pcap_dir, trace, "pcap");
 }
 
 /* --- the server under test: crashes and restarts ------------------------------ */
@@ -1413,6 +1585,8 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	}
 	if (adm_open(&a, err, sizeof(err)) != 0) {
 		failf(&x, t->lineno, "%s", err);
+		xrec(res, t->lineno, 0, "differs", "(setup: the runner's connection: Tversion, "
+		    "Tattach)", err);
 		check_server(t, res, true);
 		return;
 	}
@@ -1424,6 +1598,8 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	if ((rc = adm_rpc(&a, &m, &r)) != 0) {
 		SETUP_FAIL(&x, rc, t->lineno, "cannot make the trace directory %s%s", x.dirname,
 		    rc_text(rc, rb, sizeof(rb)));
+		xrec(res, t->lineno, 0, "differs", "(setup: Tmkdir of the trace directory)",
+		    res->why);
 		adm_close(&a);
 		return;
 	}
@@ -1438,14 +1614,19 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 	cf_var_set(&x.v, "msize", 5, num, strlen(num));
 	if (adm_walk(&a, 0, x.dirname, 0, &dirfid, &last) != 0) {
 		failf(&x, t->lineno, "cannot walk to the trace directory");
+		xrec(res, t->lineno, 0, "differs", "(setup: walk to the trace directory)", res->why);
 	} else {
 		for (int i = 0; i < t->nlines && res->ok; i++) {
 			bool unsup = false;
 
-			if (t->lines[i].op == CF_FIXTURE &&
-			    make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err), &unsup) != 0)
+			if (t->lines[i].op != CF_FIXTURE)
+				continue;
+			if (make_fixture(&a, dirfid, t->lines[i].text, err, sizeof(err), &unsup) != 0) {
 				(void)(unsup ? notimplf(&x, t->lines[i].lineno, "%s", err) :
 				    failf(&x, t->lines[i].lineno, "%s", err));
+				xrec_line(res, &t->lines[i], t->lines[i].text, "differs", err);
+			} else
+				xrec_line(res, &t->lines[i], t->lines[i].text, "ok", "(made through 9p)");
 		}
 		(void)adm_clunk(&a, dirfid);
 	}
@@ -1456,25 +1637,45 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 		else
 			fprintf(stderr, "p9conform: %s: %s\n", pcap_path, strerror(errno));
 	}
+	int reached = 0;
+
 	for (int i = 0; i < t->nlines && res->ok; i++) {
 		const struct cf_line *l = &t->lines[i];
 		struct tconn *c = &x.conn[l->conn];
 
+		reached = i + 1;
 		if (l->op == CF_FIXTURE)
 			continue;
 		if (l->op == CF_CONN) {
 			char args[256];
 
 			snprintf(args, sizeof(args), "%d %s", l->conn + 1, l->text);
-			(void)open_conn(&x, l->conn, args, l->lineno);
+			if (open_conn(&x, l->conn, args, l->lineno))
+				xrec_line(res, l, l->text, "ok", conn_text(&x, l->conn, args));
+			else
+				xrec_line(res, l, l->text, "differs", res->why);
 			continue;
 		}
-		if (!c->open && !open_conn(&x, l->conn, NULL, l->lineno))
-			break;
+		if (!c->open) {
+			bool up = open_conn(&x, l->conn, NULL, l->lineno);
+
+			xrec(res, l->lineno, l->conn + 1, up ? "ok" : "differs", "(connect: Tversion, "
+			    "Tattach fid 0, Twalk fid 1 to $dir)", up ? conn_text(&x, l->conn, NULL) :
+			    res->why);
+			if (!up)
+				break;
+		}
 		switch (l->op) {
-		case CF_SEND:
+		case CF_SEND: {
+			const char *xerr = NULL;
+			char *e = cf_expand(l->text, &x.v, false, &xerr);
+
 			(void)send_line(&x, c, l->text, l->lineno);
+			xrec_line(res, l, e ? e : l->text, res->ok ? "sent" : "differs",
+			    res->ok ? "(sent)" : res->why);
+			free(e);
 			break;
+		}
 		case CF_EXPECT:
 			(void)expect_line(&x, c, l);
 			break;
@@ -1488,6 +1689,17 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 				failf(&x, l->lineno, "send failed: %s", strerror(errno));
 			else if (n >= 7)
 				note_sent(c, (uint16_t)(buf[5] | buf[6] << 8), buf[4]);
+			if (res->ok) {
+				struct p9_msg mm;
+				char *s = p9_msg_decode(buf, (size_t)n, &mm) == 0 ? cf_print(&mm) : NULL;
+				char got[160];
+
+				snprintf(got, sizeof(got), "(sent %ld bytes%s%.100s)", n, s ? ": " : "",
+				    s ? s : "");
+				xrec_line(res, l, l->text, "sent", got);
+				free(s);
+			} else
+				xrec_line(res, l, l->text, "differs", res->why);
 			break;
 		}
 		case CF_CLOSED:
@@ -1495,17 +1707,34 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 			break;
 		case CF_DISCONNECT:
 			tconn_close(c);
+			xrec_line(res, l, l->text, "sent", "(closed our side)");
 			break;
 		case CF_READDIR_ALL:
 			(void)readdir_all(&x, c, l->text, l->lineno);
+			xrec_line(res, l, l->text, res->ok ? "ok" : "differs",
+			    res->ok ? "(every Rreaddir as expected)" : res->why);
 			break;
 		default:
 			break;
 		}
 	}
+	/* the trace's lines after a failure: kept, so the exchange is the whole trace */
+	for (int i = reached; !res->ok && i < t->nlines; i++)
+		if (t->lines[i].op != CF_FIXTURE)
+			xrec_line(res, &t->lines[i], t->lines[i].text, "not-reached", "");
 	for (int i = 0; i < CF_MAXCONN; i++) {
 		struct tconn *c = &x.conn[i];
 
+		/* after a failure: the replies that had come and no line took */
+		for (int k = 0; !res->ok && c->open && k < c->nframes; k++) {
+			struct p9_msg mm;
+			char *s = p9_msg_decode(c->frames[k], c->flen[k], &mm) == 0 ?
+			    cf_print(&mm) : NULL;
+
+			xrec(res, 0, i + 1, "extra", "(not matched: the trace had stopped)",
+			    s ? s : "an undecodable frame");
+			free(s);
+		}
 		if (res->ok && c->open) {
 			(void)sweep(&x, c);
 			if (res->ok && c->nframes > 0) {
@@ -1516,6 +1745,8 @@ run_trace(const struct cf_trace *t, int index, struct result *res)
 					s = cf_print(&mm);
 				failf(&x, t->lines[t->nlines - 1].lineno,
 				    "c%d: a reply no line expected: %s", i + 1, s ? s : "?");
+				xrec(res, t->lines[t->nlines - 1].lineno, i + 1, "extra",
+				    "(no line expects a reply)", s ? s : "an undecodable frame");
 				free(s);
 			}
 		}
@@ -1577,16 +1808,20 @@ selected(const struct cf_trace *t)
 	return false;
 }
 
-/* Names listed in a known-differences file: every "| `name` |" table row. */
+/* Names listed in a known-differences file: every "| `name` |" table row
+ * (with a section: only the rows under the heading "## SECTION", up to the
+ * next "## " heading). */
 static char *
-load_known(const char *path)
+load_known(const char *path, const char *section)
 {
+	bool in = section == NULL, seen = section == NULL;
 	FILE *f = fopen(path, "r");
 	char line[1024];
 	size_t len = 1, cap = 4096;
 	char *out = malloc(cap);
 
 	if (f == NULL || out == NULL) {
+		fprintf(stderr, "p9conform: --known %s: %s\n", path, strerror(errno));
 		if (f)
 			fclose(f);
 		free(out);
@@ -1596,7 +1831,14 @@ load_known(const char *path)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *e;
 
-		if (strncmp(line, "| `", 3) != 0 || (e = strchr(line + 3, '`')) == NULL)
+		if (section != NULL && strncmp(line, "## ", 3) == 0) {
+			size_t n = strlen(section);
+
+			in = strncmp(line + 3, section, n) == 0 && strchr(" \t\r\n", line[3 + n]);
+			seen = seen || in;
+			continue;
+		}
+		if (!in || strncmp(line, "| `", 3) != 0 || (e = strchr(line + 3, '`')) == NULL)
 			continue;
 		*e = '\0';
 		if (len + strlen(line + 3) + 2 > cap) {
@@ -1611,6 +1853,12 @@ load_known(const char *path)
 		len = strlen(out);
 	}
 	fclose(f);
+	if (!seen) {
+		fprintf(stderr, "p9conform: --known %s: no heading \"## %s\" (--known-section)\n",
+		    path, section);
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -1623,6 +1871,84 @@ is_known(const char *known, const char *name)
 		return false;
 	snprintf(key, sizeof(key), ",%s,", name);
 	return strstr(known, key) != NULL;
+}
+
+/*
+ * --exchange-dir: DIR/NAME.tsv, the trace's exchange side by side. Comment
+ * lines (#) say the trace, its verdict and reason, how to run it alone;
+ * then a header and one row per line of the trace or frame received:
+ * line, connection, state, expected (the trace), received (the server).
+ */
+static int
+write_exchange(const struct cf_trace *t, const struct result *res, const char *verdict)
+{
+	char path[4096];
+	FILE *f;
+
+	trace_file(path, sizeof(path), O.exchange_dir, t->name, "tsv");
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "p9conform: --exchange-dir: cannot write %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# trace: %s (%s) %s:%d\n", t->name, cf_class_name(t->cls), t->file,
+	    t->lineno);
+	fprintf(f, "# verdict: %s at line %d: ", verdict, res->lineno);
+	for (const char *p = res->why; *p != '\0'; p++)
+		fputc(*p == '\t' || *p == '\n' ? ' ' : *p, f);
+	fputc('\n', f);
+	if (t->why != NULL)
+		fprintf(f, "# spec: %s\n", t->why);
+	fprintf(f, "# reproduce: p9conform -a '%s' -u '%s' -N %u -o '%s' %s %s\n", O.aname,
+	    O.uname, O.n_uname, t->name, O.addr, t->file);
+	fputs("line\tconn\tstate\texpected (the trace)\treceived (the server)\n", f);
+	for (int i = 0; i < res->nxr; i++) {
+		const struct xrow *r = &res->xr[i];
+
+		if (r->conn > 0)
+			fprintf(f, "%d\tc%d\t%s\t%s\t%s\n", r->lineno, r->conn, r->state,
+			    r->exp ? r->exp : "", r->got ? r->got : "");
+		else
+			fprintf(f, "%d\t-\t%s\t%s\t%s\n", r->lineno, r->state,
+			    r->exp ? r->exp : "", r->got ? r->got : "");
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "p9conform: --exchange-dir: write error on %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --verbose: the exchange as two columns in the TAP diagnostics. */
+static void
+print_exchange(const struct result *res)
+{
+	int w = 20;
+
+	for (int i = 0; i < res->nxr; i++) {
+		int n = res->xr[i].exp ? (int)strlen(res->xr[i].exp) : 0;
+
+		if (n > w)
+			w = n > 60 ? 60 : n;
+	}
+	printf("  exchange: |\n    %-5s %-4s %-11s %-*s  %s\n", "line", "conn", "state", w,
+	    "expected (the trace)", "received (the server)");
+	for (int i = 0; i < res->nxr; i++) {
+		const struct xrow *r = &res->xr[i];
+		const char *e = r->exp ? r->exp : "", *g = r->got ? r->got : "";
+		char conn[16] = "-";
+
+		if (r->conn > 0)
+			snprintf(conn, sizeof(conn), "c%d", r->conn);
+		if ((int)strlen(e) > w)
+			printf("    %-5d %-4s %-11s %s\n    %-5s %-4s %-11s %-*s  %s\n", r->lineno,
+			    conn, r->state, e, "", "", "", w, "", g);
+		else if (*g == '\0')
+			printf("    %-5d %-4s %-11s %s\n", r->lineno, conn, r->state, e);
+		else
+			printf("    %-5d %-4s %-11s %-*s  %s\n", r->lineno, conn, r->state, w, e, g);
+	}
 }
 
 static void
@@ -1665,6 +1991,8 @@ usage(FILE *f)
 	    "  -o, --only NAME       run only this trace (NAME* for a prefix); repeatable\n"
 	    "  -k, --known FILE      traces listed in FILE (rows \"| `name` |\") are expected\n"
 	    "                        to fail: reported as TODO, not counted as failures\n"
+	    "      --known-section NAME  only the rows under the heading \"## NAME\" of\n"
+	    "                        --known FILE (RESULTS.md has one per server)\n"
 	    "  -j, --junit FILE      also write JUnit XML to FILE\n"
 	    "  -w, --wait SECONDS    retry connecting for up to SECONDS before starting\n"
 	    "      --pcap-dir DIR    write DIR/NAME.pcap (made if missing; '/' in NAME\n"
@@ -1678,7 +2006,15 @@ usage(FILE *f)
 	    "      --report FILE     write one line per trace to FILE: name, class,\n"
 	    "                        verdict (pass, fail, not-implemented, crash,\n"
 	    "                        not-run), file:line and reason, tab-separated\n"
+	    "      --exchange-dir DIR  write DIR/NAME.tsv (made if missing) for every\n"
+	    "                        trace that does not pass or differs: its exchange\n"
+	    "                        side by side, the trace's lines and what the server\n"
+	    "                        sent, tab-separated (a crash's is its reproducer)\n"
+	    "      --retry N         run a trace that fails (not a crash, not known)\n"
+	    "                        again, up to N times: it passes if a retry passes\n"
+	    "                        (said in a # line); for servers with races\n"
 	    "  -v, --verbose         show the expected and received lines of a failure\n"
+	    "                        and its exchange side by side\n"
 	    "  -l, --list            list the traces and exit\n"
 	    "      --record OUT      proxy mode: write the sessions as a trace to OUT\n"
 	    "      --listen ADDR     proxy mode: where clients connect\n"
@@ -1699,12 +2035,15 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "known", required_argument, NULL, 'k' },
+		{ "known-section", required_argument, NULL, 'K' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "pcap-dir", required_argument, NULL, 'P' },
 		{ "server-cmd", required_argument, NULL, 'C' },
 		{ "server-pid", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "exchange-dir", required_argument, NULL, 'X' },
+		{ "retry", required_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "record", required_argument, NULL, 'R' },
@@ -1719,7 +2058,7 @@ main(int argc, char **argv)
 	struct cf_traces ts = { 0 };
 	struct passwd *pw = getpwuid(getuid());
 	int opt, sessions = 1, npass = 0, nfail = 0, nknown = 0, nimpl = 0, nshouldf = 0;
-	int nv[V_NOTRUN + 1] = { 0 }, nbad = 0;
+	int nv[V_NOTRUN + 1] = { 0 }, nbad = 0, nretried = 0;
 	FILE *report = NULL;
 	bool list = false, n_uname_set = false;
 	char *known = NULL;
@@ -1738,12 +2077,15 @@ main(int argc, char **argv)
 				O.only[O.nonly++] = optarg;
 			break;
 		case 'k': O.known = optarg; break;
+		case 'K': O.known_section = optarg; break;
 		case 'j': O.junit = optarg; break;
 		case 'w': O.wait_s = atoi(optarg); break;
 		case 'P': O.pcap_dir = optarg; break;
 		case 'C': O.server_cmd = optarg; break;
 		case 'p': O.server_pid = strtol(optarg, NULL, 10); break;
 		case 'r': O.report = optarg; break;
+		case 'X': O.exchange_dir = optarg; break;
+		case 'Y': O.retries = atoi(optarg); break;
 		case 'v': O.verbose = true; break;
 		case 'l': list = true; break;
 		case 'R': record = optarg; break;
@@ -1794,6 +2136,12 @@ main(int argc, char **argv)
 		cf_traces_free(&ts);
 		return 2;
 	}
+	if (O.exchange_dir != NULL && mkdir(O.exchange_dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "p9conform: --exchange-dir %s: %s\n", O.exchange_dir,
+		    strerror(errno));
+		cf_traces_free(&ts);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (O.server_cmd != NULL) {
 		signal(SIGINT, on_signal);
@@ -1823,8 +2171,14 @@ main(int argc, char **argv)
 		cf_traces_free(&ts);
 		return 2;
 	}
-	if (O.known != NULL && (known = load_known(O.known)) == NULL) {
-		fprintf(stderr, "p9conform: cannot read %s\n", O.known);
+	if (O.known_section != NULL && O.known == NULL) {
+		fprintf(stderr, "p9conform: --known-section needs --known FILE\n");
+		server_stop();
+		cf_traces_free(&ts);
+		return 2;
+	}
+	if (O.known != NULL && (known = load_known(O.known, O.known_section)) == NULL) {
+		server_stop();
 		cf_traces_free(&ts);
 		return 2;
 	}
@@ -1852,7 +2206,32 @@ main(int argc, char **argv)
 		k++;
 		run_trace(t, i, &res);
 		kn = is_known(known, t->name);
+		/* --retry: a plain failure (not a crash, not known) may be a race of the server's */
+		for (int r = 1; r <= O.retries && !res.ok && res.v == V_FAIL && !kn &&
+		    t->cls != CF_IMPL; r++) {
+			struct result again = { 0 };
+
+			run_trace(t, ts.n * r + i, &again);
+			if (!again.ok) {
+				free(again.expected);
+				free(again.received);
+				xfree(&again);
+				continue;
+			}
+			printf("# %s failed, then passed on retry %d (--retry): %s\n", t->name, r,
+			    res.why);
+			nretried++;
+			free(res.expected);
+			free(res.received);
+			xfree(&res);
+			res = again;
+		}
 		nv[res.v]++;
+		if (res.v == V_CRASH)
+			xrec(&res, res.lineno, 0, "crash", "(the server keeps serving)", res.why);
+		if (O.exchange_dir != NULL && !res.ok && res.v != V_NOTRUN)
+			(void)write_exchange(t, &res, t->cls == CF_IMPL && res.v == V_FAIL ?
+			    "pass (implementation-defined, differs)" : verdict_name[res.v]);
 		if (report != NULL) {
 			const char *base = strrchr(t->file, '/');
 
@@ -1899,6 +2278,7 @@ main(int argc, char **argv)
 			if (O.verbose) {
 				printf("  expected: %s\n", res.expected ? res.expected : "-");
 				printf("  received: %.2000s\n", res.received ? res.received : "-");
+				print_exchange(&res);
 			}
 			printf("  ...\n");
 		}
@@ -1925,6 +2305,7 @@ main(int argc, char **argv)
 		fflush(stdout);
 		free(res.expected);
 		free(res.received);
+		xfree(&res);
 	}
 	if (junit != NULL) {
 		fputs("</testsuite>\n", junit);
@@ -1938,6 +2319,8 @@ main(int argc, char **argv)
 	printf("# verdicts: %d pass, %d fail, %d not-implemented, %d crash, %d not-run;"
 	    " server crashes %d, restarts %d\n", nv[V_PASS], nv[V_FAIL], nv[V_NOTIMPL],
 	    nv[V_CRASH], nv[V_NOTRUN], ncrashes, nrestarts);
+	if (nretried > 0)
+		printf("# %d traces failed, then passed on a retry (--retry)\n", nretried);
 	if (nv[V_NOTIMPL] > 0)
 		printf("%d passed, %d failed, %d skipped\n", npass, nfail, nv[V_NOTIMPL]);
 	else
