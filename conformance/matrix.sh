@@ -10,7 +10,7 @@
 #                conformance/p9conform (default: build, or $BUILD)
 #   -o OUTDIR    where MATRIX.md, matrix.html, EXCHANGES.md and RESULTS.md
 #                go (default: conformance/, beside this script)
-#   -s SERVERS   comma-separated, from p9d,diod,ganesha (default: all)
+#   -s SERVERS   comma-separated, from p9d,memfs,diod,ganesha (default: all)
 #   -n           do not apt-get install diod / nfs-ganesha when missing
 #   -r N         run every server N times (default 1): a trace that does not
 #                pass in some of the runs gets the verdict and exchange of
@@ -34,7 +34,8 @@
 # NAME.tsv (p9conform --report), NAME.x/ (p9conform --exchange-dir),
 # NAME.tap (its output), kernel.tsv (pid, kernel log line; optional).
 #
-# p9d is the build's, on a Unix socket. diod (Debian package diod) listens
+# p9d is the build's, on a Unix socket; so is memfs (examples/memfsd: the
+# same engine with the in-memory backend of examples/memfs). diod (Debian package diod) listens
 # on 127.0.0.1 at a free port. nfs-ganesha (Debian packages nfs-ganesha and
 # nfs-ganesha-vfs) binds 0.0.0.0, so it runs in a network namespace of its
 # own (unshare -n, only lo up) and p9conform runs in it too (nsenter -n);
@@ -48,7 +49,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${BUILD:-build}
 out=$here
-servers=p9d,diod,ganesha
+servers=p9d,memfs,diod,ganesha
 install=1
 render= keep= repeat=1
 while getopts B:o:s:nr:k:R:h opt; do
@@ -178,6 +179,19 @@ if want p9d; then
 	    --server-cmd "exec '$p9d' -e '$tmp/p9d/export' -l 'unix:$tmp/p9d/sock'"
 	ran p9d "$("$p9d" --version 2>/dev/null | head -n 1 | sed 's/^p9d (lib9p) //')" \
 	    "p9d -e DIR -l unix:SOCK (this build)" $(($(now) - t0))
+fi
+
+if want memfs; then
+	memfsd=$build/examples/memfsd
+	if [ ! -x "$memfsd" ]; then
+		skip memfs "" "$memfsd is not built"
+	else
+		t0=$(now)
+		run memfs "unix:$tmp/memfs.sock" "$conform" -u "$(id -un)" -N "$(id -u)" \
+		    --server-cmd "exec '$memfsd' -l 'unix:$tmp/memfs.sock' >/dev/null"
+		ran memfs "$("$p9d" --version 2>/dev/null | head -n 1 | sed 's/^p9d (lib9p) //')" \
+		    "memfsd -l unix:SOCK (this build: the engine with examples/memfs)" $(($(now) - t0))
+	fi
 fi
 
 if want diod; then

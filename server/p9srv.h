@@ -25,14 +25,17 @@
  * Tfsync/Tlock/Tgetlock need a fid opened by Tlopen/Tlcreate (EBADF);
  * Tlopen/Tlcreate need one not yet opened (EINVAL); messages that change
  * the file system get EROFS on a read-only server (Tlopen only when it
- * asks for write access or truncation); xattr fids reach no callback but
- * Tread/Twrite of their buffer, which the engine serves.
+ * asks for write access or truncation); xattr fids reach no callback:
+ * the engine serves Tread/Twrite of their buffer, and answers EINVAL to
+ * any other message that needs a file.
  *
  * Callbacks. Each returns 0 with *out filled (tag and type are the
  * engine's), or a positive errno that the engine sends as Rlerror. Views in
  * *in (names, data) point into the request and are valid until the
- * callback returns; views put in *out must stay valid that long too (use
- * p9srv_req_scratch, or for Rread/Rreaddir p9srv_req_rdata). A NULL
+ * callback returns. Views put in *out are encoded after the callback
+ * returns, so they must outlive it: put them in p9srv_req_scratch (or,
+ * for Rread/Rreaddir, p9srv_req_rdata), which stay the request's until
+ * its reply is written, or in memory the backend keeps longer. A NULL
  * callback answers EOPNOTSUPP. Callbacks run on a worker thread, or on the
  * loop thread that read the request when the backend says the operation
  * never blocks (nonblock below); with P9SRV_BACKEND_CREDS they run with the
