@@ -87,6 +87,27 @@ static const char *names[FZN_COUNT];
 static unsigned nnames;
 static struct fz_fill fill;
 
+/* The server runs every request on its loop thread, one at a time
+ * (threads 0): deterministic, so that an input covers the same code each
+ * time. P9FUZZ_THREADS=N (1..64) gives it N workers instead, for the races
+ * between requests (flush of a running request, concurrent fids). */
+static unsigned
+server_threads(void)
+{
+	const char *e = getenv("P9FUZZ_THREADS");
+	char *end;
+	unsigned long n;
+
+	if (e == NULL || *e == '\0')
+		return 0;
+	n = strtoul(e, &end, 10);
+	if (*end != '\0' || n > 64) {
+		fprintf(stderr, "P9FUZZ_THREADS=%s: want a number of worker threads, 0 to 64\n", e);
+		abort();
+	}
+	return (unsigned)n;
+}
+
 static void
 set_names(void)
 {
@@ -332,7 +353,8 @@ init(void)
 	set_names();
 
 	cfg.export_path = export_dir;
-	cfg.threads = 2;
+	cfg.threads = server_threads();
+	cfg.inline_requests = cfg.threads == 0;
 	cfg.msize_max = MSIZE;
 	cfg.max_fids = 64;
 	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */
@@ -443,7 +465,7 @@ world_begin(void)
 	FZ_CHECK(memfs_symlink(mfs, "/abs", abs_secret) == 0);
 	FZ_CHECK(memfs_add_ctl(mfs, "/ctl/echo", 0666, &echo_ops, NULL) == 0);
 	p9srv_config_defaults(&cfg);
-	cfg.threads = 2;
+	cfg.threads = server_threads();
 	cfg.msize_max = MSIZE;
 	cfg.max_fids = 64;
 	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */

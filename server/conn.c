@@ -623,8 +623,8 @@ start_req(struct conn *c, struct p9srv_req *r)
 	r->state = REQ_QUEUED;
 	c->inflight[c->ninflight++] = r;
 	pthread_mutex_unlock(&c->lock);
-	if (p9srv_nonblocking(c->srv->be, r->in.type))
-		pool_run_here(r);	/* never blocks: no hand-off to a worker */
+	if (c->srv->cfg.threads == 0 || p9srv_nonblocking(c->srv->be, r->in.type))
+		pool_run_here(r);	/* no workers, or never blocks: no hand-off */
 	else
 		pool_push(r);
 	return true;

@@ -51,6 +51,8 @@ p9d_embed_start(const struct p9d_embed_config *cfg)
 	sc.readonly = cfg->readonly;
 	if (cfg->threads != 0)
 		sc.threads = cfg->threads;
+	if (cfg->inline_requests)
+		sc.threads = 0;
 	if (cfg->msize_max != 0)
 		sc.msize_max = cfg->msize_max;
 	if (cfg->max_fids != 0)

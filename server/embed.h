@@ -23,6 +23,8 @@ struct p9d_embed_config {
 	/* 0: p9d's default (p9srv_config_defaults: 2 x CPUs but at least 4
 	 * threads, msize 1 MiB, 16384 fids, 64 in flight) */
 	unsigned	 threads;	/* worker threads */
+	bool		 inline_requests; /* no worker threads at all (threads 0:
+					 * every request on the loop thread) */
 	uint32_t	 msize_max;
 	unsigned	 max_fids;	/* per connection */
 	unsigned	 max_inflight;	/* per connection */

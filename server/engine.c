@@ -46,11 +46,11 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 		errno = EINVAL;
 		return NULL;
 	}
-	if (cfg->threads == 0 || cfg->max_fids == 0 || cfg->max_inflight == 0 ||
+	if (cfg->max_fids == 0 || cfg->max_inflight == 0 ||
 	    cfg->max_conns == 0 || cfg->msize_max < P9SRV_MSIZE_MIN) {
-		snprintf(why, whylen, "configuration: threads, max_fids, max_inflight and "
-		    "max_conns must be at least 1 (are %u, %u, %u, %u) and msize_max at least %u "
-		    "(is %u)", cfg->threads, cfg->max_fids, cfg->max_inflight, cfg->max_conns,
+		snprintf(why, whylen, "configuration: max_fids, max_inflight and "
+		    "max_conns must be at least 1 (are %u, %u, %u) and msize_max at least %u "
+		    "(is %u)", cfg->max_fids, cfg->max_inflight, cfg->max_conns,
 		    P9SRV_MSIZE_MIN, cfg->msize_max);
 		errno = EINVAL;
 		return NULL;

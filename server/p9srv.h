@@ -80,7 +80,10 @@ struct p9srv_cred {
 
 struct p9srv_config {
 	bool		 readonly;	/* refuse every mutation with EROFS */
-	unsigned	 threads;	/* worker threads */
+	/* Worker threads. 0: none; every request runs on the loop thread,
+	 * one at a time, in the order it arrived: deterministic (the fuzz
+	 * harnesses run so), and right for a backend that never blocks. */
+	unsigned	 threads;
 	uint32_t	 msize_max;	/* msize cap */
 	unsigned	 max_fids;	/* fids per connection */
 	unsigned	 max_inflight;	/* requests in flight per connection */

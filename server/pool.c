@@ -67,7 +67,7 @@ pool_start(struct p9srv *s, unsigned nthreads)
 	pthread_cond_init(&pool->cond, NULL);
 	pool->tail = &pool->head;
 	pool->replycap = s->cfg.msize_max;
-	pool->threads = calloc(nthreads, sizeof(*pool->threads));
+	pool->threads = calloc(nthreads > 0 ? nthreads : 1, sizeof(*pool->threads));
 	pool->lreply = malloc(pool->replycap);
 	pool->lscratch = malloc(SCRATCH_LEN);
 	if (pool->threads == NULL || pool->lreply == NULL || pool->lscratch == NULL) {
