@@ -123,9 +123,10 @@ struct cf_conn {
 	size_t		 recorded;
 };
 
-/* Connect to "HOST:PORT" or "unix:PATH". Returns an fd or -1 (errno). */
+/* Connect to "HOST:PORT" or "unix:PATH" (or any other form p9c_dial
+ * takes: p9c.h). Returns an fd or -1 (errno). */
 int cf_dial(const char *addr);
-/* Listen on the same forms (port 0 allowed). Returns an fd or -1. */
+/* Listen on "HOST:PORT" (port 0 allowed) or "unix:PATH". Returns an fd or -1. */
 int cf_listen(const char *addr);
 
 void cf_conn_init(struct cf_conn *c, int fd);

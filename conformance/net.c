@@ -1,18 +1,27 @@
-/* Sockets for the runner and the recorder: dial, listen, framed receive with a deadline. */
+/*
+ * Sockets for the runner, the recorder and fake9p: dial (p9c_dial), listen,
+ * framed receive with a deadline. The frame I/O stays here rather than on
+ * p9c_send_raw/p9c_recv_raw: callers read and consume c->buf themselves,
+ * the recorder fills it from the socket directly and forwards a partial
+ * frame at the end, frames are bounded by any maxsize (16 MiB before a
+ * Tversion, whatever msize a server answered) where p9c allows
+ * P9C_MSIZE_MIN..P9C_MSIZE_MAX, and a capture records the bytes of a frame
+ * cut short, which p9c keeps to itself.
+ */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include "conform.h"
+#include "p9_clock.h"
+#include "p9c.h"
 
 static int
 unix_addr(const char *path, struct sockaddr_un *sun)
@@ -27,10 +36,11 @@ unix_addr(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
+/* HOST:PORT (HOST may be a bracketed IPv6 address) for a passive socket. */
 static struct addrinfo *
-tcp_addr(const char *addr, int passive)
+tcp_addr(const char *addr)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai = NULL;
 	char host[256];
 	const char *colon = strrchr(addr, ':');
 	size_t hl;
@@ -50,8 +60,6 @@ tcp_addr(const char *addr, int passive)
 	}
 	memcpy(host, addr, hl);
 	host[hl] = '\0';
-	if (passive)
-		hints.ai_flags = AI_PASSIVE;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
 		errno = EHOSTUNREACH;
 		return NULL;
@@ -59,42 +67,23 @@ tcp_addr(const char *addr, int passive)
 	return ai;
 }
 
+/* Dialling is p9c's (p9c_dial): the same address forms and errors as every
+ * other lib9p tool; the socket is then ours. */
 int
 cf_dial(const char *addr)
 {
-	int fd;
+	struct p9c *c = p9c_new();
+	int rc, fd;
 
-	if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un sun;
-
-		if (unix_addr(addr + 5, &sun) != 0)
-			return -1;
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		return fd;
-	}
-	struct addrinfo *ai = tcp_addr(addr, 0);
-	int one = 1;
-
-	if (ai == NULL)
+	if (c == NULL) {
+		errno = ENOMEM;
 		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		int e = errno;
-
-		close(fd);
-		fd = -1;
-		errno = e;
 	}
-	freeaddrinfo(ai);
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	rc = p9c_dial(c, addr);
+	fd = rc == 0 ? p9c_detach(c) : -1;
+	p9c_close(c);
+	if (rc != 0)
+		errno = -rc;
 	return fd;
 }
 
@@ -117,7 +106,7 @@ cf_listen(const char *addr)
 		}
 		return fd;
 	}
-	struct addrinfo *ai = tcp_addr(addr, 1);
+	struct addrinfo *ai = tcp_addr(addr);
 
 	if (ai == NULL)
 		return -1;
@@ -185,19 +174,10 @@ cf_send(struct cf_conn *c, const void *buf, size_t len)
 	return 0;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long
 cf_recv_frame(struct cf_conn *c, int timeout_ms, uint32_t maxsize)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = p9_now_ms() + timeout_ms;
 
 	for (;;) {
 		size_t need;
@@ -227,7 +207,7 @@ cf_recv_frame(struct cf_conn *c, int timeout_ms, uint32_t maxsize)
 			c->buf = p;
 			c->cap = cap;
 		}
-		long left = deadline - now_ms();
+		long left = deadline - p9_now_ms();
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 
 		if (left <= 0)

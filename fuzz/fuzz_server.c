@@ -68,6 +68,7 @@
 #include "fuzz.h"
 #include "p9.h"
 #include "p9_client.h"
+#include "p9_clock.h"
 #include "server_names.h"
 #ifdef FZ_MEMFS
 #include "memfs.h"
@@ -521,15 +522,6 @@ struct sess {
 
 static struct sess S;
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Take the complete frames out of rbuf. */
 static void
 frames(struct sess *s)
@@ -622,10 +614,10 @@ pump(struct sess *s, int ms)
 static void
 drain(struct sess *s, unsigned max)
 {
-	long t0 = now_ms();
+	long t0 = p9_now_ms();
 
 	while (!s->tainted && !s->eof && p9_client_inflight(&s->c) > max) {
-		if (now_ms() - t0 > TIMEOUT_MS) {
+		if (p9_now_ms() - t0 > TIMEOUT_MS) {
 			fprintf(stderr, "server did not answer within %d ms (%u outstanding)\n",
 			    TIMEOUT_MS, p9_client_inflight(&s->c));
 			FZ_CHECK(!"server hangs");
@@ -639,7 +631,7 @@ drain(struct sess *s, unsigned max)
 static void
 send_all(struct sess *s, const uint8_t *p, size_t len)
 {
-	long t0 = now_ms();
+	long t0 = p9_now_ms();
 
 	while (len > 0 && !s->eof) {
 		ssize_t n = send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -654,7 +646,7 @@ send_all(struct sess *s, const uint8_t *p, size_t len)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLOUT };
 
-			FZ_CHECK(now_ms() - t0 < TIMEOUT_MS);
+			FZ_CHECK(p9_now_ms() - t0 < TIMEOUT_MS);
 			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
 				pump(s, 0);
 			continue;
@@ -688,14 +680,14 @@ request(struct sess *s, struct p9_msg *m)
 static void
 wait_released(void)
 {
-	long t0 = now_ms();
+	long t0 = p9_now_ms();
 
 	while (world_conns() != 0) {
 		struct timespec ts = { 0, 100000 };
 
-		if (now_ms() - t0 > TIMEOUT_MS)
+		if (p9_now_ms() - t0 > TIMEOUT_MS)
 			fprintf(stderr, "server never released the connection\n");
-		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
+		FZ_CHECK(p9_now_ms() - t0 <= TIMEOUT_MS);
 		nanosleep(&ts, NULL);
 	}
 }
@@ -778,12 +770,12 @@ session(const uint8_t *data, size_t size)
 	drain(s, 0);
 	s->closing = true;
 	shutdown(s->fd, SHUT_WR);
-	t0 = now_ms();
+	t0 = p9_now_ms();
 	while (!s->eof) {
-		if (now_ms() - t0 > TIMEOUT_MS)
+		if (p9_now_ms() - t0 > TIMEOUT_MS)
 			fprintf(stderr, "server did not close after EOF (%u outstanding)\n",
 			    p9_client_inflight(&s->c));
-		FZ_CHECK(now_ms() - t0 <= TIMEOUT_MS);
+		FZ_CHECK(p9_now_ms() - t0 <= TIMEOUT_MS);
 		pump(s, 100);
 	}
 	if (!s->tainted)

@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "p9_clock.h"
 #include "p9c.h"
 
 #define NSLOTS	256
@@ -111,18 +111,9 @@ usable(struct p9c *c)
 }
 
 static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long
 deadline_of(const struct p9c *c)
 {
-	return c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
+	return c->timeout_ms < 0 ? -1 : p9_now_ms() + c->timeout_ms;
 }
 
 /* Wait for events on the fd until deadline (-1: forever). 1 ready, 0 timed
@@ -136,7 +127,7 @@ wait_fd(struct p9c *c, short events, long deadline)
 		int n;
 
 		if (deadline >= 0) {
-			left = deadline - now_ms();
+			left = deadline - p9_now_ms();
 			if (left < 0)
 				left = 0;
 			if (left > INT_MAX)
@@ -699,6 +690,49 @@ p9c_recv_raw(struct p9c *c, const uint8_t **frame)
 	if (n >= 0)
 		*frame = c->rbuf;
 	return n;
+}
+
+int
+p9c_wait_closed(struct p9c *c)
+{
+	long deadline = deadline_of(c);
+	size_t dropped = c->rdone != 0 ? 0 : c->rhave;	/* a frame cut short */
+
+	if (c->fd < 0)
+		return fail(c, -ENOTCONN, "not connected");
+	if (c->broken == -ECONNRESET)
+		return 0;
+	c->rhave = c->rdone = 0;
+	for (;;) {
+		int rc = wait_fd(c, POLLIN, deadline);
+		ssize_t r;
+
+		if (rc < 0)
+			return fail_broken(c, rc, "waiting for the close: poll: %s", strerror(-rc));
+		if (rc == 0) {
+			if (dropped == 0)
+				return fail(c, -ETIMEDOUT,
+				    "the server did not close the connection within %d ms",
+				    c->timeout_ms);
+			return fail_broken(c, -ETIMEDOUT, "the server did not close the connection "
+			    "within %d ms (%zu bytes discarded)", c->timeout_ms, dropped);
+		}
+		r = recv(c->fd, c->rbuf, c->cap, MSG_DONTWAIT);
+		if (r < 0 && errno == ENOTSOCK)
+			r = read(c->fd, c->rbuf, c->cap);
+		if (r > 0) {
+			dropped += (size_t)r;
+			continue;
+		}
+		if (r == 0 || errno == ECONNRESET) {
+			fail_broken(c, -ECONNRESET, "the server closed the connection");
+			return 0;
+		}
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+			rc = -errno;
+			return fail_broken(c, rc, "waiting for the close: %s", strerror(-rc));
+		}
+	}
 }
 
 /* --- session ----------------------------------------------------------------- */

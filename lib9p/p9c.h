@@ -258,6 +258,20 @@ P9_MUST_USE int p9c_send_raw(struct p9c *c, const void *frame, size_t len);
  */
 P9_MUST_USE long p9c_recv_raw(struct p9c *c, const uint8_t **frame);
 
+/*
+ * Wait for the server to close the connection (after a request that must
+ * end the session, say), reading and discarding whatever it sends first,
+ * frames or not, including the rest of a frame a timeout cut short. One
+ * deadline, the receive timeout, bounds the whole wait. Works on a broken
+ * connection too (discarding needs no framing). Returns 0 once the server
+ * closed (end of stream or a reset; the connection is then broken with
+ * -ECONNRESET, which p9c_error() says, and a second call returns 0 at once), -ETIMEDOUT if it did
+ * not (the connection is then broken if any bytes were discarded, since the
+ * framing is lost, and usable otherwise), -ENOTCONN, or the errno of a
+ * failing poll() or recv().
+ */
+P9_MUST_USE int p9c_wait_closed(struct p9c *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
  * argument checks with their messages.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1048,6 +1049,79 @@ test_pipeline_raw(void **state)
 	free(f);
 }
 
+/*
+ * p9c_wait_closed: a server that stays open times it out (the connection
+ * still works: nothing was discarded); one that answers, sends junk and
+ * half a frame and then closes is seen closing, also after the junk broke
+ * the framing; once closed, every call says so.
+ */
+static void
+test_wait_closed(void **state)
+{
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4, 5 };
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		struct p9_msg t = { .type = P9_TCLUNK }, r;
+		struct fake *f;
+		struct p9c *c;
+		struct step *s;
+		int fd;
+
+		f = fake_pair(&fd);
+		add_empty(f, P9_TCLUNK, P9_RCLUNK, 0);
+		s = add_bytes(f, P9_TCLUNK, junk, sizeof(junk));
+		s->split = 4;			/* a size field, then the rest later */
+		s->pause_ms = round == 0 ? 300 : 0;
+		s->close = true;
+		fake_start(f);
+		c = adopt(fd);
+		p9c_set_timeout(c, 30);
+		t.tclunk.fid = 1;
+		if (round == 0) {
+			/* Nothing sent yet: times out, usable afterwards. */
+			assert_int_equal(p9c_wait_closed(c), -ETIMEDOUT);
+			has(p9c_error(c), "the server did not close the connection within 30 ms");
+			p9c_set_timeout(c, 10000);
+			assert_int_equal(p9c_rpc(c, &t, &r), 0);
+			/* The size field arrives (poll sees it), the rest 300 ms
+			 * later: 4 bytes discarded, then the timeout breaks the
+			 * connection. */
+			assert_int_equal(p9c_send(c, &t), 0);
+			assert_int_equal(poll(&(struct pollfd){ .fd = p9c_fd(c), .events = POLLIN }, 1,
+			    10000), 1);
+			p9c_set_timeout(c, 30);
+			assert_int_equal(p9c_wait_closed(c), -ETIMEDOUT);
+			has(p9c_error(c), "(4 bytes discarded)");
+			assert_int_equal(p9c_clunk(c, 1), -ETIMEDOUT);
+			has(p9c_error(c), "connection unusable");
+		} else {
+			/* A size field above msize breaks the framing first. */
+			assert_int_equal(p9c_rpc(c, &t, &r), 0);
+			assert_int_equal(p9c_rpc(c, &t, &r), -EPROTO);
+			has(p9c_error(c), "above the 131072-byte msize");
+		}
+		p9c_set_timeout(c, 10000);
+		assert_int_equal(p9c_wait_closed(c), 0);
+		has(p9c_error(c), "the server closed the connection");
+		assert_int_equal(p9c_wait_closed(c), 0);
+		assert_int_equal(p9c_clunk(c, 1), -ECONNRESET);
+		has(p9c_error(c), "connection unusable: the server closed the connection");
+		p9c_close(c);
+		fake_end(f);
+		free(f);
+	}
+	/* Not connected. */
+	{
+		struct p9c *c = p9c_new();
+
+		assert_non_null(c);
+		assert_int_equal(p9c_wait_closed(c), -ENOTCONN);
+		p9c_close(c);
+	}
+}
+
 /* Twrite above msize is refused before anything is sent, and a full tag
  * table: p9c_send -EBUSY. */
 static void
@@ -1103,6 +1177,7 @@ main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_pipeline_raw),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_wait_closed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

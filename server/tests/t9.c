@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,17 +20,15 @@
 
 #include <cmocka.h>
 
+#include "p9_clock.h"
 #include "t9.h"
 
-#define BUFCAP	(1u << 21)
+#define BUFCAP	(1u << 21)	/* frame limit of t9_connect_raw until a Tversion */
 
 long
 t9_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return p9_now_ms();
 }
 
 void
@@ -146,79 +144,82 @@ t9_path(struct t9srv *s, const char *rel)
 	return b;
 }
 
-static void
-conn_buffers(struct t9c *c)
+static const char *
+tname(uint8_t type)
 {
-	c->tbuf = malloc(BUFCAP);
-	c->rbuf = malloc(BUFCAP);
-	if (c->tbuf == NULL || c->rbuf == NULL)
-		fail_msg("malloc");
+	const char *n = p9_type_name(type);
+
+	return n != NULL ? n : "a message of unknown type";
 }
 
+/* A new p9c with the fixture's timeout, not connected yet. */
 static void
-conn_open(struct t9srv *s, struct t9c *c)
+conn_new(struct t9c *c)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
 	memset(c, 0, sizeof(*c));
-	memcpy(sun.sun_path, s->sock, strlen(s->sock) + 1);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-		fail_msg("connect %s: %s", s->sock, strerror(errno));
-	conn_buffers(c);
+	c->fd = -1;
+	c->p = p9c_new();
+	if (c->p == NULL)
+		fail_msg("p9c_new: out of memory");
+	p9c_set_timeout(c->p, T9_TIMEOUT_MS);
+	c->cl = p9c_core(c->p);
 }
 
-/* Tversion with msize (0: T9_MSIZE) on a connection with buffers. */
+static void
+conn_dial(struct t9srv *s, struct t9c *c)
+{
+	conn_new(c);
+	if (p9c_dial(c->p, s->sock) != 0)
+		fail_msg("connect: %s", p9c_error(c->p));
+	c->fd = p9c_fd(c->p);
+}
+
+/* Tversion with msize (0: T9_MSIZE). */
 static void
 negotiate(struct t9c *c, uint32_t msize)
 {
-	struct p9_msg t = { .type = P9_TVERSION }, r;
-	int err;
-
-	if (msize == 0)
-		msize = T9_MSIZE;
-	p9_client_init(&c->cl, c->slots, 64, msize);
-	t.tversion.msize = msize;
-	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
-	err = t9_rpc(c, &t, &r);
-	if (err != 0 || !p9_str_eq(r.rversion.version, P9_VERSION_L))
-		fail_msg("Tversion failed: %d", err);
-	c->msize = r.rversion.msize;
+	if (p9c_version(c->p, msize != 0 ? msize : T9_MSIZE) != 0)
+		fail_msg("Tversion failed: %s", p9c_error(c->p));
+	c->msize = p9c_msize(c->p);
 }
 
 void
 t9_connect_raw(struct t9srv *s, struct t9c *c)
 {
-	conn_open(s, c);
+	conn_dial(s, c);
+	if (p9c_set_msize(c->p, BUFCAP) != 0)
+		fail_msg("%s", p9c_error(c->p));
 	c->msize = T9_MSIZE;
-	p9_client_init(&c->cl, c->slots, 64, BUFCAP);
 }
 
 void
 t9_connect(struct t9srv *s, struct t9c *c, uint32_t msize)
 {
-	conn_open(s, c);
+	conn_dial(s, c);
 	negotiate(c, msize);
 }
 
 void
 t9_connect_fd(struct t9c *c, int fd, uint32_t msize)
 {
-	memset(c, 0, sizeof(*c));
+	conn_new(c);
+	if (p9c_adopt(c->p, fd) != 0)
+		fail_msg("%s", p9c_error(c->p));
 	c->fd = fd;
-	conn_buffers(c);
 	negotiate(c, msize);
 }
 
 void
 t9_close(struct t9c *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
+	if (c->p == NULL)
+		return;
+	if (c->fd < 0 && p9c_fd(c->p) >= 0)
+		(void)p9c_detach(c->p);		/* the test closed it already */
+	p9c_close(c->p);
+	c->p = NULL;
+	c->cl = NULL;
 	c->fd = -1;
-	free(c->tbuf);
-	free(c->rbuf);
-	c->tbuf = c->rbuf = NULL;
 }
 
 void
@@ -238,97 +239,48 @@ t9_write_all(int fd, const void *buf, size_t n)
 	}
 }
 
-/* Read exactly n bytes, bounded by the deadline; false on EOF. */
-static bool
-read_full(int fd, uint8_t *p, size_t n, long deadline)
-{
-	while (n > 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long left = deadline - t9_now_ms();
-		ssize_t r;
-
-		if (left <= 0)
-			fail_msg("no reply within %d ms", T9_TIMEOUT_MS);
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 uint16_t
 t9_send(struct t9c *c, struct p9_msg *t)
 {
-	long n = p9_client_request(&c->cl, t, NULL, c->tbuf, BUFCAP);
+	int tag = p9c_send(c->p, t);
 
-	if (n < 0)
-		fail_msg("encode %s: %s", p9_type_name(t->type), p9_strerror((int)n));
-	t9_write_all(c->fd, c->tbuf, (size_t)n);
-	return t->tag;
+	if (tag < 0)
+		fail_msg("send %s: %s", tname(t->type), p9c_error(c->p));
+	return (uint16_t)tag;
 }
 
 uint16_t
 t9_recv(struct t9c *c, struct p9_msg *r)
 {
-	long deadline = t9_now_ms() + T9_TIMEOUT_MS;
-	struct p9_client_done done;
-	size_t need;
-	int err;
+	int tag = p9c_recv(c->p, r);
 
-	if (!read_full(c->fd, c->rbuf, 4, deadline))
-		fail_msg("server closed the connection");
-	if (p9_frame_need(c->rbuf, 4, BUFCAP, &need) != 0 || need < P9_HDRSZ)
-		fail_msg("bad reply frame size");
-	if (!read_full(c->fd, c->rbuf + 4, need - 4, deadline))
-		fail_msg("server closed the connection mid-frame");
-	c->rbuf_len = need;
-	err = p9_client_reply(&c->cl, c->rbuf, need, r, &done);
-	if (err != 0)
-		fail_msg("bad reply (%s, type %u)", p9_strerror(err), c->rbuf[4]);
-	return done.tag;
+	if (tag < 0)
+		fail_msg("receive: %s", p9c_error(c->p));
+	return (uint16_t)tag;
 }
 
 int
 t9_rpc(struct t9c *c, struct p9_msg *t, struct p9_msg *r)
 {
-	uint16_t tag = t9_send(c, t);
+	int rc = p9c_rpc(c->p, t, r);
 
-	if (t9_recv(c, r) != tag)
-		fail_msg("reply to another tag");
-	return r->type == P9_RLERROR ? (int)r->rlerror.ecode : 0;
+	if (rc == 0)
+		return 0;
+	if (r->type != P9_RLERROR || r->rlerror.ecode == 0 || r->rlerror.ecode > INT_MAX)
+		fail_msg("%s: %s", tname(t->type), p9c_error(c->p));
+	return (int)r->rlerror.ecode;
 }
 
 int
 t9_send_raw(struct t9c *c, const void *buf, size_t len)
 {
-	ssize_t n = write(c->fd, buf, len);
-
-	return n == (ssize_t)len ? 0 : errno;
+	return -p9c_send_raw(c->p, buf, len);
 }
 
 bool
 t9_wait_closed(struct t9c *c)
 {
-	long deadline = t9_now_ms() + T9_TIMEOUT_MS;
-	uint8_t b[4096];
-
-	while (t9_now_ms() < deadline) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&pfd, 1, (int)(deadline - t9_now_ms())) <= 0)
-			continue;
-		r = read(c->fd, b, sizeof(b));
-		if (r == 0 || (r < 0 && errno == ECONNRESET))
-			return true;
-	}
-	return false;
+	return p9c_wait_closed(c->p) == 0;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * Integration-test harness for p9d: start a server on a fresh temporary
- * export, talk to it with lib9p's client over a Unix socket, stop it.
+ * export, talk to it with lib9p's blocking client (p9c.h) over a Unix
+ * socket, stop it.
  *
  * No sleeps: the test binds the listening socket itself and hands it to
  * p9d with --listen-fd, so connect() succeeds as soon as the socket exists
@@ -17,6 +18,7 @@
 
 #include "p9.h"
 #include "p9_client.h"
+#include "p9c.h"
 
 #define T9_TIMEOUT_MS	10000
 #define T9_MSIZE	65536
@@ -45,20 +47,24 @@ int t9_stop(struct t9srv *s);
 /* Path helper: snprintf into a static rotating buffer "export/rel". */
 const char *t9_path(struct t9srv *s, const char *rel);
 
-/* One client connection. */
+/*
+ * One client connection: a p9c (lib9p/p9c.h) with T9_TIMEOUT_MS as its
+ * timeout; every call below fails the test on a transport error.
+ */
 struct t9c {
-	int			fd;
-	struct p9_client	cl;
-	struct p9_creq		slots[64];
-	uint32_t		msize;
-	uint8_t			*tbuf;		/* request encode buffer */
-	uint8_t			*rbuf;		/* last reply frame; views of replies point here */
-	size_t			rbuf_len;
+	struct p9c		*p;	/* the connection: use p9c_* on it freely */
+	/* p9c_fd(p), for tests that read, write or shut down the socket
+	 * themselves (p9c never reads past the frame it returns). A test that
+	 * closes it sets fd to -1, and t9_close then leaves it alone. */
+	int			 fd;
+	uint32_t		 msize;	/* negotiated; T9_MSIZE after t9_connect_raw */
+	struct p9_client	*cl;	/* p9c_core(p): tags in flight; reset it after raw traffic */
 };
 
 /* Connect to s and negotiate Tversion with msize (0: T9_MSIZE). Fails the test on error. */
 void t9_connect(struct t9srv *s, struct t9c *c, uint32_t msize);
-/* Connect without Tversion (for version tests). */
+/* Connect without Tversion (for version tests); frames up to 2 MiB may be
+ * sent until a Tversion lowers the limit. */
 void t9_connect_raw(struct t9srv *s, struct t9c *c);
 /* Take over a connected socket (TCP, say) and negotiate Tversion as above. */
 void t9_connect_fd(struct t9c *c, int fd, uint32_t msize);
@@ -66,9 +72,10 @@ void t9_close(struct t9c *c);
 
 /*
  * Send *t (its tag is assigned) and wait for its reply into *r (views into
- * c->rbuf, valid until the next call on c). Returns 0 for a reply of the
- * expected type, or the ecode of an Rlerror (> 0). Fails the test on
- * protocol errors, a closed connection or a timeout.
+ * the connection's buffer, valid until the next call on c). Returns 0 for
+ * a reply of the expected type, or the ecode of an Rlerror (> 0). Fails
+ * the test on protocol errors (an ecode of 0 too), a closed connection or a
+ * timeout.
  */
 int t9_rpc(struct t9c *c, struct p9_msg *t, struct p9_msg *r);
 
@@ -76,13 +83,14 @@ int t9_rpc(struct t9c *c, struct p9_msg *t, struct p9_msg *r);
 uint16_t t9_send(struct t9c *c, struct p9_msg *t);		/* returns the tag */
 /* Receive one reply (any tag), bounded by T9_TIMEOUT_MS; returns its tag. */
 uint16_t t9_recv(struct t9c *c, struct p9_msg *r);
-/* Write all n bytes (blocking socket; EINTR retried); fails the test on error. */
+/* Write all n bytes to any fd (blocking; EINTR retried); fails the test on error. */
 void t9_write_all(int fd, const void *buf, size_t n);
-/* CLOCK_MONOTONIC in milliseconds, for bounded waits. */
+/* CLOCK_MONOTONIC in milliseconds, for bounded waits (p9_now_ms). */
 long t9_now_ms(void);
-/* Write raw bytes (malformed frames); returns 0 or errno. */
+/* Write raw bytes (malformed frames), bounded; returns 0 or errno. */
 int t9_send_raw(struct t9c *c, const void *buf, size_t len);
-/* Wait (bounded) until the server closes the connection; true if it did. */
+/* Wait (bounded) until the server closes the connection, discarding what
+ * it sends meanwhile; true if it did. */
 bool t9_wait_closed(struct t9c *c);
 
 /* Shorthands, each an RPC; they return 0 or the Rlerror ecode. */

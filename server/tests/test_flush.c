@@ -188,7 +188,7 @@ test_flush_race(void **state)
 			 * cancelled never did. */
 			assert_int_equal(t9_clunk(&x->c, NEWFID), got_original ? 0 : EBADF);
 		}
-		assert_int_equal(p9_client_inflight(&x->c.cl), 0);
+		assert_int_equal(p9_client_inflight(x->c.cl), 0);
 	}
 	/* Nothing late in the pipe: the next reply is the next request's. */
 	assert_int_equal(t9_clunk(&x->c, 77), EBADF);
@@ -246,7 +246,7 @@ test_flush_queued(void **state)
 				nflushed++;
 			}
 		}
-		assert_int_equal(p9_client_inflight(&x->c.cl), 0);
+		assert_int_equal(p9_client_inflight(x->c.cl), 0);
 	}
 	print_message("%d queued reads flushed: answered then flushed %u, cancelled %u\n",
 	    N * BATCHES, answered, N * BATCHES - answered);
@@ -331,7 +331,7 @@ test_flush_twice(void **state)
 			cancelled++;
 		if (!is_read)
 			assert_int_equal(t9_clunk(&x->c, NEWFID), got_original ? 0 : EBADF);
-		assert_int_equal(p9_client_inflight(&x->c.cl), 0);
+		assert_int_equal(p9_client_inflight(x->c.cl), 0);
 	}
 	print_message("double flush, 100 rounds: answered then flushed %u, cancelled %u\n",
 	    answered, cancelled);

@@ -251,7 +251,7 @@ test_flush_and_garbage(void **state)
 	walk17[15] = 17;
 	for (i = 17; i + 3 <= sizeof(walk17); i += 3)
 		walk17[i] = 1, walk17[i + 2] = 'x';
-	p9_client_reset(&c.cl);
+	p9_client_reset(c.cl);
 	for (i = 0; i < 3; i++) {
 		const uint8_t *f = i == 0 ? rclunk : i == 1 ? type99 : walk17;
 		size_t n = i == 0 ? sizeof(rclunk) : i == 1 ? sizeof(type99) : sizeof(walk17);
@@ -361,7 +361,7 @@ test_version_aborts(void **state)
 		}
 		assert_int_equal(r.type, P9_RVERSION);
 		seen_rversion++;
-		p9_client_reset(&c.cl);
+		p9_client_reset(c.cl);
 		/* The new session: no fid of the old one. */
 		assert_int_equal(t9_clunk(&c, 0), EBADF);
 		assert_int_equal(t9_attach(&c, 0, "", getuid(), NULL), 0);
