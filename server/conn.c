@@ -1113,6 +1113,18 @@ req_run(struct p9srv_req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	r->fids[0] = r->fids[1] = NULL;
 	ident_put(r->id);
 	r->id = NULL;
+	if (err == P9SRV_BLOCKS) {
+		if (p9srv_req_can_defer(r)) {
+			/* It would block the loop: run it again on a worker. No
+			 * Tflush of it can have come meanwhile (the loop was here). */
+			pthread_mutex_lock(&c->lock);
+			r->state = REQ_QUEUED;
+			pthread_mutex_unlock(&c->lock);
+			pool_push(r);
+			return;
+		}
+		err = EIO;	/* a backend bug: it may not defer here */
+	}
 
 	len = 0;
 	od = out.type == P9_RREAD ? &out.rread.data : &out.rreaddir.data;

@@ -179,6 +179,13 @@ p9srv_req_scratch(struct p9srv_req *r, size_t *len)
 	return r->scratch;
 }
 
+bool
+p9srv_req_can_defer(const struct p9srv_req *r)
+{
+	return r->on_loop && r->conn->srv->cfg.threads > 0 && r->in.type != P9_TCLUNK &&
+	    r->in.type != P9_TREMOVE;
+}
+
 struct p9srv_conn *
 p9srv_req_conn(const struct p9srv_req *r)
 {
@@ -311,6 +318,11 @@ walk_names(struct p9srv_req *r, void *from, const struct p9_twalk *in, void **to
 	}
 	out->wqid.n = i;
 	*to = NULL;
+	if (err == P9SRV_BLOCKS) {	/* the request runs again on a worker */
+		if (cur != from)
+			be->release(cur);
+		return err;
+	}
 	if (i == in->wname.n) {
 		*to = cur;
 		return 0;
@@ -345,7 +357,7 @@ eng_walk(struct p9srv_req *r, const struct p9_twalk *in, struct p9_rwalk *out)
 		out->wqid.n = 0;
 		err = be->walk != NULL ? be->walk(r, f->file, in, &to, out) :
 		    walk_names(r, f->file, in, &to, out);
-		if (err != 0 && out->wqid.n == 0) {
+		if (err == P9SRV_BLOCKS || (err != 0 && out->wqid.n == 0)) {
 			if (to != NULL)
 				be->release(to);
 			return err;

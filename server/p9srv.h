@@ -102,6 +102,15 @@ struct p9srv_config {
 					 * ("p9srv"); kept: must outlive the server */
 };
 
+/*
+ * What a callback running on the loop thread returns instead of blocking:
+ * the engine then runs the request again, from the start, on a worker.
+ * Only when p9srv_req_can_defer(r) said yes, and before the callback
+ * changed anything (e.g. a read that would wait for the disk: preadv2 with
+ * RWF_NOWAIT said EAGAIN). Anywhere else it is answered as EIO.
+ */
+#define P9SRV_BLOCKS	(-1)
+
 /* Backend flags. */
 #define P9SRV_BACKEND_CREDS	0x1	/* apply the user's fs credentials around each
 					 * callback when the server runs as root */
@@ -267,6 +276,11 @@ P9SRV_API uint8_t *p9srv_req_rdata(struct p9srv_req *r, uint32_t *room);
 /* A per-thread scratch area for views put in *out (e.g. a readlink
  * target, an Rgetlock client_id), of *len bytes: at least 65536. */
 P9SRV_API uint8_t *p9srv_req_scratch(struct p9srv_req *r, size_t *len);
+/* Is r running on the loop thread (its type marked nonblock) of a server
+ * with workers, as a message other than Tclunk and Tremove (which have
+ * acted before their callbacks run)? Then a callback may return
+ * P9SRV_BLOCKS rather than block. */
+P9SRV_API bool p9srv_req_can_defer(const struct p9srv_req *r);
 /* The connection a request came on (a budget account, see below). It
  * may also serve as an identity key for per-connection state (lock
  * owners): it stays valid, and no other connection gets the same

@@ -47,6 +47,7 @@ worker(void *arg)
 			pool->tail = &pool->head;
 		pthread_mutex_unlock(&pool->lock);
 		r->next = NULL;
+		r->on_loop = false;
 		req_run(r, reply, cap, scratch, SCRATCH_LEN);
 	}
 	free(reply);
@@ -91,6 +92,7 @@ pool_run_here(struct p9srv_req *r)
 {
 	struct pool *pool = r->conn->srv->pool;
 
+	r->on_loop = true;
 	req_run(r, pool->lreply, pool->replycap, pool->lscratch, SCRATCH_LEN);
 }
 

@@ -81,6 +81,7 @@ struct p9srv_req {
 	enum req_state	 state;
 	uint16_t	 tag;
 	bool		 dropped;	/* answer suppressed (Tversion reset, connection closed) */
+	bool		 on_loop;	/* running on the loop thread (pool_run_here) */
 	struct p9srv_req *flushes;	/* Tflush requests to answer after our reply */
 	struct p9_msg	 in;		/* decoded request: views into frame */
 	uint8_t		*frame;

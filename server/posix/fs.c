@@ -453,9 +453,20 @@ px_walk1(struct p9srv_req *r, void *dir, const char *name, void **next, struct p
 	return 0;
 }
 
+/*
+ * What runs on the loop thread, with no hand-off to a worker: walks (one
+ * openat per name), Tgetattr (one statx) and Tclunk (closing descriptors)
+ * on a local file system take microseconds; Tread tries the page cache
+ * (RWF_NOWAIT) and goes to a worker when the data is not there.
+ */
+#define NB(t)	((uint64_t)1 << ((t) & 63))
+_Static_assert(P9_TGETATTR < 64 && P9_TWALK >= 64 && P9_TREAD >= 64 && P9_TCLUNK >= 64 &&
+    P9_TCLUNK < 128, "nonblock words");
+
 const struct p9srv_backend posix_backend = {
 	.name = "posix",
 	.flags = P9SRV_BACKEND_CREDS,
+	.nonblock = { NB(P9_TGETATTR), NB(P9_TWALK) | NB(P9_TREAD) | NB(P9_TCLUNK) },
 	.attach = px_attach,
 	.walk1 = px_walk1,
 	.clone = px_clone,

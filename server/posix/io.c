@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "posix.h"
@@ -248,6 +249,21 @@ px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rr
 
 	if (in->offset > (uint64_t)INT64_MAX)
 		return EINVAL;
+	if (p9srv_req_can_defer(r)) {
+		/* On the loop thread: only what the page cache holds. */
+		struct iovec iov = { data, room };
+
+		do
+			n = preadv2(fd, &iov, 1, (off_t)in->offset, RWF_NOWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == EAGAIN || errno == EOPNOTSUPP))
+			return P9SRV_BLOCKS;	/* a worker reads it */
+		if (n < 0)
+			return errno;
+		out->data.ptr = data;
+		out->data.len = (uint32_t)n;
+		return 0;
+	}
 	do
 		n = pread(fd, data, room, (off_t)in->offset);
 	while (n < 0 && errno == EINTR);

@@ -191,6 +191,8 @@ struct gate {
 	int		 getattrs;	/* Tgetattr callbacks entered */
 	int		 files;		/* files alive */
 	pthread_t	 walker;	/* the thread walk1 ran on last */
+	pthread_t	 reader;	/* the thread read ran on last */
+	int		 deferred;	/* reads that returned P9SRV_BLOCKS */
 };
 
 static void *
@@ -263,6 +265,38 @@ gate_getattr(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
 	return 0;
 }
 
+static int
+gate_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_rlopen *out)
+{
+	(void)r; (void)file; (void)in;
+	out->qid = (struct p9_qid){ .type = P9_QTFILE, .path = 2 };
+	return 0;
+}
+
+/* A read that "would block" on the loop thread: the engine runs it again
+ * on a worker. */
+static int
+gate_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rread *out)
+{
+	struct gate *g = file;
+	uint32_t room;
+	uint8_t *buf = p9srv_req_rdata(r, &room);
+
+	(void)in;
+	pthread_mutex_lock(&g->mu);
+	if (p9srv_req_can_defer(r)) {
+		g->deferred++;
+		pthread_mutex_unlock(&g->mu);
+		return P9SRV_BLOCKS;
+	}
+	g->reader = pthread_self();
+	pthread_mutex_unlock(&g->mu);
+	assert_true(room >= 4);
+	memcpy(buf, "gate", 4);
+	out->data = (struct p9_data){ buf, 4 };
+	return 0;
+}
+
 /* Wait (bounded) until the backend entered n Tgetattr callbacks. */
 static void
 gate_wait_entered(struct gate *g, int n)
@@ -290,6 +324,8 @@ test_flush_queued_never_runs(void **state)
 		.clone = gate_clone,
 		.release = gate_release,
 		.getattr = gate_getattr,
+		.lopen = gate_lopen,
+		.read = gate_read,
 	};
 	struct p9srv_config cfg;
 	struct p9_msg t, rep;
@@ -304,6 +340,7 @@ test_flush_queued_never_runs(void **state)
 	pthread_mutex_init(&g.mu, NULL);
 	pthread_cond_init(&g.cv, NULL);
 	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop thread */
+	p9srv_backend_nonblock(&be, P9_TREAD);	/* and read tries to */
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 1;	/* one worker: a second Tgetattr waits in the queue */
 	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
@@ -349,6 +386,17 @@ test_flush_queued_never_runs(void **state)
 	i = g.getattrs;
 	pthread_mutex_unlock(&g.mu);
 	assert_int_equal(i, 2);
+
+	/* A read that would block on the loop runs again on the worker. */
+	{
+		char buf[8];
+
+		assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+		assert_int_equal(t9_read(&c, 1, 0, buf, sizeof(buf)), 4);
+		assert_memory_equal(buf, "gate", 4);
+		assert_int_equal(g.deferred, 1);
+		assert_false(pthread_equal(g.reader, loop));
+	}
 
 	/* A callback the backend leaves unset answers EOPNOTSUPP. */
 	t = (struct p9_msg){ .type = P9_TREADLINK };
