@@ -317,37 +317,41 @@ px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_
 
 /*
  * The qid and type of one directory entry (spec 3.12). qid.path must be
- * what a walk to the name gives, so the entry is looked up as walk does
- * (no symlink following, crossing into whatever is mounted there); ".."
- * at the export root is the root itself, as walk clamps it. If the entry
- * cannot be looked up (a directory we may list but not search), fall back
- * to the host's d_ino on the directory's device. Returns 0, or ENOENT if
- * the entry vanished since it was listed (the caller skips it).
+ * what a walk to the name gives. For an entry the host says is not a
+ * directory, that is its d_ino on the directory's own device (dir_dev):
+ * no lookup, which is most of a large listing's cost. A directory may be a
+ * mount point (its d_ino is then the covered directory's, not what a walk
+ * reaches), so directories, entries of unknown type and ".." are looked up
+ * as walk does (no symlink following, crossing into whatever is mounted
+ * there); ".." at the export root is the root itself, as walk clamps it.
+ * If the entry cannot be looked up (a directory we may list but not
+ * search), fall back to d_ino. qid.version of a listing is 0 unless looked
+ * up (clients take only the path and type from a dirent). Returns 0, or
+ * ENOENT if the entry vanished since it was listed (the caller skips it).
  */
 static int
-entry_qid(const struct posix_fs *fs, DIR *d, const struct dirent *de, bool at_root,
-    struct p9_qid *qid, uint8_t *type)
+entry_qid(const struct posix_fs *fs, DIR *d, dev_t dir_dev, const struct dirent *de,
+    bool at_root, struct p9_qid *qid, uint8_t *type)
 {
 	struct stat st;
 	int dfd = dirfd(d);
+	bool dotdot = strcmp(de->d_name, "..") == 0;
 
-	if (at_root && strcmp(de->d_name, "..") == 0) {
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_DIR) {
+		st = (struct stat){ .st_dev = dir_dev, .st_ino = de->d_ino,
+		    .st_mode = DTTOIF(de->d_type) };
+	} else if (at_root && dotdot) {
 		if (fstat(dfd, &st) != 0)
 			return errno;
 	} else if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return ENOENT;
-		if (fstat(dfd, &st) != 0)
-			return errno;
-		st.st_ino = de->d_ino;
-		st.st_mode = de->d_type != DT_UNKNOWN ? DTTOIF(de->d_type) : S_IFREG;
-		st.st_size = 0;
-		st.st_mtim.tv_sec = 0;
-		st.st_mtim.tv_nsec = 0;
+		st = (struct stat){ .st_dev = dir_dev, .st_ino = de->d_ino,
+		    .st_mode = de->d_type != DT_UNKNOWN ? DTTOIF(de->d_type) : S_IFREG };
 	}
 	*qid = fs_qid(fs, &st);
 	*type = de->d_type != DT_UNKNOWN ? de->d_type : (uint8_t)IFTODT(st.st_mode);
-	if (at_root && strcmp(de->d_name, "..") == 0)
+	if (at_root && dotdot)
 		*type = DT_DIR;
 	return 0;
 }
@@ -365,6 +369,7 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 	bool at_root = fs_is_root(f->node);
 	struct dirent *de;
 	struct p9_dirent ent;
+	struct stat dst;
 
 	if (f->dir == NULL) {
 		int fd, err;
@@ -390,6 +395,8 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 	 * glibc's seekdir would silently keep the old position for one. */
 	if (offset > (uint64_t)INT64_MAX)
 		return EINVAL;
+	if (fstat(dirfd(f->dir), &dst) != 0)
+		return errno;
 	if (offset == 0)
 		rewinddir(f->dir);
 	else
@@ -406,7 +413,7 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 				return errno;
 			return 0;
 		}
-		err = entry_qid(f->fs, f->dir, de, at_root, &ent.qid, &ent.type);
+		err = entry_qid(f->fs, f->dir, dst.st_dev, de, at_root, &ent.qid, &ent.type);
 		if (err == ENOENT)
 			continue;
 		if (err != 0)
