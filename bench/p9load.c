@@ -91,6 +91,7 @@ static struct {
 	uint32_t	 small_size;
 	const char	*dir;
 	int		 run[W_N];
+	int		 use_remove;	/* the server refuses Tunlinkat: Tremove instead */
 	/* set up by main */
 	char		 scratch[128];	/* scratch directory's name */
 	char		 spath[4200];	/* its path from the attach root */
@@ -323,6 +324,7 @@ m_fid(struct p9_msg *m, uint8_t type, uint32_t fid)
 	switch (type) {
 	case P9_TCLUNK: m->tclunk.fid = fid; break;
 	case P9_TSTATFS: m->tstatfs.fid = fid; break;
+	case P9_TREMOVE: m->tremove.fid = fid; break;
 	default: break;
 	}
 }
@@ -676,7 +678,8 @@ step(struct conn *cn, struct slot *s, const struct p9_msg *r, uint8_t ttype)
 		else if (ttype == P9_TLCREATE || ttype == P9_TWRITE) {
 			if (ttype == P9_TWRITE && cn->inwin)
 				cn->st.bytes += r->rwrite.count;
-			m_fid(&m, P9_TCLUNK, s->nfid);
+			/* Tremove clunks the fid too, as Linux's fallback does */
+			m_fid(&m, O.use_remove ? P9_TREMOVE : P9_TCLUNK, s->nfid);
 		} else if (ttype == P9_TCLUNK)
 			m_unlink(&m, cn->sfid, s->name, 0);
 		else {
@@ -1160,6 +1163,33 @@ rpc_name(struct p9c *c, uint8_t type, uint32_t dfid, const char *name, uint32_t 
 	return p9c_rpc(c, &t, &r);
 }
 
+/* Remove name from directory dfid: Tunlinkat, or where the server answers
+ * it EOPNOTSUPP (diod), Twalk to it and Tremove, as the Linux client does;
+ * O.use_remove remembers which. */
+static int
+remove_name(struct p9c *c, uint32_t dfid, const char *name, uint32_t flags)
+{
+	struct p9_msg t, r;
+	uint32_t f;
+	int rc;
+
+	if (!O.use_remove) {
+		rc = rpc_name(c, P9_TUNLINKAT, dfid, name, flags);
+		if (rc != -EOPNOTSUPP)
+			return rc;
+		O.use_remove = 1;
+	}
+	rc = p9c_walk_path(c, dfid, name, &f, NULL);
+	if (rc < 0)
+		return rc;
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TREMOVE;
+	t.tremove.fid = f;
+	rc = p9c_rpc(c, &t, &r);
+	(void)p9c_clunk(c, f);	/* gone on the server whatever the reply; frees the number */
+	return rc;
+}
+
 static int
 create_file(struct p9c *c, uint32_t dfid, const char *name, uint64_t size, uint32_t msize)
 {
@@ -1258,7 +1288,7 @@ remove_tree(struct p9c *c, uint32_t dfid, int depth)
 			}
 		}
 		if (r2 == 0)
-			r2 = rpc_name(c, P9_TUNLINKAT, dfid, names[i], isdir[i] ? P9_AT_REMOVEDIR : 0);
+			r2 = remove_name(c, dfid, names[i], isdir[i] ? P9_AT_REMOVEDIR : 0);
 		if (r2 < 0 && r2 != -ENOENT && first == 0)
 			first = r2;
 		free(names[i]);
@@ -1308,6 +1338,7 @@ print_result(enum wl w, const struct result *r, uint32_t msize)
 		json_str(O.label);
 		printf(",\"address\":");
 		json_str(O.addr);
+		printf(",\"remove\":\"%s\"", O.use_remove ? "Tremove" : "Tunlinkat");
 		printf(",\"conns\":%u,\"procs\":%u,\"depth\":%u,\"msize\":%u,\"duration_s\":%.3f,"
 		    "\"ops\":%" PRIu64 ",\"rpcs\":%" PRIu64 ",\"bytes\":%" PRIu64 ","
 		    "\"ops_per_s\":%.1f,\"rpcs_per_s\":%.1f,\"mib_per_s\":%.3f,"
@@ -1503,7 +1534,7 @@ main(int argc, char **argv)
 {
 	struct p9c *c;
 	uint32_t root, bfid, sfid, dfid = P9_NOFID;
-	int rc, failed = 0, need_file = 0, need_dir = 0;
+	int rc, failed = 0, setup_failed = 0, need_file = 0, need_dir = 0;
 	uint32_t msize;
 
 	parse_args(argc, argv);
@@ -1565,20 +1596,30 @@ main(int argc, char **argv)
 			rc = create_file(c, dfid, name, 0, msize);
 		}
 	}
+	if (rc == 0 && (O.run[W_CREATE] || O.run[W_MIXED])) {
+		/* Does the server take Tunlinkat? (remove_name sets use_remove) */
+		rc = create_file(c, sfid, "probe", 0, msize);
+		if (rc == 0)
+			rc = remove_name(c, sfid, "probe", 0);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "p9load: preparing the fixture in %s: %s\n", O.spath, p9c_error(c));
-		failed = 1;
+		failed = setup_failed = 1;
 	}
-	if (!failed && !O.json) {
+	if (!setup_failed && !O.json) {
 		printf("p9load %s: %s, msize %u, %u connection%s in %u process%s, %u in flight "
 		    "each, %.2f s after %.2f s warm-up; latency per operation\n",
 		    P9LOAD_VERSION, O.addr, msize, O.conns, pluralise(O.conns, "", "s"), O.procs,
 		    pluralise(O.procs, "", "es"), O.depth, O.duration, O.warmup);
+		if (O.use_remove)
+			printf("the server answers Tunlinkat EOPNOTSUPP: create and mixed remove "
+			    "with Tremove of the open fid instead of Tclunk + Tunlinkat\n");
 		printf("%-12s %10s %10s %8s %8s %8s %9s %10s %6s\n", "workload", "ops/s", "RPC/s",
 		    "MiB/s", "p50 us", "p99 us", "p99.9 us", "srv us/RPC", "errors");
 		fflush(stdout);
 	}
-	for (int i = 0; i < W_N && !failed; i++) {
+	/* A workload that fails does not stop the next ones (exit status 1). */
+	for (int i = 0; i < W_N && !setup_failed; i++) {
 		struct result r;
 
 		if (!O.run[i])
@@ -1597,7 +1638,7 @@ main(int argc, char **argv)
 	rc = remove_tree(c, sfid, 2);
 	(void)p9c_clunk(c, sfid);
 	if (rc == 0)
-		rc = rpc_name(c, P9_TUNLINKAT, bfid, O.scratch, P9_AT_REMOVEDIR);
+		rc = remove_name(c, bfid, O.scratch, P9_AT_REMOVEDIR);
 	if (rc < 0) {
 		fprintf(stderr, "p9load: removing the scratch directory %s: %s\n", O.spath,
 		    p9c_error(c));
