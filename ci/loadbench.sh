@@ -22,7 +22,7 @@
 # (Debian gnuplot-nox). The raw JSON lines stay in build-loadbench/loadbench.jsonl.
 set -euo pipefail
 
-rounds=5 duration=2 warmup=0.5 idle=80 max_wait=60 plot= quick=0
+rounds=5 duration=2 warmup=0.5 idle=80 max_wait=60 plot=''
 usage() {
 	sed -n '/^#   ci/,/^# --quick/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
 	exit 2
@@ -36,7 +36,7 @@ num() {	# num OPTION VALUE LO HI: VALUE a decimal in LO..HI, else exit 2
 }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) quick=1; rounds=3; duration=0.3; warmup=0.1; max_wait=10; shift ;;
+	--quick) rounds=3; duration=0.3; warmup=0.1; max_wait=10; shift ;;
 	--rounds) num "$1" "${2-}" 1 100; rounds=$2; shift 2 ;;
 	--duration) num "$1" "${2-}" 0.05 600; duration=$2; shift 2 ;;
 	--warmup) num "$1" "${2-}" 0 60; warmup=$2; shift 2 ;;
