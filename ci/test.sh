@@ -172,11 +172,13 @@ for f in "$prefix/include/9pl/p9.h" "$prefix/include/9pl/p9_client.h" "$prefix/i
 	fi
 	echo "installed: $f"
 done
-# p9dump is installed; p9bench is not.
-if [ -e "$dest$prefix/bin/p9bench" ]; then
-	echo "p9bench must not be installed" >&2
-	exit 1
-fi
+# p9dump and p9load are installed; p9bench and canned9p are not.
+for f in p9bench canned9p; do
+	if [ -e "$dest$prefix/bin/$f" ]; then
+		echo "$f must not be installed" >&2
+		exit 1
+	fi
+done
 cat >"$dest/use9pl.c" <<'C'
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +252,7 @@ cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/p9cat" examples/p9cat.c $
 LD_LIBRARY_PATH=$dest$libdir sh examples/test_hellofs.sh "$dest/hellofs" "$dest/p9cat"
 LD_LIBRARY_PATH=$dest$libdir sh examples/test_hellofs.sh "$dest/hellofs-static" "$dest/p9cat"
 for f in "$prefix/bin/p9d" "$mandir/man8/p9d.8" "$mandir/man1/p9dump.1" "$mandir/man1/p9conform.1" \
+    "$prefix/bin/p9load" "$mandir/man1/p9load.1" \
     "$prefix/lib/systemd/system/p9d.socket" "$prefix/lib/systemd/system/p9d.service" \
     "$prefix/lib/systemd/system/p9d@.service"; do
 	if [ ! -e "$dest$f" ]; then
