@@ -1446,6 +1446,43 @@ wait_text(int st, char *how, size_t len)
 		snprintf(how, len, "exited with status %d", WEXITSTATUS(st));
 }
 
+/* Has the server process ended (the one --server-cmd started, or the
+ * --server-pid one)? Then how[] says so. */
+static bool
+server_process_gone(char *how, size_t len)
+{
+	int st;
+
+	if (srv_child > 0 && waitpid(srv_child, &st, WNOHANG) == srv_child) {
+		char w[200];
+
+		wait_text(st, w, sizeof(w));
+		snprintf(how, len, "the server process (pid %d, --server-cmd) %s", (int)srv_child, w);
+		(void)kill(-srv_child, SIGKILL);
+		srv_child = -1;
+		return true;
+	}
+	if (O.server_pid > 0) {
+		char path[64], stat[512] = "", *rp;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%ld/stat", O.server_pid);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(stat, sizeof(stat), f) == NULL)
+				stat[0] = '\0';
+			fclose(f);
+		}
+		rp = strrchr(stat, ')');
+		if ((kill((pid_t)O.server_pid, 0) != 0 && errno == ESRCH) ||
+		    (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))) {
+			snprintf(how, len, "the server process (pid %ld, --server-pid) is gone",
+			    O.server_pid);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Is the server gone? Its process (--server-cmd's child or --server-pid)
  * has ended, or connecting is refused (it was reachable before). Tries
  * for up to wait_ms: a dying process can hold its socket a while. */
@@ -1453,41 +1490,26 @@ static bool
 server_gone(char *how, size_t len, int wait_ms)
 {
 	for (int waited = 0;; waited += 100) {
-		int st, fd;
+		int fd;
 
-		if (srv_child > 0 && waitpid(srv_child, &st, WNOHANG) == srv_child) {
-			char w[200];
-
-			wait_text(st, w, sizeof(w));
-			snprintf(how, len, "the server process (pid %d, --server-cmd) %s", (int)srv_child, w);
-			(void)kill(-srv_child, SIGKILL);
-			srv_child = -1;
+		if (server_process_gone(how, len))
 			return true;
-		}
-		if (O.server_pid > 0) {
-			char path[64], stat[512] = "", *rp;
-			FILE *f;
-
-			snprintf(path, sizeof(path), "/proc/%ld/stat", O.server_pid);
-			if ((f = fopen(path, "r")) != NULL) {
-				if (fgets(stat, sizeof(stat), f) == NULL)
-					stat[0] = '\0';
-				fclose(f);
-			}
-			rp = strrchr(stat, ')');
-			if ((kill((pid_t)O.server_pid, 0) != 0 && errno == ESRCH) ||
-			    (rp != NULL && (rp[2] == 'Z' || rp[2] == 'X'))) {
-				snprintf(how, len, "the server process (pid %ld, --server-pid) is gone",
-				    O.server_pid);
-				return true;
-			}
-		}
 		fd = cf_dial(O.addr);
 		if (fd >= 0)
 			close(fd);
 		else if (errno == ECONNREFUSED || errno == ENOENT || errno == ECONNRESET ||
 		    errno == ECONNABORTED) {
-			snprintf(how, len, "connecting to %s now fails: %s", O.addr, strerror(errno));
+			int err = errno;
+
+			/* A server process we know of whose socket is gone is most
+			 * likely dying: give its end a moment (up to 2 s) to show,
+			 * so that the report can say how it ended. */
+			for (int i = 0; (srv_child > 0 || O.server_pid > 0) && i < 40; i++) {
+				if (server_process_gone(how, len))
+					return true;
+				nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+			}
+			snprintf(how, len, "connecting to %s now fails: %s", O.addr, strerror(err));
 			return true;
 		}
 		if (waited >= wait_ms)
