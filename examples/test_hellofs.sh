@@ -7,8 +7,6 @@
 set -u
 hellofs=${1:?usage: test_hellofs.sh HELLOFS P9CAT}
 p9cat=${2:?usage: test_hellofs.sh HELLOFS P9CAT}
-passes=0
-fails=0
 pid=
 tmp=$(mktemp -d /tmp/hellofs-test.XXXXXX) || exit 1
 cleanup() {
@@ -20,15 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-check() {	# check NAME COMMAND...: ok when COMMAND succeeds
-	name=$1
-	shift
-	if "$@"; then
-		passes=$((passes + 1)); echo "ok - $name"
-	else
-		fails=$((fails + 1)); echo "not ok - $name"
-	fi
-}
+# ok, not_ok, check and the passes/fails counts (TAP lines).
+# shellcheck source=server/tests/tap.sh
+. "$(cd "$(dirname "$0")/.." && pwd)/server/tests/tap.sh"
 
 sock=$tmp/hello.sock
 "$hellofs" "$sock" 2>"$tmp/err" &

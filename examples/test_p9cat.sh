@@ -6,8 +6,6 @@
 set -u
 p9cat=${1:?usage: test_p9cat.sh P9CAT P9D}
 p9d=${2:?usage: test_p9cat.sh P9CAT P9D}
-passes=0
-fails=0
 pid=
 tmp=$(mktemp -d /tmp/p9cat-test.XXXXXX) || exit 1
 cleanup() {
@@ -19,15 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-check() {	# check NAME COMMAND...: ok when COMMAND succeeds
-	name=$1
-	shift
-	if "$@"; then
-		passes=$((passes + 1)); echo "ok - $name"
-	else
-		fails=$((fails + 1)); echo "not ok - $name"
-	fi
-}
+# ok, not_ok, check and the passes/fails counts (TAP lines).
+# shellcheck source=server/tests/tap.sh
+. "$(cd "$(dirname "$0")/.." && pwd)/server/tests/tap.sh"
 
 exp=$tmp/export
 mkdir "$exp" "$exp/dir"

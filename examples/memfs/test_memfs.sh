@@ -7,8 +7,6 @@
 set -u
 memfsd=${1:?usage: test_memfs.sh MEMFSD P9CONFORM TRACEDIR P9CAT}
 conform=${2:?usage}; traces=${3:?usage}; p9cat=${4:?usage}
-passes=0
-fails=0
 pid=
 tmp=$(mktemp -d /tmp/memfs-test.XXXXXX) || exit 1
 cleanup() {
@@ -20,15 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-check() {	# check NAME COMMAND...: ok when COMMAND succeeds
-	name=$1
-	shift
-	if "$@"; then
-		passes=$((passes + 1)); echo "ok - $name"
-	else
-		fails=$((fails + 1)); echo "not ok - $name"
-	fi
-}
+# ok, not_ok, check and the passes/fails counts (TAP lines).
+# shellcheck source=server/tests/tap.sh
+. "$(cd "$(dirname "$0")/../.." && pwd)/server/tests/tap.sh"
 
 sock=$tmp/m.sock
 "$memfsd" -l "unix:$sock" >"$tmp/out" 2>"$tmp/err" &
