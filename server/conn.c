@@ -101,6 +101,7 @@ conn_put(struct conn *c)
 	pthread_mutex_destroy(&c->fid_lock);
 	pthread_mutex_destroy(&c->fd_lock);
 	pthread_mutex_destroy(&c->wlock);
+	free(c->cork);
 	if (__builtin_expect(c->srv->rec != NULL, 0))
 		p9pcap_stream_close(c->srv->rec, &c->rec);
 	atomic_fetch_sub(&c->srv->nconns, 1);
@@ -177,16 +178,27 @@ req_free(struct p9srv_req *r)
 }
 
 /* Write a whole reply, or queue what the socket does not take now. */
+/*
+ * Replies of requests the loop thread runs itself (nonblocking callbacks,
+ * or a server without workers) are gathered per connection while it works
+ * through what one read brought (conn_on_readable), and written with one
+ * system call at the end: `gathering` is the connection the loop thread is
+ * working on, c->cork what its replies wrote so far. Other threads write
+ * at once. Order stays right: a reply and the Rflush or Rversion that must
+ * follow it are either both gathered, in order, or written by the worker
+ * that ran the request, in order.
+ */
+#define CORK_CAP	(64 * 1024)
+static _Thread_local struct conn *gathering;
+
+/* Write buf[len] now, or queue what the socket does not take (c->wlock
+ * held). Sets *wake when the loop must look at the connection. */
 static void
-conn_send(struct conn *c, const uint8_t *buf, size_t len)
+send_locked(struct conn *c, const uint8_t *buf, size_t len, bool *wake)
 {
 	struct outbuf *o;
 	size_t off = 0;
-	bool wake = false;
 
-	pthread_mutex_lock(&c->wlock);
-	if (c->dead)
-		goto out;
 	if (__builtin_expect(c->srv->rec != NULL, 0))
 		p9pcap_write(c->srv->rec, &c->rec, P9PCAP_S2C, buf, len);
 	while (c->outq == NULL && off < len) {
@@ -202,26 +214,80 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 			/* The peer is gone (EPIPE, ECONNRESET): the loop must
 			 * close the connection, and may not be watching it
 			 * (reading paused, nothing queued to write). */
-			c->dead = wake = true;
-			goto out;
+			c->dead = *wake = true;
+			return;
 		}
 	}
 	if (off < len) {
 		o = malloc(sizeof(*o) + len - off);
 		if (o == NULL) {
-			c->dead = wake = true;
-			goto out;
+			c->dead = *wake = true;
+			return;
 		}
 		o->next = NULL;
 		o->len = len - off;
 		o->off = 0;
 		memcpy(o->data, buf + off, len - off);
-		wake = c->outq == NULL;
+		*wake = *wake || c->outq == NULL;
 		*c->outq_tail = o;
 		c->outq_tail = &o->next;
 		c->outq_bytes += o->len;
 	}
+}
+
+/* Write what was gathered (c->wlock held). */
+static void
+cork_flush_locked(struct conn *c, bool *wake)
+{
+	if (c->corklen > 0 && !c->dead)
+		send_locked(c, c->cork, c->corklen, wake);
+	c->corklen = 0;
+}
+
+static void
+conn_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+	bool wake = false;
+
+	pthread_mutex_lock(&c->wlock);
+	if (c->dead)
+		goto out;
+	if (gathering == c && len <= CORK_CAP) {
+		if (c->cork == NULL && (c->cork = malloc(CORK_CAP)) == NULL)
+			goto direct;
+		if (c->corklen + len > CORK_CAP)
+			cork_flush_locked(c, &wake);	/* what came first goes first */
+		memcpy(c->cork + c->corklen, buf, len);
+		c->corklen += len;
+		goto out;
+	}
+direct:
+	if (gathering == c)
+		cork_flush_locked(c, &wake);
+	if (!c->dead)
+		send_locked(c, buf, len, &wake);
 out:
+	pthread_mutex_unlock(&c->wlock);
+	if (wake)
+		loop_wake_conn(c);
+}
+
+/* Loop thread: gather the replies of what c's input starts, until
+ * conn_ungather writes them. */
+static void
+conn_gather(struct conn *c)
+{
+	gathering = c;
+}
+
+static void
+conn_ungather(struct conn *c)
+{
+	bool wake = false;
+
+	gathering = NULL;
+	pthread_mutex_lock(&c->wlock);
+	cork_flush_locked(c, &wake);
 	pthread_mutex_unlock(&c->wlock);
 	if (wake)
 		loop_wake_conn(c);
@@ -712,8 +778,21 @@ conn_idle(struct conn *c)
 	return idle;
 }
 
+static int on_readable(struct conn *c);
+
 int
 conn_on_readable(struct conn *c)
+{
+	int rc;
+
+	conn_gather(c);
+	rc = on_readable(c);
+	conn_ungather(c);
+	return rc;
+}
+
+static int
+on_readable(struct conn *c)
 {
 	if (c->eof)
 		return process_buffer(c) ? 0 : -1;
