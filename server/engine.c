@@ -305,30 +305,31 @@ walk_names(struct p9srv_req *r, void *from, const struct p9_twalk *in, void **to
 	const struct p9srv_backend *be = r->conn->srv->be;
 	char name[NAME_LEN_MAX + 1];
 	void *cur = from, *next;
+	bool owned = false;	/* cur is a file walk1 made (not the fid's): release it */
 	uint16_t i;
 	int err = 0;
 
+	/* Ownership, not pointers, decides what to release: a backend may
+	 * hand out the same pointer for several files (a refcounted object). */
 	for (i = 0; i < in->wname.n; i++) {
 		if ((err = walk_name(in->wname.s[i], name)) != 0 ||
 		    (err = be->walk1(r, cur, name, &next, &out->wqid.q[i])) != 0)
 			break;
-		if (cur != from)
+		if (owned)
 			be->release(cur);
 		cur = next;
+		owned = true;
 	}
 	out->wqid.n = i;
 	*to = NULL;
-	if (err == P9SRV_BLOCKS) {	/* the request runs again on a worker */
-		if (cur != from)
-			be->release(cur);
-		return err;
-	}
-	if (i == in->wname.n) {
+	if (err == 0 && i == in->wname.n) {
 		*to = cur;
 		return 0;
 	}
-	if (cur != from)
+	if (owned)
 		be->release(cur);
+	if (err == P9SRV_BLOCKS)
+		return err;	/* the request runs again on a worker */
 	return i == 0 ? err : 0;
 }
 

@@ -434,12 +434,185 @@ test_flush_queued_never_runs(void **state)
 	pthread_mutex_destroy(&g.mu);
 }
 
+/* Start a gate server with cfg on a socket pair; connect and attach. */
+static struct p9srv *
+gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
+    pthread_t *loop, struct t9c *c)
+{
+	struct p9srv *s;
+	char why[256];
+	int sv[2];
+
+	s = p9srv_new(cfg, be, g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	assert_int_equal(pthread_create(loop, NULL, run, s), 0);
+	t9_connect_fd(c, sv[1], 0);
+	assert_int_equal(t9_attach(c, 0, "", (uint32_t)geteuid(), NULL), 0);
+	return s;
+}
+
+/* A Twalk of one name given as it is (t9_walk splits on '/'). */
+static int
+walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t len)
+{
+	struct p9_msg t = { .type = P9_TWALK }, r;
+
+	t.twalk.fid = fid;
+	t.twalk.newfid = newfid;
+	t.twalk.wname.n = 1;
+	t.twalk.wname.s[0] = (struct p9_str){ name, (uint16_t)len };
+	return t9_rpc(c, &t, &r);
+}
+
+/*
+ * What p9srv_new refuses, and what the engine answers for a backend that
+ * leaves callbacks unset, and the engine's own walk and xattr errors.
+ */
+static void
+test_engine_errors(void **state)
+{
+	struct gate g = { .open = true };
+	struct p9srv_backend be = {
+		.name = "gate",
+		.attach = gate_attach,
+		.walk1 = gate_walk1,
+		.clone = gate_clone,
+		.release = gate_release,
+		.getattr = gate_getattr,
+		.lopen = gate_lopen,
+		.read = gate_read,
+	}, bad = be;
+	struct p9srv_config cfg, c2;
+	struct p9_msg t, r;
+	struct p9srv *s;
+	pthread_t loop;
+	struct t9c c;
+	char why[256], rec[64], longname[300];
+	int fd;
+
+	(void)state;
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 1;
+
+	/* p9srv_new: what is required, the limits, a capture it cannot make. */
+	bad.attach = NULL;
+	assert_null(p9srv_new(&cfg, &bad, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "backend gate: attach, clone, release and walk1 or walk are required"));
+	bad = be;
+	bad.walk1 = NULL;
+	assert_null(p9srv_new(&cfg, &bad, &g, why, sizeof(why)));
+	assert_null(p9srv_new(&cfg, NULL, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "(null)"));
+	c2 = cfg;
+	c2.max_fids = 0;
+	assert_null(p9srv_new(&c2, &be, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "max_fids, max_inflight and max_conns must be at least 1 (are 0,"));
+	c2 = cfg;
+	c2.msize_max = 100;
+	assert_null(p9srv_new(&c2, &be, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "msize_max at least 4096 (is 100)"));
+	c2 = cfg;
+	c2.record = "/nonexistent-p9srv-dir/cap.pcap";
+	assert_null(p9srv_new(&c2, &be, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "record /nonexistent-p9srv-dir/cap.pcap: No such file or directory"));
+	p9srv_free(NULL);
+
+	/* A server that records its session, and the engine's own errors. */
+	snprintf(rec, sizeof(rec), "/tmp/t9e-rec.XXXXXX");
+	fd = mkstemp(rec);
+	assert_true(fd >= 0);
+	close(fd);
+	c2 = cfg;
+	c2.record = rec;
+	c2.ident = "test_engine";
+	s = gate_start(&g, &be, &c2, &loop, &c);
+
+	/* Walk names the engine refuses before walk1 sees them. */
+	assert_int_equal(walk_raw(&c, 0, 1, "", 0), ENOENT);
+	assert_int_equal(walk_raw(&c, 0, 1, "a/b", 3), ENOENT);
+	memset(longname, 'n', sizeof(longname));
+	assert_int_equal(walk_raw(&c, 0, 1, longname, 256), ENAMETOOLONG);
+	/* A partial walk changes nothing; a full one makes newfid; newfid
+	 * in use; an open fid cannot move; a clone of it can be made. */
+	assert_int_equal(t9_walk(&c, 0, 1, "f/nothing", NULL), -1);
+	assert_int_equal(t9_clunk(&c, 1), EBADF);
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), EINVAL);
+	assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+	assert_int_equal(t9_walk(&c, 1, 1, "", NULL), EINVAL);
+	assert_int_equal(t9_walk(&c, 1, 2, "", NULL), 0);
+	assert_int_equal(t9_clunk(&c, 2), 0);
+	/* Tlopen of an open fid; an unknown fid. */
+	assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), EINVAL);
+	assert_int_equal(t9_getattr(&c, 42, P9_GETATTR_BASIC, NULL), EBADF);
+
+	/* No xattr callbacks: Txattrwalk EOPNOTSUPP; a Txattrcreate
+	 * buffer is made by the engine, and its Tclunk answers EOPNOTSUPP. */
+	t = (struct p9_msg){ .type = P9_TXATTRWALK };
+	t.txattrwalk.fid = 0;
+	t.txattrwalk.newfid = 3;
+	t.txattrwalk.name = (struct p9_str){ "user.a", 6 };
+	assert_int_equal(t9_rpc(&c, &t, &r), EOPNOTSUPP);
+	t.txattrwalk.newfid = 1;	/* in use: refused first */
+	assert_int_equal(t9_rpc(&c, &t, &r), EINVAL);
+	assert_int_equal(t9_walk(&c, 0, 4, "f", NULL), 0);
+	t = (struct p9_msg){ .type = P9_TXATTRCREATE };
+	t.txattrcreate.fid = 4;
+	t.txattrcreate.name = (struct p9_str){ "user.a", 6 };
+	t.txattrcreate.attr_size = 2;
+	t.txattrcreate.flags = 4;	/* not a setxattr flag */
+	assert_int_equal(t9_rpc(&c, &t, &r), EINVAL);
+	t.txattrcreate.flags = 0;
+	t.txattrcreate.attr_size = 65537;
+	assert_int_equal(t9_rpc(&c, &t, &r), E2BIG);
+	t.txattrcreate.attr_size = 2;
+	t.txattrcreate.name = (struct p9_str){ "", 0 };
+	assert_int_equal(t9_rpc(&c, &t, &r), ERANGE);
+	t.txattrcreate.name = (struct p9_str){ "user.a", 6 };
+	assert_int_equal(t9_rpc(&c, &t, &r), 0);
+	assert_int_equal(t9_write(&c, 4, 0, "xy", 2), 2);
+	assert_int_equal(t9_write(&c, 4, 1, "xy", 2), -EINVAL);	/* past attr_size */
+	assert_int_equal(t9_getattr(&c, 4, P9_GETATTR_BASIC, NULL), EINVAL);
+	assert_int_equal(t9_clunk(&c, 4), EOPNOTSUPP);
+	/* A buffer not filled up to attr_size fails its Tclunk. */
+	assert_int_equal(t9_walk(&c, 0, 4, "f", NULL), 0);
+	assert_int_equal(t9_rpc(&c, &t, &r), 0);
+	assert_int_equal(t9_clunk(&c, 4), EINVAL);
+
+	/* No remove callback: EOPNOTSUPP, and the fid is gone anyway. */
+	assert_int_equal(t9_walk(&c, 0, 5, "f", NULL), 0);
+	t = (struct p9_msg){ .type = P9_TREMOVE };
+	t.tremove.fid = 5;
+	assert_int_equal(t9_rpc(&c, &t, &r), EOPNOTSUPP);
+	assert_int_equal(t9_clunk(&c, 5), EBADF);
+
+	t9_close(&c);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
+	assert_int_equal(g.files, 0);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(rec, &st), 0);
+		assert_true(st.st_size > 24);	/* a pcap header and packets */
+		unlink(rec);
+	}
+	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.mu);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_servers),
 		cmocka_unit_test(test_flush_queued_never_runs),
+		cmocka_unit_test(test_engine_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
