@@ -8,7 +8,7 @@
 #
 # Steps: WP with -wp-rte on lib9p/p9_cursor.h (every goal must be proved),
 # then one Eva run per finished harness in proofs/ (0 alarms, 0 unknown or
-# invalid properties). The last line is "N passed, N failed"; the exit
+# invalid assertions, loop invariants and preconditions). The last line is "N passed, N failed"; the exit
 # status is 0 only if nothing failed. Logs go to build-prove-logs/.
 set -u
 
@@ -134,7 +134,7 @@ eva eva_dirent_put eva_dirent_put lib9p/frame.c "" -eva-precision 3 -eva-split-l
 if [ $wip = 1 ]; then
 	# shellcheck disable=SC2086
 	eva eva_encode eva_encode lib9p/codec.c "$dec_spec,p9_wr_str,p9_wr_strs,p9_wr_data,p9_wr_bytes,p9_wr_qids" $precise
-	eva eva_parse eva_parse "lib9p/text.c lib9p/codec.c lib9p/errors.c" "" -eva-precision 1
+	eva eva_parse eva_parse "lib9p/text.c lib9p/codec.c lib9p/errors.c" p9_dirents_check -eva-precision 1
 fi
 
 printf '%s' "$summary"
