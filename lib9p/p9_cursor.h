@@ -114,14 +114,17 @@ p9_rd_fail(struct p9_rd *rd, int err, size_t at)
 static inline const uint8_t *
 p9_rd_take(struct p9_rd *rd, size_t n)
 {
+	const uint8_t *p;
+
 	if (rd->err != 0)
 		return NULL;
 	if (n > rd->len - rd->pos) {
 		p9_rd_fail(rd, P9_ERR_SHORT, rd->pos);
 		return NULL;
 	}
+	p = rd->base + rd->pos;
 	rd->pos += n;
-	return rd->base + rd->pos - n;
+	return p;
 }
 
 /*@ requires p9_rd_ok(rd) && \valid(v);
@@ -245,6 +248,7 @@ p9_rd_opt32(struct p9_rd *rd, uint32_t *v)
     requires \separated(v, rd, rd->base + (0 .. rd->len - 1));
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
+    ensures \initialized(&v->ptr) && \initialized(&v->len);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 2 + v->len;
 */
 static inline void
@@ -401,6 +405,7 @@ p9_rd_dirent(struct p9_rd *rd, struct p9_dirent *d)
 /*@ requires \valid_read(p + (0 .. len - 1));
     requires \valid(at) && \separated(at, p + (0 .. len - 1));
     assigns *at;
+    ensures \initialized(at);
 */
 static inline int
 p9_dirents_check(const uint8_t *p, uint32_t len, size_t *at)
@@ -464,14 +469,17 @@ p9_rd_dirents(struct p9_rd *rd, const struct p9_data *v)
 static inline uint8_t *
 p9_wr_put(struct p9_wr *wr, size_t n)
 {
+	uint8_t *p;
+
 	if (wr->err != 0)
 		return NULL;
 	if (n > wr->cap - wr->pos) {
 		wr->err = P9_ERR_NOSPACE;
 		return NULL;
 	}
+	p = wr->base + wr->pos;
 	wr->pos += n;
-	return wr->base + wr->pos - n;
+	return p;
 }
 
 /*@ requires \valid(p + (0 .. 3));
