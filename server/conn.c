@@ -358,7 +358,7 @@ conn_want_read(struct conn *c)
 	return want;
 }
 
-/* --debug: "p9d 12.345678 c3 < Twalk tag=1 ...": seconds since start
+/* cfg.debug: "IDENT 12.345678 c3 < Twalk tag=1 ...": seconds since start
  * (monotonic), the connection's number, the direction (< in, > out), the
  * message in the text form (cut at 511 bytes, then "..."). */
 static void
@@ -379,7 +379,7 @@ trace(const struct conn *c, const char *dir, const struct p9_msg *m)
 		sec--;
 		usec += 1000000;
 	}
-	fprintf(stderr, "p9d %lld.%06ld c%u %s %s%s\n", sec, usec, c->id, dir, line,
+	fprintf(stderr, "%s %lld.%06ld c%u %s %s%s\n", c->srv->cfg.ident, sec, usec, c->id, dir, line,
 	    (size_t)n >= sizeof(line) ? "..." : "");
 }
 

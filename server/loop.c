@@ -308,7 +308,7 @@ on_accept(struct listener *l)
 			if (fd >= 0)
 				close(fd);
 			L->spare = eventfd(0, EFD_CLOEXEC);
-			fprintf(stderr, "p9d: refused a connection: %s\n", strerror(err));
+			fprintf(stderr, "%s: refused a connection: %s\n", s->cfg.ident, strerror(err));
 			continue;
 		}
 		if (fd < 0)

@@ -530,6 +530,7 @@ test_engine_errors(void **state)
 	c2 = cfg;
 	c2.record = rec;
 	c2.ident = "test_engine";
+	c2.debug = 1;	/* every message traced on stderr */
 	s = gate_start(&g, &be, &c2, &loop, &c);
 
 	/* Walk names the engine refuses before walk1 sees them. */
