@@ -356,6 +356,72 @@ test_dial_errors(void **state)
 	has(p9c_error(c), "unix:/nonexistent-p9c/sock: connect: ");
 	assert_int_equal(p9c_dial(c, "/nonexistent-p9c/sock"), -ENOENT);
 	assert_int_equal(p9c_fd(c), -1);
+	/* A host name longer than any: refused before resolving. */
+	{
+		char host[400];
+
+		memcpy(host, "tcp:", 4);
+		memset(host + 4, 'h', 260);
+		memcpy(host + 264, ":564", 5);
+		assert_int_equal(p9c_dial(c, host), -EINVAL);
+		has(p9c_error(c), "host name of 260 bytes, at most");
+	}
+	/* A bracketed IPv6 address nothing listens on (port 1): the
+	 * connect error, or the socket's where IPv6 is off. */
+	assert_true(p9c_dial(c, "tcp:[::1]:1") < 0);
+	has(p9c_error(c), "tcp:[::1]:1: ");
+	assert_int_equal(p9c_fd(c), -1);
+	p9c_close(c);
+}
+
+/* A descriptor that is not a socket (a pipe): send/recv fall back to
+ * write/read; reading the write end is an error that breaks the client. */
+static void
+test_pipe_fd(void **state)
+{
+	static const uint8_t tclunk[] = { 11, 0, 0, 0, P9_TCLUNK, 1, 0, 5, 0, 0, 0 };
+	struct p9c *c = p9c_new();
+	const uint8_t *f;
+	uint8_t buf[16];
+	int p[2];
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(p9c_adopt(c, p[1]), 0);
+	assert_int_equal(p9c_send_raw(c, tclunk, sizeof(tclunk)), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), (ssize_t)sizeof(tclunk));
+	assert_memory_equal(buf, tclunk, sizeof(tclunk));
+	assert_true(p9c_recv_raw(c, &f) < 0);
+	has(p9c_error(c), "receiving: ");
+	close(p[0]);
+	p9c_close(c);
+}
+
+/* Strings above 65535 bytes are refused before anything is sent. */
+static void
+test_long_strings(void **state)
+{
+	struct p9c *c = p9c_new();
+	const char *names[1];
+	char *big = malloc(70000);
+	uint32_t fid;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(big);
+	memset(big, 'x', 69999);
+	big[69999] = '\0';
+	names[0] = big;
+	assert_int_equal(p9c_walk(c, 0, 1, names, &fid, NULL), -ENAMETOOLONG);
+	has(p9c_error(c), "Twalk: name 1 of 69999 bytes, at most 65535 allowed");
+	assert_int_equal(p9c_walk_path(c, 0, big, &fid, NULL), -ENAMETOOLONG);
+	has(p9c_error(c), "Twalk: a name of 69999 bytes");
+	assert_int_equal(p9c_attach(c, big, P9_NONUNAME, NULL, &fid, NULL), -ENAMETOOLONG);
+	has(p9c_error(c), "uname of 69999 bytes, at most 65535 allowed");
+	assert_int_equal(p9c_create(c, 0, big, P9_DOTL_RDWR, 0644, 0, NULL, NULL), -ENAMETOOLONG);
+	has(p9c_error(c), "Tlcreate: name of 69999 bytes");
+	free(big);
 	p9c_close(c);
 }
 
@@ -1163,6 +1229,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unconnected),
 		cmocka_unit_test(test_dial_errors),
+		cmocka_unit_test(test_long_strings),
+		cmocka_unit_test(test_pipe_fd),
 		cmocka_unit_test(test_dial_unix),
 		cmocka_unit_test(test_dial_tcp),
 		cmocka_unit_test(test_version),
