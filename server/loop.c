@@ -437,8 +437,14 @@ loop_run(struct p9srv *s)
 	for (;;) {
 		int i, n;
 
-		if (L->listeners == NULL && L->conns == NULL)
-			return 0;	/* --fd: the one connection is over */
+		if (L->listeners == NULL && L->conns == NULL) {
+			/* --fd: the one connection is over. A wake-up of it
+			 * that is still pending (its last reply's write failed
+			 * while it was closing) holds a reference: drop it, so
+			 * that the connection is freed before we return. */
+			on_wake(L);
+			return 0;
+		}
 		n = epoll_wait(L->epfd, evs, 64, -1);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -31,13 +31,13 @@ lib9p_srcs="client.c codec.c errors.c frame.c text.c"
 # embed.c (the in-process server) and lib9p/p9pcap.c (the engine's record).
 server_srcs="conn.c engine.c fid.c loop.c pool.c posix/attr.c posix/fs.c posix/io.c
 posix/lock.c posix/ns.c posix/xattr.c embed.c"
-harnesses="decode text frame dirent client server"
+harnesses="decode text frame dirent client server memfs"
 
 # CFLAGS may hold several words: split on purpose.
 # shellcheck disable=SC2086
 compile() {
 	$CC $CFLAGS -std=c17 -D_GNU_SOURCE -I"$top/fuzz" -I"$top/server" \
-		-I"$top/server/posix" -I"$top/lib9p" -c "$1" -o "$2"
+		-I"$top/server/posix" -I"$top/examples/memfs" -I"$top/lib9p" -c "$1" -o "$2"
 }
 
 lib_objs=""
@@ -53,11 +53,16 @@ for s in $server_srcs; do
 	server_objs="$server_objs $o"
 done
 
+# fuzz_memfs: the server harness's sessions against examples/memfs.
+compile "$top/examples/memfs/memfs.c" "$obj/memfs.o"
+
 for h in $harnesses; do
 	compile "$top/fuzz/fuzz_$h.c" "$obj/fuzz_$h.o"
 	extra=""
 	if [ "$h" = server ]; then
 		extra="$server_objs -lpthread"
+	elif [ "$h" = memfs ]; then
+		extra="$obj/memfs.o $server_objs -lpthread"
 	fi
 	# Link with the C++ driver (libFuzzer and libAFLDriver.a are C++),
 	# as OSS-Fuzz projects do.
@@ -68,10 +73,14 @@ for h in $harnesses; do
 	rm -f "$OUT/fuzz_${h}_seed_corpus.zip"
 	(
 		cd "$top/corpus"
-		dirs="$h"
-		if [ -d "regressions/$h" ]; then
-			dirs="$dirs regressions/$h"
-		fi
+		seeds=$h
+		[ "$h" = memfs ] && seeds=server	# the same sessions
+		dirs="$seeds"
+		for d in "regressions/$seeds" "regressions/$h"; do
+			if [ -d "$d" ] && ! echo " $dirs " | grep -q " $d "; then
+				dirs="$dirs $d"
+			fi
+		done
 		# Files only, flattened (-j): names are sha256 sums, so no clash;
 		# not the .keep files that hold empty directories in git.
 		# shellcheck disable=SC2086

@@ -93,10 +93,17 @@ undefined_flags="-fsanitize=$ubsan_checks,unsigned-integer-overflow -fno-sanitiz
 # As ClusterFuzz runs them: unsigned overflow (well defined) not reported.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:silence_unsigned_overflow=1}
 
-# seed_files NAME: the corpus files build.sh should have zipped.
+# seed_files NAME: the corpus files build.sh should have zipped (memfs
+# runs the server harness's sessions: the server's seeds, and its own
+# regressions if it has any).
 seed_files() {
-	find "$top/corpus/$1" -type f ! -name '.*'
-	if [ -d "$top/corpus/regressions/$1" ]; then
+	local s=$1
+	[ "$1" = memfs ] && s=server
+	find "$top/corpus/$s" -type f ! -name '.*'
+	if [ -d "$top/corpus/regressions/$s" ]; then
+		find "$top/corpus/regressions/$s" -type f ! -name '.*'
+	fi
+	if [ "$s" != "$1" ] && [ -d "$top/corpus/regressions/$1" ]; then
 		find "$top/corpus/regressions/$1" -type f ! -name '.*'
 	fi
 }
