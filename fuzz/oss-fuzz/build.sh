@@ -81,10 +81,11 @@ for h in $harnesses; do
 				dirs="$dirs $d"
 			fi
 		done
-		# Files only, flattened (-j): names are sha256 sums, so no clash;
-		# not the .keep files that hold empty directories in git.
+		# Files only, flattened (-j): names are sha256 sums, so the same
+		# name is the same input (a regression that is also a seed: kept
+		# once); not the .keep files that hold empty directories in git.
 		# shellcheck disable=SC2086
-		find $dirs -type f ! -name '.*' -print |
+		find $dirs -type f ! -name '.*' -print | awk -F/ '!seen[$NF]++' |
 			zip -q -j -@ "$OUT/fuzz_${h}_seed_corpus.zip"
 	)
 	cp "$top/corpus/9p.dict" "$OUT/fuzz_$h.dict"
