@@ -101,7 +101,6 @@ conn_put(struct conn *c)
 	pthread_mutex_destroy(&c->fid_lock);
 	pthread_mutex_destroy(&c->fd_lock);
 	pthread_mutex_destroy(&c->wlock);
-	free(c->cork);
 	if (__builtin_expect(c->srv->rec != NULL, 0))
 		p9pcap_stream_close(c->srv->rec, &c->rec);
 	atomic_fetch_sub(&c->srv->nconns, 1);
@@ -183,12 +182,11 @@ req_free(struct p9srv_req *r)
  * or a server without workers) are gathered per connection while it works
  * through what one read brought (conn_on_readable), and written with one
  * system call at the end: `gathering` is the connection the loop thread is
- * working on, c->cork what its replies wrote so far. Other threads write
+ * working on, the server's gbuf what its replies wrote so far. Other threads write
  * at once. Order stays right: a reply and the Rflush or Rversion that must
  * follow it are either both gathered, in order, or written by the worker
  * that ran the request, in order.
  */
-#define CORK_CAP	(64 * 1024)
 static _Thread_local struct conn *gathering;
 
 /* Write buf[len] now, or queue what the socket does not take (c->wlock
@@ -235,13 +233,16 @@ send_locked(struct conn *c, const uint8_t *buf, size_t len, bool *wake)
 	}
 }
 
-/* Write what was gathered (c->wlock held). */
+/* Write what was gathered (c->wlock held). The buffer is the server's:
+ * only its loop thread gathers, one connection at a time. */
 static void
 cork_flush_locked(struct conn *c, bool *wake)
 {
-	if (c->corklen > 0 && !c->dead)
-		send_locked(c, c->cork, c->corklen, wake);
-	c->corklen = 0;
+	struct p9srv *s = c->srv;
+
+	if (s->glen > 0 && !c->dead)
+		send_locked(c, s->gbuf, s->glen, wake);
+	s->glen = 0;
 }
 
 static void
@@ -252,16 +253,15 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&c->wlock);
 	if (c->dead)
 		goto out;
-	if (gathering == c && len <= CORK_CAP) {
-		if (c->cork == NULL && (c->cork = malloc(CORK_CAP)) == NULL)
-			goto direct;
-		if (c->corklen + len > CORK_CAP)
+	if (gathering == c && len <= P9SRV_GATHER_CAP) {
+		struct p9srv *s = c->srv;
+
+		if (s->glen + len > P9SRV_GATHER_CAP)
 			cork_flush_locked(c, &wake);	/* what came first goes first */
-		memcpy(c->cork + c->corklen, buf, len);
-		c->corklen += len;
+		memcpy(s->gbuf + s->glen, buf, len);
+		s->glen += len;
 		goto out;
 	}
-direct:
 	if (gathering == c)
 		cork_flush_locked(c, &wake);
 	if (!c->dead)

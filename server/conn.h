@@ -65,8 +65,6 @@ struct conn {
 	struct outbuf	*outq, **outq_tail;
 	size_t		 outq_bytes;
 	bool		 dead;		/* write failed: drop every later reply */
-	uint8_t		*cork;		/* replies the loop thread gathered (conn.c) */
-	size_t		 corklen;
 
 	struct p9pcap_stream rec;	/* --record: this connection's TCP stream */
 };

@@ -76,6 +76,10 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 	signal(SIGPIPE, SIG_IGN);
 	if (fd_budget_init(s) != 0)
 		goto fail;
+	if ((s->gbuf = malloc(P9SRV_GATHER_CAP)) == NULL) {
+		snprintf(s->why, sizeof(s->why), "out of memory");
+		goto fail;
+	}
 	if (cfg->record != NULL) {
 		if ((s->rec = calloc(1, sizeof(*s->rec))) == NULL ||
 		    p9pcap_open(s->rec, cfg->record, 0600, P9PCAP_CLOCK_REAL, cfg->record_limit,
@@ -109,6 +113,7 @@ p9srv_free(struct p9srv *s)
 	if (s == NULL)
 		return;
 	loop_teardown(s);
+	free(s->gbuf);
 	if (s->rec != NULL) {
 		if (p9pcap_close(s->rec) != 0)
 			fprintf(stderr, "%s: record: %s\n", s->cfg.ident, strerror(errno));

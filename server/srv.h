@@ -125,6 +125,11 @@ struct p9srv {
 	 * p9srv_new) and the connection's number (from 1, in accept order). */
 	struct timespec	 t0;
 	atomic_uint	 conn_ids;
+	/* Replies the loop thread gathers for the connection it is working
+	 * on (conn.c: conn_gather); the loop thread's only. */
+#define P9SRV_GATHER_CAP	(64 * 1024)
+	uint8_t		*gbuf;
+	size_t		 glen;
 	struct loop	*loop;		/* loop.c */
 	struct pool	*pool;		/* pool.c */
 };
