@@ -321,6 +321,7 @@ static void
 gate_wait_entered(struct gate *g, int n)
 {
 	struct timespec until;
+	int entered;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += T9_TIMEOUT_MS / 1000;
@@ -328,32 +329,55 @@ gate_wait_entered(struct gate *g, int n)
 	while (g->getattrs < n)
 		if (pthread_cond_timedwait(&g->cv, &g->mu, &until) != 0)
 			break;
+	entered = g->getattrs;
 	pthread_mutex_unlock(&g->mu);
-	assert_int_equal(g->getattrs, n);
+	assert_int_equal(entered, n);
+}
+
+/* The gate backend's table (tests add nonblock bits to their copy). */
+static const struct p9srv_backend gate_backend = {
+	.name = "gate",
+	.attach = gate_attach,
+	.walk1 = gate_walk1,
+	.clone = gate_clone,
+	.release = gate_release,
+	.getattr = gate_getattr,
+	.lopen = gate_lopen,
+	.read = gate_read,
+};
+
+/* Start a gate server with cfg on a socket pair; connect and attach. */
+static struct p9srv *
+gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
+    pthread_t *loop, struct t9c *c)
+{
+	struct p9srv *s;
+	char why[256];
+	int sv[2];
+
+	s = p9srv_new(cfg, be, g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	assert_int_equal(pthread_create(loop, NULL, run, s), 0);
+	t9_connect_fd(c, sv[1], 0);
+	assert_int_equal(t9_attach(c, 0, "", (uint32_t)geteuid(), NULL), 0);
+	return s;
 }
 
 static void
 test_flush_queued_never_runs(void **state)
 {
 	struct gate g = { .open = false };
-	struct p9srv_backend be = {
-		.name = "gate",
-		.attach = gate_attach,
-		.walk1 = gate_walk1,
-		.clone = gate_clone,
-		.release = gate_release,
-		.getattr = gate_getattr,
-		.lopen = gate_lopen,
-		.read = gate_read,
-	};
+	struct p9srv_backend be = gate_backend;
 	struct p9srv_config cfg;
 	struct p9_msg t, rep;
 	struct p9srv *s;
 	pthread_t loop;
 	struct t9c c;
-	char why[256];
 	uint16_t ta, tb, tf, tag;
-	int sv[2], i;
+	int i;
 
 	(void)state;
 	pthread_mutex_init(&g.mu, NULL);
@@ -362,14 +386,7 @@ test_flush_queued_never_runs(void **state)
 	p9srv_backend_nonblock(&be, P9_TREAD);	/* and read tries to */
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 1;	/* one worker: a second Tgetattr waits in the queue */
-	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
-	if (s == NULL)
-		fail_msg("p9srv_new: %s", why);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
-	assert_int_equal(pthread_create(&loop, NULL, run, s), 0);
-	t9_connect_fd(&c, sv[1], 0);
-	assert_int_equal(t9_attach(&c, 0, "", (uint32_t)geteuid(), NULL), 0);
+	s = gate_start(&g, &be, &cfg, &loop, &c);
 	/* Root maps the attaching user (n_uname), anyone else serves as
 	 * itself: the same uid either way here. */
 	assert_int_equal(GATE_GET(&g, attach_uid), geteuid());
@@ -434,26 +451,6 @@ test_flush_queued_never_runs(void **state)
 	pthread_mutex_destroy(&g.mu);
 }
 
-/* Start a gate server with cfg on a socket pair; connect and attach. */
-static struct p9srv *
-gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
-    pthread_t *loop, struct t9c *c)
-{
-	struct p9srv *s;
-	char why[256];
-	int sv[2];
-
-	s = p9srv_new(cfg, be, g, why, sizeof(why));
-	if (s == NULL)
-		fail_msg("p9srv_new: %s", why);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
-	assert_int_equal(pthread_create(loop, NULL, run, s), 0);
-	t9_connect_fd(c, sv[1], 0);
-	assert_int_equal(t9_attach(c, 0, "", (uint32_t)geteuid(), NULL), 0);
-	return s;
-}
-
 /* A Twalk of one name given as it is (t9_walk splits on '/'). */
 static int
 walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t len)
@@ -475,16 +472,7 @@ static void
 test_engine_errors(void **state)
 {
 	struct gate g = { .open = true };
-	struct p9srv_backend be = {
-		.name = "gate",
-		.attach = gate_attach,
-		.walk1 = gate_walk1,
-		.clone = gate_clone,
-		.release = gate_release,
-		.getattr = gate_getattr,
-		.lopen = gate_lopen,
-		.read = gate_read,
-	}, bad = be;
+	struct p9srv_backend be = gate_backend, bad = be;
 	struct p9srv_config cfg, c2;
 	struct p9_msg t, r;
 	struct p9srv *s;
