@@ -15,11 +15,17 @@
  * until the server stopped reading, and a Unix socket closed unread.
  *
  * After the cycles, p9d's descriptor count (/proc/PID/fd) must return
- * exactly to what it was before the first, and its resident set may grow
- * by at most RSS_SLACK_KIB between the end of the warm-up cycles and the
- * end of the run (allocator arenas of the worker threads wander by up to
- * about 1.2 MiB on a loaded machine; the leak this test was written for
- * grew by 80 KiB a cycle, 7 MiB over the 90). Waiting for the count is bounded (DRAIN_MS) and polls:
+ * exactly to what it was before the first. Its resident set is read at
+ * the end of the warm-up cycles, half-way and at the end: a leak grows it
+ * in both halves, so the test fails when each half grew by more than
+ * RSS_HALF_KIB (the leak this test was written for grew by 80 KiB a cycle,
+ * 3.6 MiB a half), or the whole by more than RSS_CAP_KIB. One step in one
+ * half is not a leak but a new high-water mark of the allocator: freed
+ * replies stay resident in the arena of the thread that queued them, and
+ * how many replies a backed-up connection queues depends on timing (one
+ * clean-clone CI run under load saw +4.1 MiB in one half of the backed-up
+ * variant, with MALLOC_PERTURB_ touching freed pages). Waiting for the
+ * count is bounded (DRAIN_MS) and polls:
  * the server closes connections on its own time.
  */
 #include <errno.h>
@@ -48,10 +54,12 @@
 #define CYCLES		100
 #endif
 #define WARMUP		10
+#define MIDWAY		((WARMUP + CYCLES) / 2)
 #define FLOOD		100		/* requests sent in one write */
 #define FILESZ		(1u << 20)
 #define DRAIN_MS	10000
-#define RSS_SLACK_KIB	3072
+#define RSS_HALF_KIB	1536
+#define RSS_CAP_KIB	(16 << 10)
 /* Sanitizers keep freed memory in quarantine: RSS says nothing there
  * (LeakSanitizer checks p9d at exit instead, and t9_stop wants exit 0). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -106,10 +114,15 @@ count_fds(pid_t pid, unsigned *sockets)
 
 		if (e->d_name[0] == '.')
 			continue;
-		n++;
 		snprintf(link, sizeof(link), "%s/%.16s", path, e->d_name);
 		len = readlink(link, target, sizeof(target) - 1);
-		if (sockets != NULL && len > 0 && strncmp(target, "socket:", 7) == 0)
+		/* Closed since readdir listed it (a connection's socket,
+		 * typically): not counted, or the count could say 11 while
+		 * the socket count already says the connection is gone. */
+		if (len <= 0)
+			continue;
+		n++;
+		if (sockets != NULL && strncmp(target, "socket:", 7) == 0)
 			(*sockets)++;
 	}
 	closedir(d);
@@ -445,7 +458,7 @@ run(void **state, enum how how, const char *what)
 {
 	struct fx *x = *state;
 	unsigned base, after, i;
-	long rss0 = 0, rss1, t0 = t9_now_ms();
+	long rss0 = 0, rssm = 0, rss1, t0 = t9_now_ms();
 
 	/* The baseline: once one session has come and gone (lazy set-up
 	 * such as the pool's buffers is done by then). */
@@ -453,22 +466,27 @@ run(void **state, enum how how, const char *what)
 	base = wait_fds(x->s.pid, 0, 2);	/* the two listeners */
 	for (i = 0; i < CYCLES; i++) {
 		cycle(x, how);
-		if (i + 1 == WARMUP) {
+		if (i + 1 == WARMUP || i + 1 == MIDWAY) {
 			wait_fds(x->s.pid, base, 0);
-			rss0 = rss_kib(x->s.pid);
+			*(i + 1 == WARMUP ? &rss0 : &rssm) = rss_kib(x->s.pid);
 		}
 	}
 	after = wait_fds(x->s.pid, base, 0);
 	rss1 = rss_kib(x->s.pid);
 	print_message("%-12s %u cycles in %ld ms: descriptors %u before, %u after; "
-	    "RSS %ld KiB after %u cycles, %ld KiB after %u (%+ld KiB)\n",
-	    what, CYCLES, t9_now_ms() - t0, base, after, rss0, WARMUP, rss1, CYCLES, rss1 - rss0);
+	    "RSS %ld KiB after %u cycles, %+ld KiB after %u, %+ld KiB after %u\n",
+	    what, CYCLES, t9_now_ms() - t0, base, after, rss0, WARMUP,
+	    rssm - rss0, MIDWAY, rss1 - rssm, CYCLES);
 	if (after != base)
 		fail_msg("%s: p9d holds %u descriptors after %u cycles, %u before",
 		    what, after, CYCLES, base);
-	if (RSS_CHECKED && rss1 - rss0 > RSS_SLACK_KIB)
+	if (RSS_CHECKED && rssm - rss0 > RSS_HALF_KIB && rss1 - rssm > RSS_HALF_KIB)
+		fail_msg("%s: p9d's RSS grew in both halves of the run: by %ld KiB over "
+		    "cycles %u-%u and by %ld KiB over %u-%u (allowed %d in one of them)",
+		    what, rssm - rss0, WARMUP, MIDWAY, rss1 - rssm, MIDWAY, CYCLES, RSS_HALF_KIB);
+	if (RSS_CHECKED && rss1 - rss0 > RSS_CAP_KIB)
 		fail_msg("%s: p9d's RSS grew by %ld KiB over %u cycles (allowed %d)",
-		    what, rss1 - rss0, CYCLES - WARMUP, RSS_SLACK_KIB);
+		    what, rss1 - rss0, CYCLES - WARMUP, RSS_CAP_KIB);
 }
 
 static void test_rst(void **state) { run(state, RST, "rst"); }
