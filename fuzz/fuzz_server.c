@@ -1,7 +1,10 @@
 /*
- * fuzz_server: a live p9d session. The server engine (server/: event
- * loop, worker pool, every op handler) runs in-process (server/embed.h)
- * on a small export; each input becomes one connection to it.
+ * fuzz_server: a live p9d session. The server engine and its POSIX
+ * backend (server/, through the public p9srv.h and p9srv_posix.h) run
+ * in-process on a small export; each input becomes one connection to it
+ * (a socket pair). By default the server has no threads: the harness
+ * turns its loop itself (p9srv_poll) whenever it waits for a reply, so
+ * a run is one thread and depends only on its input.
  *
  * Input: a compact op language, one selector byte per op, so that the
  * fuzzer gets past Tversion/Tattach and reaches deep states. The harness
@@ -52,6 +55,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -63,16 +68,17 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
-#include "embed.h"
 #include "fill.h"
 #include "fuzz.h"
 #include "p9.h"
 #include "p9_client.h"
 #include "p9_clock.h"
 #include "server_names.h"
+#include "p9srv.h"
 #ifdef FZ_MEMFS
 #include "memfs.h"
-#include "p9srv.h"
+#else
+#include "p9srv_posix.h"
 #endif
 
 #define MSIZE		65536
@@ -107,6 +113,85 @@ server_threads(void)
 		abort();
 	}
 	return (unsigned)n;
+}
+
+/*
+ * The server of a run. Without workers (the default) nothing of it runs
+ * on a thread of its own: the harness turns its loop (p9srv_poll) when it
+ * waits for replies, so one thread does everything, in an order that
+ * depends only on the input. With P9FUZZ_THREADS a loop thread serves
+ * each run's connection, and returns when that connection is over.
+ */
+static struct p9srv *srv;
+static bool threaded;
+static pthread_t loop_thread;
+
+static void *
+loop_main(void *arg)
+{
+	FZ_CHECK(p9srv_run(arg) == 0);
+	return NULL;
+}
+
+/* One turn of the server's loop: what it can do now (single-threaded
+ * mode; pump's poll says when there is more). */
+static void
+server_turn(void)
+{
+	int n;
+
+	if (threaded)
+		return;
+	n = p9srv_poll(srv, 0);
+	FZ_CHECK(n >= 0 || n == P9SRV_DONE);
+}
+
+/* A new connection to srv: the harness's end of a socket pair. */
+static int
+server_connect(void)
+{
+	int sv[2];
+
+	FZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	FZ_CHECK(p9srv_serve_fd(srv, sv[0], sv[0]) == 0);
+	if (threaded)
+		FZ_CHECK(pthread_create(&loop_thread, NULL, loop_main, srv) == 0);
+	return sv[1];
+}
+
+/* The run's connection is over: its loop thread ended. */
+static void
+server_joined(void)
+{
+	if (threaded)
+		FZ_CHECK(pthread_join(loop_thread, NULL) == 0);
+}
+
+static void
+server_config(struct p9srv_config *cfg, const char *ident)
+{
+	static bool grouped;
+
+	/* Run as root with root's groups, as from a login shell: then a
+	 * session attached as root (most are) has the server's own
+	 * identity, and p9srv_poll need not switch back after each turn. */
+	if (!grouped && geteuid() == 0) {
+		struct passwd *pw = getpwuid(0);
+		gid_t groups[64];
+		int n = 64;
+
+		grouped = true;
+		if (pw != NULL && getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) >= 0)
+			FZ_CHECK(setgroups((size_t)n, groups) == 0);
+	}
+	p9srv_config_defaults(cfg);
+	cfg->threads = server_threads();
+	cfg->msize_max = MSIZE;
+	cfg->max_fids = 64;
+	cfg->max_inflight = 8;	/* below PIPELINE: the server pauses reading */
+	cfg->debug = getenv("P9FUZZ_DEBUG") != NULL;
+	cfg->ident = ident;
+	threaded = cfg->threads > 0;
 }
 
 static void
@@ -328,8 +413,9 @@ static void
 init(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct p9d_embed_config cfg = { 0 };
-	char p[PATH_MAX + 16];
+	struct p9srv_config cfg;
+	struct posix_fs *fs;
+	char p[PATH_MAX + 16], why[512];
 	struct stat st;
 
 	init_pid = getpid();
@@ -353,14 +439,11 @@ init(void)
 	export_dev = st.st_dev;
 	set_names();
 
-	cfg.export_path = export_dir;
-	cfg.threads = server_threads();
-	cfg.inline_requests = cfg.threads == 0;
-	cfg.msize_max = MSIZE;
-	cfg.max_fids = 64;
-	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */
-	cfg.debug = getenv("P9FUZZ_DEBUG") != NULL;
-	FZ_CHECK(p9d_embed_start(&cfg) == 0);
+	server_config(&cfg, "fuzz_server");
+	if ((fs = posix_new(export_dir, why, sizeof(why))) == NULL ||
+	    (srv = p9srv_new(&cfg, &posix_backend, fs, why, sizeof(why))) == NULL)
+		fprintf(stderr, "fuzz_server: %s\n", why);
+	FZ_CHECK(srv != NULL);
 	reset_export();
 	snapshot0 = snapshot();
 }
@@ -368,8 +451,6 @@ init(void)
 /* The world of one run: a connection to the one server, and after it,
  * nothing outside the export changed. */
 static void world_begin(void) { }
-static int world_connect(void) { return p9d_embed_connect(); }
-static unsigned world_conns(void) { return p9d_embed_conns(); }
 
 static void
 world_end(void)
@@ -378,6 +459,7 @@ world_end(void)
 
 	if (strcmp(snap, snapshot0) != 0)
 		fprintf(stderr, "outside the export changed:\nbefore:\n%safter:\n%s", snapshot0, snap);
+	server_joined();
 	FZ_CHECK(strcmp(snap, snapshot0) == 0);
 	free(snap);
 	FZ_CHECK(nftw(export_dir, check_one, 16, FTW_PHYS) == 0);
@@ -397,9 +479,6 @@ world_end(void)
 #define MEMFS_CAP	(1u << 20)
 
 static struct memfs *mfs;
-static struct p9srv *msrv;
-static pthread_t mloop;
-static int mfd = -1;
 static char echo_text[256];
 static size_t echo_len;
 static pthread_mutex_t echo_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -430,13 +509,6 @@ echo_write(void *arg, uint64_t off, const void *data, size_t len)
 
 static const struct memfs_ctl echo_ops = { echo_read, echo_write };
 
-static void *
-mrun(void *arg)
-{
-	p9srv_run(arg);
-	return NULL;
-}
-
 static void
 init(void)
 {
@@ -454,7 +526,6 @@ world_begin(void)
 	struct memfs_config mc;
 	struct p9srv_config cfg;
 	char why[256];
-	int sv[2];
 
 	memfs_config_defaults(&mc);
 	mc.max_bytes = MEMFS_CAP;
@@ -465,43 +536,21 @@ world_begin(void)
 	FZ_CHECK(memfs_symlink(mfs, "/l", "../outside") == 0);
 	FZ_CHECK(memfs_symlink(mfs, "/abs", abs_secret) == 0);
 	FZ_CHECK(memfs_add_ctl(mfs, "/ctl/echo", 0666, &echo_ops, NULL) == 0);
-	p9srv_config_defaults(&cfg);
-	cfg.threads = server_threads();
-	cfg.msize_max = MSIZE;
-	cfg.max_fids = 64;
-	cfg.max_inflight = 8;	/* below PIPELINE: the server pauses reading */
-	cfg.debug = getenv("P9FUZZ_DEBUG") != NULL;
-	cfg.ident = "fuzz_memfs";
-	msrv = p9srv_new(&cfg, memfs_backend(mfs), mfs, why, sizeof(why));
-	if (msrv == NULL)
+	server_config(&cfg, "fuzz_memfs");
+	srv = p9srv_new(&cfg, memfs_backend(mfs), mfs, why, sizeof(why));
+	if (srv == NULL)
 		fprintf(stderr, "p9srv_new: %s\n", why);
-	FZ_CHECK(msrv != NULL);
-	FZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-	FZ_CHECK(p9srv_serve_fd(msrv, sv[0], sv[0]) == 0);
-	FZ_CHECK(pthread_create(&mloop, NULL, mrun, msrv) == 0);
-	mfd = sv[1];
+	FZ_CHECK(srv != NULL);
 }
-
-static int
-world_connect(void)
-{
-	int fd = mfd;
-
-	mfd = -1;
-	return fd;
-}
-
-static unsigned world_conns(void) { return p9srv_conns(msrv); }
 
 static void
 world_end(void)
 {
-	/* Its only connection gone, the loop returns by itself. */
-	FZ_CHECK(pthread_join(mloop, NULL) == 0);
+	server_joined();
 	FZ_CHECK(memfs_used(mfs) <= MEMFS_CAP);
-	p9srv_free(msrv);
+	p9srv_free(srv);
 	memfs_free(mfs);
-	msrv = NULL;
+	srv = NULL;
 	mfs = NULL;
 }
 #endif /* FZ_MEMFS */
@@ -517,7 +566,8 @@ struct sess {
 	struct p9_creq	 slots[16];
 	uint8_t		 rbuf[2 * MSIZE];
 	size_t		 rlen;
-	uint8_t		 wbuf[MSIZE];
+	uint8_t		 obuf[4 * MSIZE];	/* requests not sent yet */
+	size_t		 olen;
 };
 
 static struct sess S;
@@ -578,23 +628,38 @@ frames(struct sess *s)
 	s->rlen -= off;
 }
 
+static void flush(struct sess *s);
+
 /* Read what is there (wait up to ms for something). */
 static void
 pump(struct sess *s, int ms)
 {
-	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = s->fd, .events = POLLIN },
+		{ .fd = threaded ? -1 : p9srv_fd(srv), .events = POLLIN },
+	};
 
 	if (s->eof)
 		return;
-	if (poll(&pfd, 1, ms) <= 0)
+	flush(s);
+	server_turn();
+	if (poll(pfd, 2, ms) <= 0)
 		return;
+	if (pfd[0].revents == 0) {
+		server_turn();	/* only the server had work: read next time */
+		return;
+	}
 	for (;;) {
 		ssize_t n = recv(s->fd, s->rbuf + s->rlen, sizeof(s->rbuf) - s->rlen, MSG_DONTWAIT);
 
 		if (n > 0) {
+			size_t room = sizeof(s->rbuf) - s->rlen;
+
 			s->rlen += (size_t)n;
 			frames(s);
 			FZ_CHECK(s->rlen < sizeof(s->rbuf));
+			if ((size_t)n < room)
+				return;	/* all there was: poll says when more comes */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -647,7 +712,8 @@ send_all(struct sess *s, const uint8_t *p, size_t len)
 			struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLOUT };
 
 			FZ_CHECK(p9_now_ms() - t0 < TIMEOUT_MS);
-			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+			server_turn();
+			if (poll(&pfd, 1, threaded ? 100 : 0) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
 				pump(s, 0);
 			continue;
 		}
@@ -657,6 +723,22 @@ send_all(struct sess *s, const uint8_t *p, size_t len)
 	}
 }
 
+/*
+ * Send what request() queued. Without server threads nothing can read
+ * it before the harness turns the server's loop anyway, so requests go
+ * out in one write when the harness next waits (pump) instead of one
+ * each: the same bytes in the same order, fewer system calls.
+ */
+static void
+flush(struct sess *s)
+{
+	size_t len = s->olen;
+
+	s->olen = 0;
+	if (len > 0)
+		send_all(s, s->obuf, len);
+}
+
 /* Issue one request through the client (tag assigned there). */
 static bool
 request(struct sess *s, struct p9_msg *m)
@@ -664,14 +746,18 @@ request(struct sess *s, struct p9_msg *m)
 	long n;
 
 	drain(s, PIPELINE - 1);
-	n = p9_client_request(&s->c, m, NULL, s->wbuf, sizeof(s->wbuf));
+	if (sizeof(s->obuf) - s->olen < MSIZE)
+		flush(s);
+	n = p9_client_request(&s->c, m, NULL, s->obuf + s->olen, MSIZE);
 	if (n == P9_ERR_NOTAG) {
 		drain(s, 0);
-		n = p9_client_request(&s->c, m, NULL, s->wbuf, sizeof(s->wbuf));
+		n = p9_client_request(&s->c, m, NULL, s->obuf + s->olen, MSIZE);
 	}
 	if (n < 0)
 		return false;
-	send_all(s, s->wbuf, (size_t)n);
+	s->olen += (size_t)n;
+	if (threaded)
+		flush(s);	/* the server runs meanwhile: one at a time */
 	return true;
 }
 
@@ -682,14 +768,18 @@ wait_released(void)
 {
 	long t0 = p9_now_ms();
 
-	while (world_conns() != 0) {
+	while (p9srv_conns(srv) != 0) {
 		struct timespec ts = { 0, 100000 };
 
 		if (p9_now_ms() - t0 > TIMEOUT_MS)
 			fprintf(stderr, "server never released the connection\n");
 		FZ_CHECK(p9_now_ms() - t0 <= TIMEOUT_MS);
-		nanosleep(&ts, NULL);
+		if (threaded)
+			nanosleep(&ts, NULL);
+		else if (p9srv_poll(srv, 100) == P9SRV_DONE)
+			break;
 	}
+	FZ_CHECK(p9srv_conns(srv) == 0);
 }
 
 static void
@@ -701,12 +791,13 @@ session(const uint8_t *data, size_t size)
 	int ops = 0;
 	long t0;
 
-	s->fd = world_connect();
+	s->fd = server_connect();
 	FZ_CHECK(s->fd >= 0);
 	s->tainted = false;
 	s->eof = false;
 	s->closing = false;
 	s->rlen = 0;
+	s->olen = 0;
 	p9_client_init(&s->c, s->slots, 16, MSIZE);
 
 	/* The prefix every session starts with. */
@@ -740,6 +831,7 @@ session(const uint8_t *data, size_t size)
 			if (type == P9_TVERSION)
 				drain(s, 0);	/* a client waits for Rversion */
 		} else if (op == FZ_OP_VANISH) {
+			flush(s);
 			close(s->fd);
 			s->fd = -1;
 			wait_released();

@@ -791,17 +791,27 @@ conn_on_readable(struct conn *c)
 	return rc;
 }
 
+/*
+ * Read and start what the socket holds. A read that returns less than it
+ * asked for emptied the socket: the next read would say EAGAIN, so the
+ * loop waits for epoll (level-triggered: it reports data or EOF that came
+ * meanwhile) instead of asking. That is one system call fewer per batch
+ * of requests, a fifth of a synchronous client's.
+ */
 static int
 on_readable(struct conn *c)
 {
+	bool drained = false;
+
 	if (c->eof)
 		return process_buffer(c) ? 0 : -1;
 	for (;;) {
 		ssize_t n;
+		size_t ask;
 
 		if (!process_buffer(c))
 			return -1;
-		if (!conn_want_read(c))
+		if (!conn_want_read(c) || drained)
 			return 1;
 		if (c->partial != NULL) {
 			struct p9srv_req *r = c->partial;
@@ -809,7 +819,8 @@ on_readable(struct conn *c)
 
 			if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
 				return -1;
-			n = read(c->fd, r->frame + r->framelen, need - r->framelen);
+			ask = need - r->framelen;
+			n = read(c->fd, r->frame + r->framelen, ask);
 			if (n > 0) {
 				r->framelen += (size_t)n;
 				if (r->framelen == need) {
@@ -817,14 +828,17 @@ on_readable(struct conn *c)
 					if (!start_req(c, r))
 						return -1;
 				}
+				drained = (size_t)n < ask;
 				continue;
 			}
 		} else {
 			if (c->rlen == c->rcap)
 				return -1;	/* cannot happen: frames <= rcap are consumed */
-			n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+			ask = c->rcap - c->rlen;
+			n = read(c->fd, c->rbuf + c->rlen, ask);
 			if (n > 0) {
 				c->rlen += (size_t)n;
+				drained = (size_t)n < ask;
 				continue;
 			}
 		}
@@ -911,6 +925,21 @@ creds_switch(const struct ident *id)
 	creds_now.gid = cr->gid;
 	creds_now.ngroups = cr->ngroups;
 	memcpy(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t));
+}
+
+/* Back to cr (p9srv_poll: the caller's thread leaves with the identity
+ * it had at p9srv_new, not the last request's). */
+void
+creds_restore(const struct p9srv_cred *cr)
+{
+	if (!creds_now.set || (creds_now.uid == cr->uid && creds_now.gid == cr->gid &&
+	    creds_now.ngroups == cr->ngroups &&
+	    memcmp(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t)) == 0))
+		return;		/* never changed, or already cr */
+	syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups);
+	setfsgid(cr->gid);
+	setfsuid(cr->uid);
+	creds_now.set = false;
 }
 
 /*

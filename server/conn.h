@@ -126,6 +126,12 @@ int loop_add_conn(struct p9srv *s, int fd, int wfd);	/* serve an already-connect
  * cfg.signals), or until nothing is left to serve (no listener and no
  * connection). Returns 0, or -1 if epoll fails. */
 int loop_run(struct p9srv *s);
+/* One turn of it (p9srv_poll): events handled, 0, LOOP_STOP or -1. */
+#define LOOP_STOP	(-2)
+int loop_poll(struct p9srv *s, int timeout_ms);
+int loop_fd(const struct p9srv *s);	/* the epoll descriptor */
+/* This thread's file-system identity back to cr, if a request changed it. */
+void creds_restore(const struct p9srv_cred *cr);
 /* Any thread: make loop_run return at its next turn. */
 void srv_stop(struct p9srv *s);
 /* Once loop_run has returned: close listeners and connections. */

@@ -140,6 +140,21 @@ p9srv_run(struct p9srv *s)
 	return loop_run(s);
 }
 
+int
+p9srv_poll(struct p9srv *s, int timeout_ms)
+{
+	int n = loop_poll(s, timeout_ms);
+
+	creds_restore(&s->self);
+	return n == LOOP_STOP ? P9SRV_DONE : n;
+}
+
+int
+p9srv_fd(const struct p9srv *s)
+{
+	return loop_fd(s);
+}
+
 void
 p9srv_stop(struct p9srv *s)
 {

@@ -428,46 +428,68 @@ on_wake(struct loop *L)
 	}
 }
 
+/*
+ * One turn: wait up to timeout_ms (-1: no limit) for events, handle them.
+ * Returns how many events it handled (0: none came), LOOP_STOP when the
+ * loop should end (a signal, p9srv_stop, or nothing left to serve: no
+ * listener and no connection), or -1 with errno set if epoll failed.
+ */
 int
-loop_run(struct p9srv *s)
+loop_poll(struct p9srv *s, int timeout_ms)
 {
 	struct loop *L = s->loop;
 	struct epoll_event evs[64];
+	int i, n;
 
-	for (;;) {
-		int i, n;
-
-		if (L->listeners == NULL && L->conns == NULL) {
-			/* --fd: the one connection is over. A wake-up of it
-			 * that is still pending (its last reply's write failed
-			 * while it was closing) holds a reference: drop it, so
-			 * that the connection is freed before we return. */
-			on_wake(L);
-			return 0;
-		}
-		n = epoll_wait(L->epfd, evs, 64, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		for (i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
-
-			if (p == &sig_tag)
-				return 0;
-			if (p == &wake_tag) {
-				on_wake(L);
-				if (atomic_load(&L->stop))
-					return 0;
-				continue;
-			}
-			if (*(enum ev_kind *)p == EV_LISTENER)
-				on_accept(p);
-			else if (((struct conn *)p)->registered)
-				service(p, evs[i].events);
-		}
-		release_closed(L);
+	if (L->listeners == NULL && L->conns == NULL) {
+		/* --fd: the one connection is over. A wake-up of it that is
+		 * still pending (its last reply's write failed while it was
+		 * closing) holds a reference: drop it, so that the
+		 * connection is freed before we return. */
+		on_wake(L);
+		return LOOP_STOP;
 	}
+	n = epoll_wait(L->epfd, evs, 64, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+
+		if (p == &sig_tag) {
+			n = LOOP_STOP;
+			break;
+		}
+		if (p == &wake_tag) {
+			on_wake(L);
+			if (atomic_load(&L->stop)) {
+				n = LOOP_STOP;
+				break;
+			}
+			continue;
+		}
+		if (*(enum ev_kind *)p == EV_LISTENER)
+			on_accept(p);
+		else if (((struct conn *)p)->registered)
+			service(p, evs[i].events);
+	}
+	release_closed(L);
+	return n;
+}
+
+int
+loop_run(struct p9srv *s)
+{
+	int n;
+
+	while ((n = loop_poll(s, -1)) >= 0)
+		continue;
+	return n == LOOP_STOP ? 0 : -1;
+}
+
+int
+loop_fd(const struct p9srv *s)
+{
+	return s->loop->epfd;
 }
 
 void

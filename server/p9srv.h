@@ -253,6 +253,25 @@ P9SRV_API int p9srv_serve_fd(struct p9srv *s, int rfd, int wfd);
 /* Run the server on this thread until p9srv_stop, a signal (cfg.signals),
  * or nothing is left to serve. Returns 0, or -1 if epoll fails. */
 P9SRV_API int p9srv_run(struct p9srv *s);
+/*
+ * One turn of p9srv_run, on the calling thread, for a program that runs
+ * its own loop (with p9srv_fd) or must decide what runs when (a server
+ * with cfg.threads 0 then does everything, every callback included, on
+ * this thread, in an order that depends only on what its peers sent):
+ * waits up to timeout_ms (0: not at all, -1: no limit) for events and
+ * handles them. Returns how many it handled (0: none came in time),
+ * P9SRV_DONE when p9srv_run would have returned (p9srv_stop, a signal,
+ * nothing left to serve), or -1 with errno set if epoll fails. Never
+ * concurrently with itself or p9srv_run. Requests run as their users
+ * (p9srv_req_cred): the thread's file-system identity (fsuid, fsgid,
+ * groups) is set back to the server's own (at p9srv_new) before it
+ * returns.
+ */
+#define P9SRV_DONE	(-2)
+P9SRV_API int p9srv_poll(struct p9srv *s, int timeout_ms);
+/* A descriptor that polls readable when p9srv_poll has work (the
+ * server's epoll set). Valid until p9srv_free; do not close or read it. */
+P9SRV_API int p9srv_fd(const struct p9srv *s);
 /* Any thread: make p9srv_run return at its next turn. */
 P9SRV_API void p9srv_stop(struct p9srv *s);
 /* After p9srv_run returned (or before it ever ran): close everything,

@@ -27,10 +27,10 @@ rm -rf "$obj"
 mkdir -p "$obj" "$OUT"
 
 lib9p_srcs="client.c codec.c errors.c frame.c text.c"
-# server/meson.build's lib9plsrv (the engine and the POSIX backend),
-# embed.c (the in-process server) and lib9p/p9pcap.c (the engine's record).
+# server/meson.build's lib9plsrv (the engine and the POSIX backend) and
+# lib9p/p9pcap.c (the engine's record).
 server_srcs="conn.c engine.c fid.c loop.c pool.c posix/attr.c posix/fs.c posix/io.c
-posix/lock.c posix/ns.c posix/xattr.c embed.c"
+posix/lock.c posix/ns.c posix/xattr.c"
 harnesses="decode text frame dirent client server memfs"
 
 # CFLAGS may hold several words: split on purpose.

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -198,6 +200,7 @@ struct gate {
 	int		 getattrs;	/* Tgetattr callbacks entered */
 	int		 files;		/* files alive */
 	pthread_t	 walker;	/* the thread walk1 ran on last */
+	uid_t		 walk_fsuid;	/* its file-system uid then */
 	pthread_t	 reader;	/* the thread read ran on last */
 	int		 deferred;	/* reads that returned P9SRV_BLOCKS */
 	uid_t		 attach_uid;	/* p9srv_req_cred at Tattach */
@@ -234,6 +237,7 @@ gate_walk1(struct p9srv_req *r, void *dir, const char *name, void **next, struct
 	(void)r;
 	pthread_mutex_lock(&g->mu);
 	g->walker = pthread_self();
+	g->walk_fsuid = (uid_t)setfsuid((uid_t)-1);	/* -1: only asks */
 	pthread_mutex_unlock(&g->mu);
 	if (strcmp(name, "f") != 0)
 		return ENOENT;
@@ -451,6 +455,145 @@ test_flush_queued_never_runs(void **state)
 	pthread_mutex_destroy(&g.mu);
 }
 
+/*
+ * p9srv_poll drives a server with no threads of its own from the test's
+ * thread: every callback runs there, p9srv_fd polls readable exactly when
+ * there is work, replies come only when the test polls, and the server
+ * says P9SRV_DONE when its last connection is over, or after p9srv_stop.
+ */
+static size_t
+put_msg(uint8_t *buf, size_t off, size_t cap, struct p9_msg *m)
+{
+	long n = p9_msg_encode(m, buf + off, cap - off);
+
+	assert_true(n > 0);
+	return off + (size_t)n;
+}
+
+static bool
+fd_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+static void
+test_poll_single_thread(void **state)
+{
+	struct gate g = { .open = true };
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9srv *s;
+	struct p9_msg t, r;
+	uint8_t buf[4096];
+	size_t len = 0, off, need;
+	char why[256];
+	int sv[2], turns, replies = 0;
+	ssize_t n;
+
+	(void)state;
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	p9srv_backend_nonblock(&be, P9_TREAD);	/* may defer: not without workers */
+	be.flags |= P9SRV_BACKEND_CREDS;	/* callbacks run as the user */
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 0;
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	assert_true(p9srv_fd(s) >= 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	/* Nothing sent: nothing to do. */
+	assert_false(fd_readable(p9srv_fd(s)));
+	assert_int_equal(p9srv_poll(s, 0), 0);
+
+	/* A whole session in one write: version, attach, walk, getattr,
+	 * open, read (which would defer, but there is no worker). */
+	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
+	t.tversion.msize = 8192;
+	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
+	t.tattach.afid = P9_NOFID;
+	t.tattach.n_uname = geteuid() == 0 ? 12345 : (uint32_t)geteuid();
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TWALK, .tag = 2 };
+	t.twalk.newfid = 1;
+	t.twalk.wname.n = 1;
+	t.twalk.wname.s[0] = (struct p9_str){ "f", 1 };
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TGETATTR, .tag = 3 };
+	t.tgetattr.fid = 1;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TLOPEN, .tag = 4 };
+	t.tlopen.fid = 1;
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 5 };
+	t.tread.fid = 1;
+	t.tread.count = 100;
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t9_write_all(sv[1], buf, len);
+
+	/* Nothing answers until the test polls; then everything does. */
+	assert_false(fd_readable(sv[1]));
+	assert_true(fd_readable(p9srv_fd(s)));
+	for (turns = 0; turns < 100 && p9srv_poll(s, 0) > 0; turns++)
+		continue;
+	assert_true(turns >= 1 && turns < 100);
+	assert_false(fd_readable(p9srv_fd(s)));
+	assert_int_equal(GATE_GET(&g, getattrs), 1);
+	assert_int_equal(GATE_GET(&g, deferred), 0);
+	assert_true(pthread_equal(GATE_GET(&g, walker), pthread_self()));
+	assert_true(pthread_equal(GATE_GET(&g, reader), pthread_self()));
+	/* The walk ran as the attaching user (root maps n_uname); the
+	 * thread is back to its own identity once p9srv_poll returned. */
+	assert_int_equal(GATE_GET(&g, walk_fsuid), geteuid() == 0 ? 12345 : geteuid());
+	assert_int_equal(setfsuid((uid_t)-1), (int)geteuid());
+	len = 0;
+	while ((n = recv(sv[1], buf + len, sizeof(buf) - len, MSG_DONTWAIT)) > 0)
+		len += (size_t)n;
+	/* Every reply, in order (one thread ran them in order). */
+	for (off = 0; off < len; off += need) {
+		static const uint8_t want[] = { P9_RVERSION, P9_RATTACH, P9_RWALK,
+			P9_RGETATTR, P9_RLOPEN, P9_RREAD };
+
+		assert_int_equal(p9_frame_need(buf + off, len - off, 8192, &need), 0);
+		assert_true(need <= len - off);
+		assert_int_equal(p9_msg_decode(buf + off, need, &r), 0);
+		assert_true(replies < 6);
+		assert_int_equal(r.type, want[replies]);
+		replies++;
+		if (r.type == P9_RREAD)
+			assert_memory_equal(r.rread.data.ptr, "gate", 4);
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(replies, 6);
+
+	/* The client goes: the server lets go of everything and is done. */
+	close(sv[1]);
+	for (turns = 0; turns < 100 && p9srv_poll(s, 0) != P9SRV_DONE; turns++)
+		continue;
+	assert_true(turns < 100);
+	assert_int_equal(p9srv_conns(s), 0);
+	assert_int_equal(GATE_GET(&g, files), 0);
+	p9srv_free(s);
+
+	/* p9srv_stop ends polling too, with a connection still open. */
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	assert_non_null(s);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	p9srv_stop(s);
+	assert_int_equal(p9srv_poll(s, 1000), P9SRV_DONE);
+	p9srv_free(s);
+	close(sv[1]);
+	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.mu);
+}
+
 /* A Twalk of one name given as it is (t9_walk splits on '/'). */
 static int
 walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t len)
@@ -602,6 +745,7 @@ main(void)
 		cmocka_unit_test(test_two_servers),
 		cmocka_unit_test(test_flush_queued_never_runs),
 		cmocka_unit_test(test_engine_errors),
+		cmocka_unit_test(test_poll_single_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
