@@ -337,9 +337,19 @@ struct p9_dirent_iter {
 	uint32_t	 len;
 	uint32_t	 pos;
 	int		 err;
+	uint32_t	 checked;	/* p9_dirent_iter_checked */
 };
 
 void p9_dirent_iter_init(struct p9_dirent_iter *it, struct p9_data payload);
+/*
+ * The same, for the data of an Rreaddir that p9_msg_decode (or
+ * p9_msg_parse) accepted: every entry's name was checked then, so
+ * p9_dirent_next does not scan the names for NUL again (it still checks
+ * every bound, and an entry that turns out short fails as it would with
+ * p9_dirent_iter_init). A payload that was not checked is read safely
+ * but may give names holding NUL.
+ */
+void p9_dirent_iter_checked(struct p9_dirent_iter *it, struct p9_data payload);
 
 /*
  * Decode the next entry into *d (its name is a view into the payload).

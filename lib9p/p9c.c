@@ -1126,7 +1126,8 @@ p9c_readdir(struct p9c_dir *d, struct p9_dirent *ent)
 			d->cap = r.rreaddir.data.len;
 		}
 		memcpy(d->buf, r.rreaddir.data.ptr, r.rreaddir.data.len);
-		p9_dirent_iter_init(&d->it, (struct p9_data){ d->buf, r.rreaddir.data.len });
+		/* A copy of what p9_msg_decode checked. */
+		p9_dirent_iter_checked(&d->it, (struct p9_data){ d->buf, r.rreaddir.data.len });
 	}
 }
 

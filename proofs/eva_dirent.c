@@ -3,7 +3,8 @@
  * 0..P9_PROOF_MAXLEN arbitrary bytes, lying at the very end of an array of
  * that size (a read past the payload's end is out of bounds):
  *   - the iterator: p9_dirent_iter_init, then p9_dirent_next until the end
- *     or an error;
+ *     or an error; the same with p9_dirent_iter_checked (no NUL scan, the
+ *     bounds still checked: arbitrary bytes here, not a checked payload);
  *   - p9_dirents_check, the check that decode, encode and parse share
  *     (eva_decode.c uses its contract).
  * A dirent takes 24 bytes at least, so 52 bytes hold two entries and cut
@@ -38,6 +39,9 @@ main(void)
 	pl.ptr = payload + P9_PROOF_MAXLEN - len;
 	pl.len = len;
 	p9_dirent_iter_init(&it, pl);
+	while ((r = p9_dirent_next(&it, &d)) == 1)
+		;
+	p9_dirent_iter_checked(&it, pl);
 	while ((r = p9_dirent_next(&it, &d)) == 1)
 		;
 	r |= p9_dirents_check(pl.ptr, len, &at);

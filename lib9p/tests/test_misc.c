@@ -469,6 +469,55 @@ t_dirent_iter_nul(void **state)
 	guarded_free(g, sizeof(bad));
 }
 
+/*
+ * p9_dirent_iter_checked: the same entries, views and positions as
+ * p9_dirent_iter_init; cut short at any length, the same error at the same
+ * place (bounds are still checked: the payload sits at the end of a
+ * guarded page); a name holding NUL passes (the decoder checked names).
+ */
+static void
+t_dirent_iter_checked(void **state)
+{
+	uint8_t bad[sizeof(dirents)];
+	struct p9_dirent_iter a, b;
+	struct p9_dirent da, db;
+	uint32_t L;
+	uint8_t *g;
+	int ra, rb;
+
+	(void)state;
+	for (L = 0; L <= sizeof(dirents); L++) {
+		g = guarded_copy(dirents, L);
+		p9_dirent_iter_init(&a, (struct p9_data){ g, L });
+		p9_dirent_iter_checked(&b, (struct p9_data){ g, L });
+		do {
+			ra = dirent_next(&a, &da);
+			rb = dirent_next(&b, &db);
+			assert_int_equal(rb, ra);
+			assert_int_equal(b.pos, a.pos);
+			if (ra == 1) {
+				cmp_dirent(&db, &da);
+				assert_ptr_equal(db.name.ptr, da.name.ptr);
+			}
+		} while (ra == 1);
+		if (ra != 0)	/* sticky too */
+			assert_int_equal(dirent_next(&b, &db), ra);
+		guarded_free(g, L);
+	}
+
+	memcpy(bad, dirents, sizeof(dirents));
+	bad[25 + 24 + 1] = 0x00;	/* ".." becomes ".\0" */
+	g = guarded_copy(bad, sizeof(bad));
+	p9_dirent_iter_checked(&b, (struct p9_data){ g, sizeof(bad) });
+	assert_int_equal(dirent_next(&b, &db), 1);
+	assert_int_equal(dirent_next(&b, &db), 1);
+	assert_int_equal(db.name.len, 2);
+	assert_memory_equal(db.name.ptr, ".\0", 2);
+	assert_int_equal(dirent_next(&b, &db), 1);
+	assert_int_equal(dirent_next(&b, &db), 0);
+	guarded_free(g, sizeof(bad));
+}
+
 /* Build an Rreaddir in place, seal it, decode it, iterate it. */
 static void
 t_rdata_rreaddir(void **state)
@@ -1226,6 +1275,7 @@ main(void)
 		cmocka_unit_test(t_dirent_iter),
 		cmocka_unit_test(t_dirent_iter_cut),
 		cmocka_unit_test(t_dirent_iter_nul),
+		cmocka_unit_test(t_dirent_iter_checked),
 		cmocka_unit_test(t_nwname),
 		cmocka_unit_test(t_nwqid),
 		cmocka_unit_test(t_nul_decode),
