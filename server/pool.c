@@ -105,8 +105,10 @@ pool_push(struct p9srv_req *r)
 	pthread_mutex_lock(&pool->lock);
 	*pool->tail = r;
 	pool->tail = &r->next;
-	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
+	/* After the unlock: a worker woken while we still held the lock
+	 * would wake only to sleep on it (a futex wait and wake more). */
+	pthread_cond_signal(&pool->cond);
 }
 
 void
