@@ -182,7 +182,7 @@ req_free(struct p9srv_req *r)
  * or a server without workers) are gathered per connection while it works
  * through what one read brought (conn_on_readable), and written with one
  * system call at the end: `gathering` is the connection the loop thread is
- * working on, the server's gbuf what its replies wrote so far. Other threads write
+ * working on, its loop's gbuf what its replies wrote so far. Other threads write
  * at once. Order stays right: a reply and the Rflush or Rversion that must
  * follow it are either both gathered, in order, or written by the worker
  * that ran the request, in order.
@@ -233,16 +233,16 @@ send_locked(struct conn *c, const uint8_t *buf, size_t len, bool *wake)
 	}
 }
 
-/* Write what was gathered (c->wlock held). The buffer is the server's:
- * only its loop thread gathers, one connection at a time. */
+/* Write what was gathered (c->wlock held). The buffer is c's loop's:
+ * only that loop's thread gathers, one connection at a time. */
 static void
 cork_flush_locked(struct conn *c, bool *wake)
 {
-	struct p9srv *s = c->srv;
+	struct loop_io *io = c->io;
 
-	if (s->glen > 0 && !c->dead)
-		send_locked(c, s->gbuf, s->glen, wake);
-	s->glen = 0;
+	if (io->glen > 0 && !c->dead)
+		send_locked(c, io->gbuf, io->glen, wake);
+	io->glen = 0;
 }
 
 static void
@@ -254,12 +254,12 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	if (c->dead)
 		goto out;
 	if (gathering == c && len <= P9SRV_GATHER_CAP) {
-		struct p9srv *s = c->srv;
+		struct loop_io *io = c->io;
 
-		if (s->glen + len > P9SRV_GATHER_CAP)
+		if (io->glen + len > P9SRV_GATHER_CAP)
 			cork_flush_locked(c, &wake);	/* what came first goes first */
-		memcpy(s->gbuf + s->glen, buf, len);
-		s->glen += len;
+		memcpy(io->gbuf + io->glen, buf, len);
+		io->glen += len;
 		goto out;
 	}
 	if (gathering == c)

@@ -23,6 +23,8 @@ enum ev_kind { EV_LISTENER, EV_CONN };
 struct conn {
 	enum ev_kind	 kind;		/* EV_CONN */
 	struct p9srv	*srv;
+	struct loop	*loop;		/* the loop that serves it (for its life) */
+	struct loop_io	*io;		/* that loop's buffers */
 	int		 fd;		/* read side (and write side for sockets) */
 	int		 wfd;		/* write side: fd, or another fd for pipes (--stdio) */
 	unsigned	 id;		/* 1, 2, ... in accept order: --debug's cN */
@@ -130,6 +132,8 @@ int loop_run(struct p9srv *s);
 #define LOOP_STOP	(-2)
 int loop_poll(struct p9srv *s, int timeout_ms);
 int loop_fd(const struct p9srv *s);	/* the epoll descriptor */
+/* Start the threads of loops 1.. (p9srv_new, once the pool runs). */
+int loop_start_threads(struct p9srv *s);
 /* This thread's file-system identity back to cr, if a request changed it. */
 void creds_restore(const struct p9srv_cred *cr);
 /* Any thread: make loop_run return at its next turn. */

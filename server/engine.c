@@ -55,6 +55,12 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 		errno = EINVAL;
 		return NULL;
 	}
+	if (cfg->loops > P9SRV_MAX_LOOPS) {
+		snprintf(why, whylen, "configuration: loops at most %u (is %u)",
+		    P9SRV_MAX_LOOPS, cfg->loops);
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
@@ -63,6 +69,8 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 	s->cfg.record = NULL;		/* the caller's string: not kept */
 	if (s->cfg.ident == NULL)
 		s->cfg.ident = "p9srv";
+	if (s->cfg.loops == 0)
+		s->cfg.loops = 1;
 	s->be = b;
 	s->ctx = ctx;
 	s->as_root = geteuid() == 0;
@@ -76,10 +84,6 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 	signal(SIGPIPE, SIG_IGN);
 	if (fd_budget_init(s) != 0)
 		goto fail;
-	if ((s->gbuf = malloc(P9SRV_GATHER_CAP)) == NULL) {
-		snprintf(s->why, sizeof(s->why), "out of memory");
-		goto fail;
-	}
 	if (cfg->record != NULL) {
 		if ((s->rec = calloc(1, sizeof(*s->rec))) == NULL ||
 		    p9pcap_open(s->rec, cfg->record, 0600, P9PCAP_CLOCK_REAL, cfg->record_limit,
@@ -100,6 +104,8 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 		    s->cfg.threads, strerror(errno));
 		goto fail;
 	}
+	if (loop_start_threads(s) != 0)
+		goto fail;
 	return s;
 fail:
 	snprintf(why, whylen, "%s", s->why);
@@ -113,7 +119,6 @@ p9srv_free(struct p9srv *s)
 	if (s == NULL)
 		return;
 	loop_teardown(s);
-	free(s->gbuf);
 	if (s->rec != NULL) {
 		if (p9pcap_close(s->rec) != 0)
 			fprintf(stderr, "%s: record: %s\n", s->cfg.ident, strerror(errno));

@@ -78,6 +78,8 @@ static const char usage_text[] =
 "                          1048576)\n"
 "  -w, --threads N         worker threads: 1 to 1024 (default 2 x CPUs, at\n"
 "                          least 4)\n"
+"      --loops N           event loops, connections spread over them: 1 to\n"
+"                          64 (default 1)\n"
 "      --max-fids N        fids per connection, then EMFILE: 1 to 16777216\n"
 "                          (default 16384)\n"
 "      --max-inflight N    requests in flight per connection: 1 to 65535\n"
@@ -483,6 +485,7 @@ main(int argc, char **argv)
 		{ "squashuser", required_argument, NULL, 'U' },
 		{ "msize", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 'w' },
+		{ "loops", required_argument, NULL, 'O' },
 		{ "max-fids", required_argument, NULL, 'X' },
 		{ "max-inflight", required_argument, NULL, 'Q' },
 		{ "max-conns", required_argument, NULL, 'C' },
@@ -562,6 +565,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			cfg.threads = (unsigned)number(optarg, "--threads", 1, MAX_THREADS);
+			break;
+		case 'O':
+			cfg.loops = (unsigned)number(optarg, "--loops", 1, P9SRV_MAX_LOOPS);
 			break;
 		case 'X':
 			cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, MAX_FIDS);

@@ -100,7 +100,14 @@ struct p9srv_config {
 	uint64_t	 record_limit;	/* stop capturing after this many bytes (0: no limit) */
 	const char	*ident;		/* what the server's stderr lines begin with
 					 * ("p9srv"); kept: must outlive the server */
+	/* Event loops: loop 0 runs in p9srv_run (or p9srv_poll) and accepts;
+	 * loops 1.. run on threads of their own from p9srv_new on, and each
+	 * accepted connection goes to the next loop in turn (p9srv_serve_fd's
+	 * to loop 0). Requests marked nonblock run on their connection's
+	 * loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default 1. */
+	unsigned	 loops;
 };
+#define P9SRV_MAX_LOOPS	64
 
 /*
  * What a callback running on the loop thread returns instead of blocking:

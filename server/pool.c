@@ -8,7 +8,7 @@
 
 #include "conn.h"
 
-#define SCRATCH_LEN	(64 * 1024 + 8192)
+#define SCRATCH_LEN	P9SRV_SCRATCH_LEN
 
 struct pool {
 	pthread_mutex_t	 lock;
@@ -18,8 +18,6 @@ struct pool {
 	pthread_t	*threads;
 	unsigned	 n;
 	size_t		 replycap;
-	uint8_t		*lreply;	/* the loop thread's buffers (pool_run_here) */
-	uint8_t		*lscratch;
 };
 
 static void *
@@ -69,9 +67,7 @@ pool_start(struct p9srv *s, unsigned nthreads)
 	pool->tail = &pool->head;
 	pool->replycap = s->cfg.msize_max;
 	pool->threads = calloc(nthreads > 0 ? nthreads : 1, sizeof(*pool->threads));
-	pool->lreply = malloc(pool->replycap);
-	pool->lscratch = malloc(SCRATCH_LEN);
-	if (pool->threads == NULL || pool->lreply == NULL || pool->lscratch == NULL) {
+	if (pool->threads == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -90,10 +86,10 @@ pool_start(struct p9srv *s, unsigned nthreads)
 void
 pool_run_here(struct p9srv_req *r)
 {
-	struct pool *pool = r->conn->srv->pool;
+	struct loop_io *io = r->conn->io;
 
 	r->on_loop = true;
-	req_run(r, pool->lreply, pool->replycap, pool->lscratch, SCRATCH_LEN);
+	req_run(r, io->reply, r->conn->srv->cfg.msize_max, io->scratch, SCRATCH_LEN);
 }
 
 void
@@ -126,8 +122,6 @@ pool_stop(struct p9srv *s)
 	for (i = 0; i < pool->n; i++)
 		pthread_join(pool->threads[i], NULL);
 	free(pool->threads);
-	free(pool->lreply);
-	free(pool->lscratch);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
 	free(pool);

@@ -125,13 +125,30 @@ struct p9srv {
 	 * p9srv_new) and the connection's number (from 1, in accept order). */
 	struct timespec	 t0;
 	atomic_uint	 conn_ids;
-	/* Replies the loop thread gathers for the connection it is working
-	 * on (conn.c: conn_gather); the loop thread's only. */
+	/* The event loops (loop.c): loop 0 runs in p9srv_run/p9srv_poll
+	 * and owns the listeners and the signals; loops 1.. run on threads
+	 * of their own. Loop 0 hands each accepted connection to the next
+	 * loop in turn; a connection stays on its loop for its life. */
+	struct loop	*loop;		/* loops[0] */
+	struct loop	**loops;
+	unsigned	 nloops;
+	unsigned	 next_loop;	/* loop 0's thread only */
+	struct pool	*pool;		/* pool.c */
+};
+
+/*
+ * What each loop keeps for the requests it runs itself (loop.c makes it;
+ * conn.c and pool.c use it on that loop's thread only): the replies it
+ * gathers for the connection it is working on (conn.c: conn_gather), and
+ * the reply buffer and scratch area of its inline requests.
+ */
 #define P9SRV_GATHER_CAP	(64 * 1024)
+#define P9SRV_SCRATCH_LEN	(64 * 1024 + 8192)
+struct loop_io {
 	uint8_t		*gbuf;
 	size_t		 glen;
-	struct loop	*loop;		/* loop.c */
-	struct pool	*pool;		/* pool.c */
+	uint8_t		*reply;		/* cfg.msize_max bytes */
+	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
 };
 
 /* fid.c: the per-connection fid table. All return fids with a reference. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -594,6 +595,79 @@ test_poll_single_thread(void **state)
 	pthread_mutex_destroy(&g.mu);
 }
 
+/*
+ * cfg.loops: connections accepted on a listener go to the loops in turn,
+ * each loop on a thread of its own, and a nonblock callback runs on its
+ * connection's loop: three connections to a server of three loops are
+ * served by three different threads, none of them p9srv_run's for the
+ * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS.
+ */
+static void
+test_loops(void **state)
+{
+	struct gate g = { .open = true };
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t salen;
+	pthread_t loop, seen[3];
+	struct t9c c[3];
+	struct p9srv *s;
+	char why[256];
+	int lfd, i, j;
+
+	(void)state;
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop */
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 1;
+	cfg.loops = P9SRV_MAX_LOOPS + 1;
+	assert_null(p9srv_new(&cfg, &be, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "loops at most 64 (is 65)"));
+	cfg.loops = 3;
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	/* An abstract Unix socket: nothing on disk. */
+	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "p9srv-loops-%ld", (long)getpid());
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa.sun_path + 1));
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, salen), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(p9srv_listen(s, lfd), 0);
+	assert_int_equal(pthread_create(&loop, NULL, run, s), 0);
+	for (i = 0; i < 3; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, salen), 0);
+		t9_connect_fd(&c[i], fd, 0);
+		assert_int_equal(t9_attach(&c[i], 0, "", (uint32_t)geteuid(), NULL), 0);
+		assert_int_equal(t9_walk(&c[i], 0, 1, "f", NULL), 0);
+		seen[i] = GATE_GET(&g, walker);
+	}
+	assert_true(pthread_equal(seen[0], loop));
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			assert_false(pthread_equal(seen[i], seen[j]));
+	/* Each connection keeps its loop. */
+	for (i = 2; i >= 0; i--) {
+		assert_int_equal(t9_walk(&c[i], 0, 2, "f", NULL), 0);
+		assert_true(pthread_equal(GATE_GET(&g, walker), seen[i]));
+	}
+	assert_int_equal(p9srv_conns(s), 3);
+	for (i = 0; i < 3; i++)
+		t9_close(&c[i]);
+	p9srv_stop(s);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
+	assert_int_equal(g.files, 0);
+	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.mu);
+}
+
 /* A Twalk of one name given as it is (t9_walk splits on '/'). */
 static int
 walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t len)
@@ -746,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_flush_queued_never_runs),
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_poll_single_thread),
+		cmocka_unit_test(test_loops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
