@@ -49,6 +49,9 @@ struct p9_wr {
  * nothing outside [base, base + len) is read nor outside [base, base + cap)
  * written (the assigns clauses bound every write). The first error is
  * sticky: once err is set, err, err_pos and pos stay as they are.
+ * p9_wr_moved is the part of p9_wr_kept about pos and err; the writers'
+ * loops state only it (their loop assigns keep base and cap), so that Eva
+ * can check the invariant with a capacity it knows as an interval.
  */
 /*@ predicate p9_rd_ok(struct p9_rd *rd) =
 	\valid(rd) && rd->pos <= rd->len &&
@@ -70,13 +73,16 @@ struct p9_wr {
 	    \at(rd->err_pos, L2) == \at(rd->err_pos, L1) &&
 	    \at(rd->pos, L2) == \at(rd->pos, L1));
 
-    predicate p9_wr_kept{L1, L2}(struct p9_wr *wr) =
-	\at(wr->base, L1) == \at(wr->base, L2) &&
-	\at(wr->cap, L1) == \at(wr->cap, L2) &&
+    predicate p9_wr_moved{L1, L2}(struct p9_wr *wr) =
 	\at(wr->pos, L1) <= \at(wr->pos, L2) &&
 	(\at(wr->err, L1) != 0 ==>
 	    \at(wr->err, L2) == \at(wr->err, L1) &&
 	    \at(wr->pos, L2) == \at(wr->pos, L1));
+
+    predicate p9_wr_kept{L1, L2}(struct p9_wr *wr) =
+	\at(wr->base, L1) == \at(wr->base, L2) &&
+	\at(wr->cap, L1) == \at(wr->cap, L2) &&
+	p9_wr_moved{L1, L2}(wr);
 */
 
 /*@ requires \valid(rd);
@@ -670,7 +676,7 @@ p9_wr_strs(struct p9_wr *wr, const struct p9_strs *v)
 	}
 	p9_wr_u16(wr, &v->n);
 	/*@ loop invariant 0 <= i <= v->n;
-	    loop invariant p9_wr_ok(wr) && p9_wr_kept{Pre, Here}(wr);
+	    loop invariant p9_wr_ok(wr) && p9_wr_moved{Pre, Here}(wr);
 	    loop assigns i, wr->pos, wr->err, wr->base[\at(wr->pos, Pre) .. wr->cap - 1];
 	    loop variant v->n - i;
 	*/
@@ -695,7 +701,7 @@ p9_wr_qids(struct p9_wr *wr, const struct p9_qids *v)
 	}
 	p9_wr_u16(wr, &v->n);
 	/*@ loop invariant 0 <= i <= v->n;
-	    loop invariant p9_wr_ok(wr) && p9_wr_kept{Pre, Here}(wr);
+	    loop invariant p9_wr_ok(wr) && p9_wr_moved{Pre, Here}(wr);
 	    loop assigns i, wr->pos, wr->err, wr->base[\at(wr->pos, Pre) .. wr->cap - 1];
 	    loop variant v->n - i;
 	*/
