@@ -26,7 +26,8 @@
  * writers' WP contract (they assign base[pos .. cap) only).
  *
  * The splits only make Eva look at cases one by one; the cases together
- * are every such message.
+ * are every such message. -DP9_PROOF_TYPE=n restricts the run to type n
+ * (for experiments; ci/prove.sh does not set it).
  */
 #include "__fc_builtin.h"
 #include "p9.h"
