@@ -137,10 +137,11 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 	cfg->msize_max = 1048576;	/* the Linux client's largest on TCP */
 	/* Twice the CPUs, at least 4: handlers block in the file system. */
 	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
-	/* One event loop: on the 2-CPU machine this was measured on (16
-	 * connections of Tgetattr, p9load on the same CPUs, another job
-	 * busy on one of them), two loops cost 21.4 us of CPU per RPC
-	 * against 17.4 and served no more (medians of 3 rounds). */
+	/* One event loop: on the 2-CPU machine this was measured on (p9load
+	 * on the same CPUs, medians of 3 rounds), two loops served 16
+	 * connections of Tgetattr no faster (57.0k against 56.7k RPC/s) for
+	 * more CPU (17.8 us per RPC against 15.4; with another job busy on
+	 * one CPU, 21.4 against 17.4). */
 	cfg->loops = 1;
 	cfg->max_fids = 16384;
 	cfg->max_inflight = 64;
