@@ -896,6 +896,15 @@ static _Thread_local struct {
 	gid_t	 groups[64];
 } creds_now;
 
+/* Is this thread's identity cr already (set: not root's)? */
+static bool
+creds_are(const struct p9srv_cred *cr)
+{
+	return creds_now.set && creds_now.uid == cr->uid && creds_now.gid == cr->gid &&
+	    creds_now.ngroups == cr->ngroups &&
+	    memcmp(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t)) == 0;
+}
+
 static void
 creds_switch(const struct ident *id)
 {
@@ -910,9 +919,7 @@ creds_switch(const struct ident *id)
 		creds_now.set = false;
 		return;
 	}
-	if (creds_now.set && creds_now.uid == cr->uid && creds_now.gid == cr->gid &&
-	    creds_now.ngroups == cr->ngroups &&
-	    memcmp(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t)) == 0)
+	if (creds_are(cr))
 		return;
 	/* Groups first, fsuid last: CAP_SETGID and CAP_SETUID are not among
 	 * the capabilities a non-zero fsuid drops, so this works from root
@@ -932,9 +939,7 @@ creds_switch(const struct ident *id)
 void
 creds_restore(const struct p9srv_cred *cr)
 {
-	if (!creds_now.set || (creds_now.uid == cr->uid && creds_now.gid == cr->gid &&
-	    creds_now.ngroups == cr->ngroups &&
-	    memcmp(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t)) == 0))
+	if (!creds_now.set || creds_are(cr))
 		return;		/* never changed, or already cr */
 	syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups);
 	setfsgid(cr->gid);

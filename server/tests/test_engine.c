@@ -321,6 +321,24 @@ gate_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_
 	__extension__({ __typeof__((g)->field) v_; pthread_mutex_lock(&(g)->mu); \
 	v_ = (g)->field; pthread_mutex_unlock(&(g)->mu); v_; })
 
+/* A gate, its gate open or shut; gate_end checks that every file the
+ * backend made was released (the server is freed by then). */
+static void
+gate_begin(struct gate *g, bool open)
+{
+	*g = (struct gate){ .open = open };
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+}
+
+static void
+gate_end(struct gate *g)
+{
+	assert_int_equal(g->files, 0);
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+}
+
 /* Wait (bounded) until the backend entered n Tgetattr callbacks. */
 static void
 gate_wait_entered(struct gate *g, int n)
@@ -374,7 +392,7 @@ gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
 static void
 test_flush_queued_never_runs(void **state)
 {
-	struct gate g = { .open = false };
+	struct gate g;
 	struct p9srv_backend be = gate_backend;
 	struct p9srv_config cfg;
 	struct p9_msg t, rep;
@@ -385,8 +403,7 @@ test_flush_queued_never_runs(void **state)
 	int i;
 
 	(void)state;
-	pthread_mutex_init(&g.mu, NULL);
-	pthread_cond_init(&g.cv, NULL);
+	gate_begin(&g, false);
 	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop thread */
 	p9srv_backend_nonblock(&be, P9_TREAD);	/* and read tries to */
 	p9srv_config_defaults(&cfg);
@@ -450,10 +467,7 @@ test_flush_queued_never_runs(void **state)
 	t9_close(&c);
 	assert_int_equal(pthread_join(loop, NULL), 0);
 	p9srv_free(s);
-	/* Every file the backend made was released. */
-	assert_int_equal(g.files, 0);
-	pthread_cond_destroy(&g.cv);
-	pthread_mutex_destroy(&g.mu);
+	gate_end(&g);	/* every file the backend made was released */
 }
 
 /*
@@ -482,7 +496,7 @@ fd_readable(int fd)
 static void
 test_poll_single_thread(void **state)
 {
-	struct gate g = { .open = true };
+	struct gate g;
 	struct p9srv_backend be = gate_backend;
 	struct p9srv_config cfg;
 	struct p9srv *s;
@@ -494,8 +508,7 @@ test_poll_single_thread(void **state)
 	ssize_t n;
 
 	(void)state;
-	pthread_mutex_init(&g.mu, NULL);
-	pthread_cond_init(&g.cv, NULL);
+	gate_begin(&g, true);
 	p9srv_backend_nonblock(&be, P9_TREAD);	/* may defer: not without workers */
 	be.flags |= P9SRV_BACKEND_CREDS;	/* callbacks run as the user */
 	p9srv_config_defaults(&cfg);
@@ -591,8 +604,7 @@ test_poll_single_thread(void **state)
 	assert_int_equal(p9srv_poll(s, 1000), P9SRV_DONE);
 	p9srv_free(s);
 	close(sv[1]);
-	pthread_cond_destroy(&g.cv);
-	pthread_mutex_destroy(&g.mu);
+	gate_end(&g);
 }
 
 /*
@@ -605,7 +617,7 @@ test_poll_single_thread(void **state)
 static void
 test_loops(void **state)
 {
-	struct gate g = { .open = true };
+	struct gate g;
 	struct p9srv_backend be = gate_backend;
 	struct p9srv_config cfg;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -617,8 +629,7 @@ test_loops(void **state)
 	int lfd, i, j;
 
 	(void)state;
-	pthread_mutex_init(&g.mu, NULL);
-	pthread_cond_init(&g.cv, NULL);
+	gate_begin(&g, true);
 	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop */
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 1;
@@ -663,9 +674,7 @@ test_loops(void **state)
 	p9srv_stop(s);
 	assert_int_equal(pthread_join(loop, NULL), 0);
 	p9srv_free(s);
-	assert_int_equal(g.files, 0);
-	pthread_cond_destroy(&g.cv);
-	pthread_mutex_destroy(&g.mu);
+	gate_end(&g);
 }
 
 /* A Twalk of one name given as it is (t9_walk splits on '/'). */
@@ -688,7 +697,7 @@ walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t 
 static void
 test_engine_errors(void **state)
 {
-	struct gate g = { .open = true };
+	struct gate g;
 	struct p9srv_backend be = gate_backend, bad = be;
 	struct p9srv_config cfg, c2;
 	struct p9_msg t, r;
@@ -699,8 +708,7 @@ test_engine_errors(void **state)
 	int fd;
 
 	(void)state;
-	pthread_mutex_init(&g.mu, NULL);
-	pthread_cond_init(&g.cv, NULL);
+	gate_begin(&g, true);
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 1;
 
@@ -800,7 +808,6 @@ test_engine_errors(void **state)
 	t9_close(&c);
 	assert_int_equal(pthread_join(loop, NULL), 0);
 	p9srv_free(s);
-	assert_int_equal(g.files, 0);
 	{
 		struct stat st;
 
@@ -808,8 +815,7 @@ test_engine_errors(void **state)
 		assert_true(st.st_size > 24);	/* a pcap header and packets */
 		unlink(rec);
 	}
-	pthread_cond_destroy(&g.cv);
-	pthread_mutex_destroy(&g.mu);
+	gate_end(&g);
 }
 
 int
