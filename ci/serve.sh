@@ -16,7 +16,7 @@ dir=${1:-export}
 addr=${2:-127.0.0.1:5640}
 shift $(($# > 2 ? 2 : $#))
 
-packages=(meson ninja-build gcc libc6-dev pkg-config libcmocka-dev diod)
+packages=(meson ninja-build gcc libc6-dev pkg-config libcmocka-dev liburing-dev diod)
 
 if [ "$(id -u)" -eq 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive

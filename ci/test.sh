@@ -21,7 +21,9 @@ top=$(pwd)
 # only recommends it, and --no-install-recommends would leave it out.
 # systemd: systemd-socket-activate and systemd-analyze for the server's
 # socket-activation and unit tests (skipped without them).
-packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev pkg-config lcov diod tshark systemd)
+# liburing-dev: the server engine's io_uring loop (p9d --io uring); the
+# clang build runs every test on it (P9SRV_IO=uring), the others on epoll.
+packages=(meson ninja-build gcc clang libclang-rt-14-dev libc6-dev libcmocka-dev liburing-dev pkg-config lcov diod tshark systemd)
 tools=(meson ninja gcc clang pkg-config lcov)
 
 step_names=()
@@ -76,6 +78,7 @@ missing_tools() {
 		command -v "$t" >/dev/null 2>&1 || printf '%s ' "$t"
 	done
 	[ -f /usr/include/cmocka.h ] || printf 'libcmocka-dev '
+	[ -f /usr/include/liburing.h ] || printf 'liburing-dev '
 }
 
 step "install build dependencies"
@@ -118,10 +121,13 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C build-ci-asan --print-errorlogs
 step_done
 
-step "clang build + tests (build-ci-clang)"
-CC=clang setup build-ci-clang
+step "clang build + tests on io_uring (build-ci-clang)"
+# Every server this build's tests start (p9d, the in-process engines, the
+# fuzz replays) runs its loops on io_uring: P9SRV_IO=uring. -Dio_uring=enabled:
+# without liburing the build fails rather than testing epoll twice.
+CC=clang setup build-ci-clang -Dio_uring=enabled
 meson compile -C build-ci-clang
-meson test -C build-ci-clang --print-errorlogs
+P9SRV_IO=uring meson test -C build-ci-clang --print-errorlogs
 step_done
 
 step "release builds, gcc and clang (build-ci-release, build-ci-clang-release)"
@@ -143,6 +149,9 @@ meson compile -C build-ci-tsan
 # No suppressions: every report so far would be ours.
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	meson test -C build-ci-tsan --suite server --print-errorlogs
+# The engine's own tests again on io_uring (its loop threads and workers).
+P9SRV_IO=uring TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	meson test -C build-ci-tsan engine session flush leak io --print-errorlogs
 step_done
 
 step "fuzz smoke: every harness, libFuzzer, a few seconds each (build-ci-fuzz)"

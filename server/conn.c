@@ -778,6 +778,68 @@ conn_idle(struct conn *c)
 	return idle;
 }
 
+/*
+ * Where the next read of c's input goes: the rest of a large frame read
+ * straight into its request, or the free end of rbuf.
+ */
+bool
+conn_rd_window(struct conn *c, uint8_t **p, size_t *len)
+{
+	if (c->partial != NULL) {
+		struct p9srv_req *r = c->partial;
+		size_t need;
+
+		if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
+			return false;
+		*p = r->frame + r->framelen;
+		*len = need - r->framelen;
+		return true;
+	}
+	if (c->rlen == c->rcap)
+		return false;	/* cannot happen: frames <= rcap are consumed */
+	*p = c->rbuf + c->rlen;
+	*len = c->rcap - c->rlen;
+	return true;
+}
+
+/* n bytes arrived at the window: account them; a large frame complete
+ * starts. False when the stream is broken. */
+static bool
+rd_arrived(struct conn *c, size_t n)
+{
+	struct p9srv_req *r = c->partial;
+	size_t need;
+
+	if (r == NULL) {
+		c->rlen += n;
+		return true;
+	}
+	r->framelen += n;
+	if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
+		return false;
+	if (r->framelen < need)
+		return true;
+	c->partial = NULL;
+	return start_req(c, r);
+}
+
+int
+conn_on_input(struct conn *c, size_t n)
+{
+	bool ok;
+
+	conn_gather(c);
+	ok = (n == 0 || rd_arrived(c, n)) && process_buffer(c);
+	conn_ungather(c);
+	return ok ? 1 : -1;
+}
+
+void
+conn_req_free(struct p9srv_req *r)
+{
+	req_free(r);
+}
+
 static int on_readable(struct conn *c);
 
 int
@@ -806,41 +868,22 @@ on_readable(struct conn *c)
 	if (c->eof)
 		return process_buffer(c) ? 0 : -1;
 	for (;;) {
-		ssize_t n;
+		uint8_t *p;
 		size_t ask;
+		ssize_t n;
 
 		if (!process_buffer(c))
 			return -1;
 		if (!conn_want_read(c) || drained)
 			return 1;
-		if (c->partial != NULL) {
-			struct p9srv_req *r = c->partial;
-			size_t need;
-
-			if (p9_frame_need(r->frame, r->framelen, c->msize, &need) != 0)
+		if (!conn_rd_window(c, &p, &ask))
+			return -1;
+		n = read(c->fd, p, ask);
+		if (n > 0) {
+			if (!rd_arrived(c, (size_t)n))
 				return -1;
-			ask = need - r->framelen;
-			n = read(c->fd, r->frame + r->framelen, ask);
-			if (n > 0) {
-				r->framelen += (size_t)n;
-				if (r->framelen == need) {
-					c->partial = NULL;
-					if (!start_req(c, r))
-						return -1;
-				}
-				drained = (size_t)n < ask;
-				continue;
-			}
-		} else {
-			if (c->rlen == c->rcap)
-				return -1;	/* cannot happen: frames <= rcap are consumed */
-			ask = c->rcap - c->rlen;
-			n = read(c->fd, c->rbuf + c->rlen, ask);
-			if (n > 0) {
-				c->rlen += (size_t)n;
-				drained = (size_t)n < ask;
-				continue;
-			}
+			drained = (size_t)n < ask;
+			continue;
 		}
 		if (n == 0)
 			return c->partial != NULL || c->rlen > 0 ? -1 : 0;

@@ -34,6 +34,14 @@ struct conn {
 	bool		 rd_hup;	/* pipe pair: the writer of our input is gone (loop thread) */
 	bool		 rd_parked;	/* pipe pair: fd taken out of the epoll set meanwhile */
 	bool		 wake_pending;	/* on the loop's wake list (loop's wake lock) */
+	/* io_uring (loop thread): a read of our input is submitted (into
+	 * the window conn_rd_window gave: nothing else may move rbuf or the
+	 * partial frame meanwhile); a poll for room to write is submitted;
+	 * the partial frame a cancelled read may still fill, freed at its
+	 * completion. Each submitted operation holds a reference to c. */
+	bool		 rd_armed;
+	bool		 wr_armed;
+	struct p9srv_req	*rd_orphan;
 	struct conn	*wake_next;
 	atomic_uint	 refs;		/* the loop's + one per live request */
 	struct conn	*next;		/* server's list of connections */
@@ -84,6 +92,15 @@ struct conn *conn_new(struct p9srv *s, int fd, int wfd);
 /* Read what the socket has and start the requests it completes. Returns 1
  * to go on, 0 at end of input (close once idle), -1 to close now. */
 int conn_on_readable(struct conn *c);
+/* The same for a completion-based loop: n bytes (n > 0) arrived at the
+ * window conn_rd_window gave, or none (n == 0: take up frames already
+ * buffered). Same return values. */
+int conn_on_input(struct conn *c, size_t n);
+/* Where the next read goes, and how much it may bring: false when the
+ * stream is broken (close now). */
+bool conn_rd_window(struct conn *c, uint8_t **p, size_t *len);
+/* Free a request whose frame a cancelled read held (loop thread). */
+void conn_req_free(struct p9srv_req *r);
 /* A write to the peer failed: nothing can reach it any more, close now. */
 bool conn_dead(struct conn *c);
 /* No request in flight and no reply waiting to be written. */
@@ -115,6 +132,10 @@ void req_run(struct p9srv_req *r, uint8_t *replybuf, size_t replycap, uint8_t *s
 
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */
+/* io_uring: hand c's loop's gather buffer (io->glen bytes) to c's output
+ * queue whole and give the loop another; false when none can be had (the
+ * caller writes it as usual). c->wlock held, loop thread. */
+
 /* Make s's event loop (s->why says why not). */
 int loop_setup(struct p9srv *s);
 /* Close listeners and connections, stop the pool (running requests
@@ -131,7 +152,8 @@ int loop_run(struct p9srv *s);
 /* One turn of it (p9srv_poll): events handled, 0, LOOP_STOP or -1. */
 #define LOOP_STOP	(-2)
 int loop_poll(struct p9srv *s, int timeout_ms);
-int loop_fd(const struct p9srv *s);	/* the epoll descriptor */
+int loop_fd(const struct p9srv *s);	/* the epoll descriptor, or the ring's */
+const char *loop_io_name(const struct p9srv *s);	/* "epoll" or "io_uring" */
 /* Start the threads of loops 1.. (p9srv_new, once the pool runs). */
 int loop_start_threads(struct p9srv *s);
 /* This thread's file-system identity back to cr, if a request changed it. */

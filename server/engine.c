@@ -160,6 +160,12 @@ p9srv_fd(const struct p9srv *s)
 	return loop_fd(s);
 }
 
+const char *
+p9srv_io_name(const struct p9srv *s)
+{
+	return loop_io_name(s);
+}
+
 void
 p9srv_stop(struct p9srv *s)
 {

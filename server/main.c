@@ -80,6 +80,9 @@ static const char usage_text[] =
 "                          least 4)\n"
 "      --loops N           event loops, connections spread over them: 1 to\n"
 "                          64 (default 1)\n"
+"      --io ENGINE         how the loops wait and do their I/O: epoll or\n"
+"                          uring (io_uring; falls back to epoll where it\n"
+"                          cannot be had). Default: $P9SRV_IO, else epoll\n"
 "      --max-fids N        fids per connection, then EMFILE: 1 to 16777216\n"
 "                          (default 16384)\n"
 "      --max-inflight N    requests in flight per connection: 1 to 65535\n"
@@ -486,6 +489,7 @@ main(int argc, char **argv)
 		{ "msize", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 'w' },
 		{ "loops", required_argument, NULL, 'O' },
+		{ "io", required_argument, NULL, 'E' },
 		{ "max-fids", required_argument, NULL, 'X' },
 		{ "max-inflight", required_argument, NULL, 'Q' },
 		{ "max-conns", required_argument, NULL, 'C' },
@@ -568,6 +572,14 @@ main(int argc, char **argv)
 			break;
 		case 'O':
 			cfg.loops = (unsigned)number(optarg, "--loops", 1, P9SRV_MAX_LOOPS);
+			break;
+		case 'E':
+			if (strcmp(optarg, "epoll") == 0)
+				cfg.io = P9SRV_IO_EPOLL;
+			else if (strcmp(optarg, "uring") == 0)
+				cfg.io = P9SRV_IO_URING;
+			else
+				die("--io %s: unknown engine (want epoll or uring)", optarg);
 			break;
 		case 'X':
 			cfg.max_fids = (unsigned)number(optarg, "--max-fids", 1, MAX_FIDS);

@@ -106,8 +106,19 @@ struct p9srv_config {
 	 * to loop 0). Requests marked nonblock run on their connection's
 	 * loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default 1. */
 	unsigned	 loops;
+	/* How the loops wait and do their I/O: P9SRV_IO_EPOLL (readiness,
+	 * read and write), P9SRV_IO_URING (completions: a connection's reads
+	 * and writes are submitted to an io_uring, one system call a turn
+	 * submits and waits), or P9SRV_IO_DEFAULT (0): the environment's
+	 * P9SRV_IO ("epoll" or "uring"), else epoll. io_uring falls back to
+	 * epoll where the build has no liburing or the kernel refuses it
+	 * (saying so on stderr); p9srv_io_name tells which runs. */
+	unsigned	 io;
 };
 #define P9SRV_MAX_LOOPS	64
+#define P9SRV_IO_DEFAULT	0
+#define P9SRV_IO_EPOLL		1
+#define P9SRV_IO_URING		2
 
 /*
  * What a callback running on the loop thread returns instead of blocking:
@@ -252,7 +263,8 @@ P9SRV_API struct p9srv *p9srv_new(const struct p9srv_config *cfg, const struct p
     void *ctx, char *why, size_t whylen);
 /* Serve clients accepted on listening socket fd (the server closes it when
  * freed; a Unix socket's file stays its creator's to remove). Both
- * return 0, or -1 with errno set. */
+ * return 0, or -1 with errno set; call both before p9srv_run, or between
+ * p9srv_poll calls on the thread that turns the loop. */
 P9SRV_API int p9srv_listen(struct p9srv *s, int fd);
 /* Serve one connected socket, or a pipe pair (rfd, wfd); the server closes
  * them. */
@@ -277,8 +289,10 @@ P9SRV_API int p9srv_run(struct p9srv *s);
 #define P9SRV_DONE	(-2)
 P9SRV_API int p9srv_poll(struct p9srv *s, int timeout_ms);
 /* A descriptor that polls readable when p9srv_poll has work (the
- * server's epoll set). Valid until p9srv_free; do not close or read it. */
+ * server's epoll set, or its io_uring). Valid until p9srv_free; do not close or read it. */
 P9SRV_API int p9srv_fd(const struct p9srv *s);
+/* The I/O engine the server's loops run on: "epoll" or "io_uring". */
+P9SRV_API const char *p9srv_io_name(const struct p9srv *s);
 /* Any thread: make p9srv_run return at its next turn. */
 P9SRV_API void p9srv_stop(struct p9srv *s);
 /* After p9srv_run returned (or before it ever ran): close everything,

@@ -167,6 +167,7 @@ range_checks --listen-fd 0 2147483647
 range_checks --fd 0 2147483647
 bad "-m is --msize" "--msize 4095: out of range" -- -e "$exp" -l 127.0.0.1:0 -m 4095
 bad "-w is --threads" "--threads 0: out of range" -- -e "$exp" -l 127.0.0.1:0 -w 0
+bad "--io of an unknown engine" "--io poll: unknown engine" "(want epoll or uring)" -- -e "$exp" -l 127.0.0.1:0 --io poll
 
 # good DESCRIPTION ARGS...: p9d starts with ARGS on a pipe (--stdio), sees
 # its end at once and exits 0.
@@ -188,6 +189,7 @@ good "--max-fids 1 and 16777216" --max-fids 1 --max-fids 16777216
 good "--max-inflight 1 and 65535" --max-inflight 1 --max-inflight 65535
 good "--max-conns 1 and 1048576" --max-conns 1 --max-conns 1048576
 good "leading zeros" --msize 0004096
+good "--io epoll and --io uring" --io epoll --io uring
 
 # The descriptor limit: too low for one connection is a start-up error;
 # too low for --max-conns lowers it, with a notice, and p9d serves.
