@@ -20,6 +20,7 @@
  * replies the peer has not read (likewise).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,172 @@ out:
 	pthread_mutex_unlock(&c->wlock);
 	if (wake)
 		loop_wake_conn(c);
+}
+
+/* Give the pipe's n bytes back to nobody (the reply will not go this way). */
+static void
+pipe_drain(int fd, size_t n, uint8_t *buf, size_t cap)
+{
+	while (n > 0) {
+		ssize_t m = read(fd, buf, n < cap ? n : cap);
+
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			break;
+		n -= (size_t)m;
+	}
+}
+
+/* The thread's pipe pair, made now if need be: as large as a reply's data
+ * may be, else as large as the system lets us. */
+static bool
+pipe_ready(int p[2], size_t want)
+{
+	int sz;
+
+	if (p[0] >= 0)
+		return true;
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
+		p[0] = p[1] = -1;
+		return false;
+	}
+	for (sz = want > (1u << 20) ? 1 << 20 : (int)want; sz > 65536; sz /= 2)
+		if (fcntl(p[1], F_SETPIPE_SZ, sz) >= 0)
+			break;
+	return true;
+}
+
+long
+p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
+{
+	struct conn *c = r->conn;
+	loff_t off = (loff_t)offset;
+	uint8_t hdr[P9_RDATA_HDRSZ];
+	uint32_t room;
+	size_t moved = 0, hlen;
+	ssize_t n, m;
+	bool wake = false, dropped, dead, busy;
+
+	if (r->in.type != P9_TREAD || r->pipe == NULL || r->replied || c->wfd != c->fd ||
+	    c->srv->rec != NULL || c->srv->cfg.debug || offset > (uint64_t)INT64_MAX)
+		return -EAGAIN;
+	if (count > r->rroom)
+		count = r->rroom;	/* the reply stays below msize */
+	if (count == 0 || !pipe_ready(r->pipe, r->rroom))
+		return -EAGAIN;
+	/* Replies waiting already: this one would be copied into the queue
+	 * behind them (looked at again below, when it counts). */
+	pthread_mutex_lock(&c->wlock);
+	busy = c->outq != NULL;
+	pthread_mutex_unlock(&c->wlock);
+	if (busy)
+		return -EAGAIN;
+	do
+		n = splice(fd, &off, r->pipe[1], NULL, count, SPLICE_F_NONBLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -EAGAIN;	/* end of file, or no splice: the usual way says */
+	p9_rdata_begin(hdr, sizeof(hdr) + (size_t)n, P9_RREAD, r->tag, (uint32_t)n, &room);
+	hlen = p9_rdata_seal(hdr, (uint32_t)n) - (size_t)n;
+	pthread_mutex_lock(&c->lock);
+	dropped = r->dropped;
+	if (!dropped)
+		r->state = REQ_REPLYING;	/* as retire: the tag may come back now */
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->wlock);
+	if (gathering == c)
+		cork_flush_locked(c, &wake);	/* what came first goes first */
+	if (dropped || c->dead) {
+		/* Nothing goes out (a Tversion reset, a closing peer). */
+		pthread_mutex_unlock(&c->wlock);
+		pipe_drain(r->pipe[0], (size_t)n, r->scratch, r->scratch_len);
+		r->replied = true;
+		if (wake)
+			loop_wake_conn(c);
+		return n;
+	}
+	if (c->outq != NULL) {
+		pthread_mutex_unlock(&c->wlock);
+		pipe_drain(r->pipe[0], (size_t)n, r->scratch, r->scratch_len);
+		pthread_mutex_lock(&c->lock);
+		r->state = REQ_RUNNING;
+		pthread_mutex_unlock(&c->lock);
+		if (wake)
+			loop_wake_conn(c);
+		return -EAGAIN;
+	}
+	m = send(c->wfd, hdr, hlen, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* The socket is full: the usual way queues the reply. */
+		pthread_mutex_unlock(&c->wlock);
+		pipe_drain(r->pipe[0], (size_t)n, r->scratch, r->scratch_len);
+		pthread_mutex_lock(&c->lock);
+		r->state = REQ_RUNNING;
+		pthread_mutex_unlock(&c->lock);
+		return -EAGAIN;
+	}
+	r->replied = true;
+	if (m < 0) {
+		c->dead = wake = true;
+	} else {
+		size_t hsent = (size_t)m;
+
+		while (hsent == hlen && moved < (size_t)n) {
+			m = splice(r->pipe[0], NULL, c->wfd, NULL, (size_t)n - moved,
+			    SPLICE_F_NONBLOCK);
+			if (m > 0)
+				moved += (size_t)m;
+			else if (m < 0 && errno == EINTR)
+				continue;
+			else if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			else {
+				c->dead = wake = true;
+				break;
+			}
+		}
+		if (!c->dead && (hsent < hlen || moved < (size_t)n)) {
+			/* The socket filled up: what is left waits in the
+			 * queue, as any reply the socket would not take. */
+			size_t rest = hlen - hsent + (size_t)n - moved;
+			struct outbuf *o = malloc(sizeof(*o) + rest);
+			size_t got = hlen - hsent;
+
+			if (o == NULL) {
+				c->dead = wake = true;
+			} else {
+				memcpy(o->data, hdr + hsent, hlen - hsent);
+				while (got < rest) {
+					m = read(r->pipe[0], o->data + got, rest - got);
+					if (m < 0 && errno == EINTR)
+						continue;
+					if (m <= 0)
+						break;
+					got += (size_t)m;
+				}
+				if (got < rest) {
+					free(o);
+					c->dead = wake = true;
+				} else {
+					o->next = NULL;
+					o->len = rest;
+					o->off = 0;
+					*c->outq_tail = o;
+					c->outq_tail = &o->next;
+					c->outq_bytes += rest;
+					wake = true;
+				}
+			}
+		}
+	}
+	dead = c->dead;
+	pthread_mutex_unlock(&c->wlock);
+	if (dead)
+		pipe_drain(r->pipe[0], (size_t)n - moved, r->scratch, r->scratch_len);
+	if (wake)
+		loop_wake_conn(c);
+	return n;
 }
 
 /* Loop thread: gather the replies of what c's input starts, until
@@ -1227,7 +1394,7 @@ dispatch(struct p9srv_req *r, struct p9_msg *out)
 
 void
 req_run(struct p9srv_req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
-    size_t scratch_len)
+    size_t scratch_len, int pipefd[2])
 {
 	struct conn *c = r->conn;
 	struct p9_msg out;
@@ -1254,6 +1421,8 @@ req_run(struct p9srv_req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	out.tag = r->tag;
 	r->scratch = scratch;
 	r->scratch_len = scratch_len;
+	r->pipe = pipefd;
+	r->replied = false;
 	r->rdata = NULL;
 	r->rroom = 0;
 	if (r->in.type == P9_TREAD || r->in.type == P9_TREADDIR) {
@@ -1269,6 +1438,15 @@ req_run(struct p9srv_req *r, uint8_t *reply, size_t replycap, uint8_t *scratch,
 	r->fids[0] = r->fids[1] = NULL;
 	ident_put(r->id);
 	r->id = NULL;
+	if (r->replied) {
+		/* p9srv_reply_fd wrote the Rread (whatever the callback
+		 * returned then): what is left is the bookkeeping and the
+		 * Tflushes that wait for it. */
+		retire(c, r, reply, 0);
+		return;
+	}
+	if (err == P9SRV_REPLIED)
+		err = EIO;	/* a backend bug: it sent nothing */
 	if (err == P9SRV_BLOCKS) {
 		if (p9srv_req_can_defer(r)) {
 			/* It would block the loop: run it again on a worker. No

@@ -128,7 +128,7 @@ void pool_run_here(struct p9srv_req *r);
 void pool_stop(struct p9srv *s);
 /* Run one request (worker thread); defined in conn.c. */
 void req_run(struct p9srv_req *r, uint8_t *replybuf, size_t replycap, uint8_t *scratch,
-    size_t scratch_len);
+    size_t scratch_len, int pipefd[2]);
 
 /* loop.c */
 void loop_wake_conn(struct conn *c);	/* re-evaluate a connection's interest (any thread) */

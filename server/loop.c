@@ -207,6 +207,7 @@ loop_init(struct p9srv *s, unsigned index)
 	L->srv = s;
 	L->index = index;
 	L->epfd = L->wakefd = L->sigfd = L->spare = -1;
+	L->io.pipe[0] = L->io.pipe[1] = -1;
 	pthread_mutex_init(&L->wake_lock, NULL);
 	atomic_init(&L->stop, false);
 	L->io.gbuf = malloc(P9SRV_GATHER_CAP);
@@ -273,6 +274,10 @@ loop_free(struct p9srv *s)
 			close(L->sigfd);
 		if (L->spare >= 0)
 			close(L->spare);
+		if (L->io.pipe[0] >= 0) {
+			close(L->io.pipe[0]);
+			close(L->io.pipe[1]);
+		}
 #ifdef P9SRV_HAVE_URING
 		if (L->uring)
 			io_uring_queue_exit(&L->ring);

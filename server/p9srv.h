@@ -129,6 +129,25 @@ struct p9srv_config {
  */
 #define P9SRV_BLOCKS	(-1)
 
+/*
+ * Tread callbacks: send up to count bytes of fd at offset as r's Rread
+ * without copying them through the server: the kernel moves references to
+ * the page cache's pages into a pipe of the thread's and from it into the
+ * socket (splice). Returns the count sent, 0 excluded: the reply is on its
+ * way, and the callback returns P9SRV_REPLIED. Returns -EAGAIN, having sent
+ * nothing, when it cannot be done so now: the connection has replies
+ * waiting before this one, is a pipe pair, is captured (--record) or
+ * traced (--debug); fd cannot be spliced or is at its end; the pipe cannot
+ * be had. The callback then answers as usual (a read into p9srv_req_rdata),
+ * which also reports what a read of fd fails with. It may block in the
+ * file system as a read would: on the loop thread, call it only for data
+ * the page cache holds. What the client receives is what the pages hold
+ * when the socket sends them, which may be later than the call (as with
+ * sendfile).
+ */
+P9SRV_API long p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count);
+#define P9SRV_REPLIED	(-3)
+
 /* Backend flags. */
 #define P9SRV_BACKEND_CREDS	0x1	/* apply the user's fs credentials around each
 					 * callback when the server runs as root */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "conn.h"
 
@@ -27,6 +28,7 @@ worker(void *arg)
 	size_t cap = pool->replycap;
 	uint8_t *reply = malloc(cap);
 	uint8_t *scratch = malloc(SCRATCH_LEN);
+	int pipefd[2] = { -1, -1 };	/* p9srv_reply_fd's, made at its first use */
 	struct p9srv_req *r;
 
 	if (reply == NULL || scratch == NULL)
@@ -46,10 +48,14 @@ worker(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 		r->next = NULL;
 		r->on_loop = false;
-		req_run(r, reply, cap, scratch, SCRATCH_LEN);
+		req_run(r, reply, cap, scratch, SCRATCH_LEN, pipefd);
 	}
 	free(reply);
 	free(scratch);
+	if (pipefd[0] >= 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
 	return NULL;
 }
 
@@ -89,7 +95,7 @@ pool_run_here(struct p9srv_req *r)
 	struct loop_io *io = r->conn->io;
 
 	r->on_loop = true;
-	req_run(r, io->reply, r->conn->srv->cfg.msize_max, io->scratch, SCRATCH_LEN);
+	req_run(r, io->reply, r->conn->srv->cfg.msize_max, io->scratch, SCRATCH_LEN, io->pipe);
 }
 
 void

@@ -94,6 +94,8 @@ struct p9srv_req {
 	uint32_t	 rroom;
 	uint8_t		*scratch;	/* per-thread scratch for out views */
 	size_t		 scratch_len;
+	int		*pipe;		/* the thread's pipe pair for p9srv_reply_fd */
+	bool		 replied;	/* p9srv_reply_fd sent the reply */
 };
 
 struct loop;
@@ -149,6 +151,7 @@ struct loop_io {
 	size_t		 glen;
 	uint8_t		*reply;		/* cfg.msize_max bytes */
 	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
+	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */
 };
 
 /* fid.c: the per-connection fid table. All return fids with a reference. */

@@ -12,7 +12,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -236,9 +239,51 @@ fail:
 	return err;
 }
 
-/* Tread: pread straight into the reply (spec 3.8). The host checks the
- * access mode (EBADF on a write-only fd) and answers EISDIR for a
- * directory. A short read is legal; 0 is end of file. */
+/*
+ * Reads of at least this many bytes go to the client by splice
+ * (p9srv_reply_fd: no copy through the server); smaller ones are copied,
+ * which costs less than the pipe's round.
+ */
+#ifndef SPLICE_MIN
+#define SPLICE_MIN	(256 * 1024)
+#endif
+
+/* cachestat(2) (Linux 6.5), declared here: older headers lack it. */
+#ifndef SYS_cachestat
+#define SYS_cachestat	451
+#endif
+struct px_cachestat_range {
+	uint64_t	off, len;
+};
+struct px_cachestat {
+	uint64_t	nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+static atomic_bool no_cachestat;	/* the kernel has none: never ask again */
+
+/* Does the page cache hold every page of [off, off + len) of fd (so that
+ * splicing it cannot wait for the disk)? False when it cannot tell. */
+static bool
+all_cached(int fd, uint64_t off, uint32_t len)
+{
+	struct px_cachestat_range range = { off & ~(uint64_t)4095, 0 };
+	struct px_cachestat cs = { 0 };
+	uint64_t end = off + len;
+
+	if (atomic_load_explicit(&no_cachestat, memory_order_relaxed))
+		return false;
+	range.len = ((end + 4095) & ~(uint64_t)4095) - range.off;
+	if (syscall(SYS_cachestat, fd, &range, &cs, 0) != 0) {
+		if (errno == ENOSYS)
+			atomic_store_explicit(&no_cachestat, true, memory_order_relaxed);
+		return false;
+	}
+	return cs.nr_cache == range.len / 4096;
+}
+
+/* Tread: pread straight into the reply (spec 3.8), or for a large read of
+ * a regular file, splice from the page cache to the socket. The host
+ * checks the access mode (EBADF on a write-only fd) and answers EISDIR for
+ * a directory. A short read is legal; 0 is end of file. */
 int
 px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rread *out)
 {
@@ -249,6 +294,12 @@ px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rr
 
 	if (in->offset > (uint64_t)INT64_MAX)
 		return EINVAL;
+	/* On the loop thread only what the page cache holds (a read at
+	 * the end of the file counts pages past it as missing: it is
+	 * copied). The engine answers -EAGAIN when it cannot splice. */
+	if (room >= SPLICE_MIN && (!p9srv_req_can_defer(r) || all_cached(fd, in->offset, room)) &&
+	    p9srv_reply_fd(r, fd, in->offset, room) > 0)
+		return P9SRV_REPLIED;
 	if (p9srv_req_can_defer(r)) {
 		/* On the loop thread: only what the page cache holds. */
 		struct iovec iov = { data, room };
