@@ -205,6 +205,8 @@ struct gate {
 	uid_t		 walk_fsuid;	/* its file-system uid then */
 	pthread_t	 reader;	/* the thread read ran on last */
 	int		 deferred;	/* reads that returned P9SRV_BLOCKS */
+	int		 splice_fd;	/* splice_read's file */
+	long		 spliced;	/* what p9srv_reply_fd said last */
 	uid_t		 attach_uid;	/* p9srv_req_cred at Tattach */
 };
 
@@ -872,6 +874,81 @@ test_io_engines(void **state)
 	free(back);
 }
 
+/* A read callback that answers with p9srv_reply_fd when it can: from the
+ * file the gate names (gate.splice_fd), else as gate_read. With a bad
+ * descriptor it claims P9SRV_REPLIED anyway: a backend bug. */
+static int
+splice_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rread *out)
+{
+	struct gate *g = file;
+	int fd = GATE_GET(g, splice_fd);
+	long n = p9srv_reply_fd(r, fd, in->offset, in->count);
+
+	pthread_mutex_lock(&g->mu);
+	g->spliced = n;
+	pthread_mutex_unlock(&g->mu);
+	if (n > 0 || fd < 0)
+		return P9SRV_REPLIED;
+	return gate_read(r, file, in, out);
+}
+
+/*
+ * p9srv_reply_fd: what it sends is the Rread a copy would have made; it
+ * says -EAGAIN and sends nothing for a descriptor it cannot splice, for
+ * Tread traced with --debug; a callback that returns P9SRV_REPLIED without
+ * a reply sent is answered EIO.
+ */
+static void
+test_reply_fd(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9srv *s;
+	pthread_t loop;
+	struct t9c c;
+	char path[64], buf[64];
+	int dbg;
+
+	(void)state;
+	for (dbg = 0; dbg < 2; dbg++) {
+		gate_begin(&g, true);
+		snprintf(path, sizeof(path), "/tmp/t9e-splice.XXXXXX");
+		g.splice_fd = mkstemp(path);
+		assert_true(g.splice_fd >= 0);
+		unlink(path);
+		assert_int_equal(write(g.splice_fd, "spliced!", 8), 8);
+		be.read = splice_read;
+		p9srv_config_defaults(&cfg);
+		cfg.threads = 1;
+		cfg.debug = dbg;	/* traced: refused, the copy answers */
+		cfg.ident = "test_engine";
+		s = gate_start(&g, &be, &cfg, &loop, &c);
+		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+		assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+		assert_int_equal(t9_read(&c, 1, 2, buf, sizeof(buf)), dbg ? 4 : 6);
+		/* ("gate" is what the copy answers; what p9srv_reply_fd
+		 * returned is recorded only after it sent the reply.) */
+		assert_memory_equal(buf, dbg ? "gate" : "liced!", dbg ? 4 : 6);
+		if (dbg)
+			assert_int_equal(GATE_GET(&g, spliced), -EAGAIN);
+		/* At the end of the file: nothing to splice, the copy says. */
+		assert_int_equal(t9_read(&c, 1, 8, buf, sizeof(buf)), 4);
+		assert_int_equal(GATE_GET(&g, spliced), -EAGAIN);
+		/* No descriptor, and the callback claims a reply all the same. */
+		pthread_mutex_lock(&g.mu);
+		close(g.splice_fd);
+		g.splice_fd = -1;
+		pthread_mutex_unlock(&g.mu);
+		assert_int_equal(t9_read(&c, 1, 0, buf, sizeof(buf)), -EIO);
+		assert_int_equal(GATE_GET(&g, spliced), -EAGAIN);
+		t9_close(&c);
+		assert_int_equal(pthread_join(loop, NULL), 0);
+		p9srv_free(s);
+		gate_end(&g);
+	}
+}
+
 /* A Twalk of one name given as it is (t9_walk splits on '/'). */
 static int
 walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t len)
@@ -1023,6 +1100,7 @@ main(void)
 		cmocka_unit_test(test_poll_single_thread),
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_io_engines),
+		cmocka_unit_test(test_reply_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
