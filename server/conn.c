@@ -254,6 +254,10 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&c->wlock);
 	if (c->dead)
 		goto out;
+	if (gathering == c && buf == c->io->gbuf + c->io->glen) {
+		c->io->glen += len;	/* made in place (conn_reply_area) */
+		goto out;
+	}
 	if (gathering == c && len <= P9SRV_GATHER_CAP) {
 		struct loop_io *io = c->io;
 
@@ -320,6 +324,12 @@ p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
 
 	if (r->in.type != P9_TREAD || r->pipe == NULL || r->replied || c->wfd != c->fd ||
 	    c->srv->rec != NULL || c->srv->cfg.debug || offset > (uint64_t)INT64_MAX)
+		return -EAGAIN;
+	/* A reply made in place in the gather buffer (conn_reply_area)
+	 * stays there: writing what is gathered first would pull it away
+	 * from under the copy that answers if this cannot go on. */
+	if (gathering == c && r->rdata >= c->io->gbuf &&
+	    r->rdata < c->io->gbuf + P9SRV_GATHER_CAP)
 		return -EAGAIN;
 	if (count > r->rroom)
 		count = r->rroom;	/* the reply stays below msize */
@@ -437,6 +447,46 @@ p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
 	if (wake)
 		loop_wake_conn(c);
 	return n;
+}
+
+/*
+ * Loop thread: an Rread or Rreaddir made inline goes straight into the
+ * gather buffer, after what is gathered already, when its largest size
+ * fits what is left (after writing what is gathered, if that makes room):
+ * its data is then copied neither into a reply buffer nor from it.
+ * Anything else, or when c's replies are not being gathered, is made in
+ * the loop's reply buffer and copied (small replies) or written.
+ */
+void
+conn_reply_area(struct p9srv_req *r, uint8_t **buf, size_t *cap)
+{
+	struct conn *c = r->conn;
+	struct loop_io *io = c->io;
+	size_t need;
+
+	*buf = io->reply;
+	*cap = c->srv->cfg.msize_max;
+	if (gathering != c || (r->in.type != P9_TREAD && r->in.type != P9_TREADDIR))
+		return;
+	need = (size_t)(r->in.type == P9_TREAD ? r->in.tread.count : r->in.treaddir.count) +
+	    P9_RDATA_HDRSZ;
+	pthread_mutex_lock(&c->lock);
+	if (need > c->msize - 1)
+		need = c->msize - 1;	/* replies stay below msize (req_run) */
+	pthread_mutex_unlock(&c->lock);
+	if (need > P9SRV_GATHER_CAP)
+		return;
+	if (io->glen + need > P9SRV_GATHER_CAP) {
+		bool wake = false;
+
+		pthread_mutex_lock(&c->wlock);
+		cork_flush_locked(c, &wake);
+		pthread_mutex_unlock(&c->wlock);
+		if (wake)
+			loop_wake_conn(c);
+	}
+	*buf = io->gbuf + io->glen;
+	*cap = P9SRV_GATHER_CAP - io->glen;
 }
 
 /* Loop thread: gather the replies of what c's input starts, until

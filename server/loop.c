@@ -392,6 +392,15 @@ loop_add_listener(struct p9srv *s, int fd)
 }
 
 #ifdef P9SRV_HAVE_URING
+/* An operation of c's was submitted: it holds a reference to c until its
+ * completion (uring_read_done, uring_writable). */
+static void
+uring_op_begin(struct conn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	c->loop->ops++;
+}
+
 /* Submit the read of c's input, unless one is already submitted. */
 static bool
 uring_arm_read(struct conn *c, bool poll_first)
@@ -406,8 +415,7 @@ uring_arm_read(struct conn *c, bool poll_first)
 	    !ring_read(L, c->fd, p, len, UD(c, K_READ), poll_first))
 		return false;
 	c->rd_armed = true;
-	atomic_fetch_add(&c->refs, 1);
-	L->ops++;
+	uring_op_begin(c);
 	return true;
 }
 
@@ -426,8 +434,7 @@ uring_arm_write_locked(struct conn *c)
 	io_uring_prep_poll_add(sqe, c->wfd, POLLOUT);
 	sqe->user_data = UD(c, K_WRPOLL);
 	c->wr_armed = true;
-	atomic_fetch_add(&c->refs, 1);
-	L->ops++;
+	uring_op_begin(c);
 	return true;
 }
 

@@ -93,9 +93,12 @@ void
 pool_run_here(struct p9srv_req *r)
 {
 	struct loop_io *io = r->conn->io;
+	uint8_t *reply;
+	size_t cap;
 
 	r->on_loop = true;
-	req_run(r, io->reply, r->conn->srv->cfg.msize_max, io->scratch, SCRATCH_LEN, io->pipe);
+	conn_reply_area(r, &reply, &cap);
+	req_run(r, reply, cap, io->scratch, SCRATCH_LEN, io->pipe);
 }
 
 void

@@ -141,10 +141,16 @@ struct p9srv {
 /*
  * What each loop keeps for the requests it runs itself (loop.c makes it;
  * conn.c and pool.c use it on that loop's thread only): the replies it
- * gathers for the connection it is working on (conn.c: conn_gather), and
- * the reply buffer and scratch area of its inline requests.
+ * gathers for the connection it is working on (conn.c: conn_gather; an
+ * inline Rread or Rreaddir is made there in place, conn_reply_area), and
+ * the reply buffer and scratch area of its other inline requests. The
+ * gather buffer holds several 64 KiB Rreads, so that a batch of them costs
+ * one write per few replies and no copy (-DP9SRV_GATHER_CAP=N to measure
+ * another size).
  */
-#define P9SRV_GATHER_CAP	(64 * 1024)
+#ifndef P9SRV_GATHER_CAP
+#define P9SRV_GATHER_CAP	(256 * 1024)
+#endif
 #define P9SRV_SCRATCH_LEN	(64 * 1024 + 8192)
 struct loop_io {
 	uint8_t		*gbuf;

@@ -811,6 +811,28 @@ test_io_engines(void **state)
 			assert_memory_equal(r.rread.data.ptr, data + (size_t)j * 4096,
 			    r.rread.data.len);
 		}
+		/* 32 Treads of 60000 bytes in flight: their replies are made
+		 * in place in the loop's gather buffer (conn_reply_area),
+		 * several to a write. */
+		for (i = 0; i < 32; i++) {
+			t = (struct p9_msg){ .type = P9_TREAD };
+			t.tread.fid = 1;
+			t.tread.offset = (uint64_t)i * 20000;
+			t.tread.count = 60000;
+			tags[i] = t9_send(&c, &t);
+		}
+		for (i = 0; i < 32; i++) {
+			uint16_t tag = t9_recv(&c, &r);
+			int j;
+
+			for (j = 0; j < 32 && tags[j] != tag; j++)
+				continue;
+			assert_true(j < 32);
+			tags[j] = P9_NOTAG;
+			assert_int_equal(r.type, P9_RREAD);
+			assert_int_equal(r.rread.data.len, 60000);
+			assert_memory_equal(r.rread.data.ptr, data + (size_t)j * 20000, 60000);
+		}
 		/* 32 Tgetattr in flight, all answered. */
 		for (i = 0; i < 32; i++) {
 			t = (struct p9_msg){ .type = P9_TGETATTR };
