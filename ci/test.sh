@@ -253,9 +253,14 @@ srvflags=$(pkg-config --cflags --libs 9plsrv)
 echo "pkg-config --cflags --libs 9plsrv: $srvflags"
 # shellcheck disable=SC2086
 cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/hellofs" examples/hellofs.c $srvflags
+# The archive needs what 9plsrv.pc names as private (liburing, when the
+# engine was built with io_uring).
+srvpriv=$(pkg-config --print-requires-private 9plsrv | awk '{ print $1 }')
+echo "9plsrv's private requirements: ${srvpriv:-none}"
 # shellcheck disable=SC2086
 cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/hellofs-static" examples/hellofs.c \
-	$(pkg-config --cflags 9plsrv) "$dest$libdir/lib9plsrv.a" "$dest$libdir/lib9pl.a" -pthread
+	$(pkg-config --cflags 9plsrv) "$dest$libdir/lib9plsrv.a" "$dest$libdir/lib9pl.a" \
+	${srvpriv:+$(pkg-config --libs $srvpriv)} -pthread
 # shellcheck disable=SC2086
 cc -std=c17 -Wall -Wextra -Wpedantic -Werror -o "$dest/p9cat" examples/p9cat.c $flags
 LD_LIBRARY_PATH=$dest$libdir sh examples/test_hellofs.sh "$dest/hellofs" "$dest/p9cat"
