@@ -74,13 +74,14 @@ pr_o32(struct p9_out *o, const uint32_t *v)
 static int
 is_bare(uint8_t c)
 {
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
 	switch (c) {
 	case '.': case '_': case '-': case '+': case '/': case ':': case '@':
 	case '%': case '~':
 		return 1;
 	default:
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z');
+		return 0;
 	}
 }
 
@@ -494,7 +495,7 @@ unescape(const char *s, size_t len, size_t i, uint8_t *b)
 		lo = digit_value(s[i + 3]);
 		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
 			return 0;
-		*b = (uint8_t)(hi << 4 | lo);
+		*b = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
 		return 4;
 	default:
 		return 0;
@@ -530,6 +531,7 @@ qscan(const char *s, size_t len, size_t *pos, size_t limit, int nul_ok,
 
 	/*@ loop invariant \at(*pos, Pre) <= i <= len;
 	    loop invariant n <= limit && n <= i - \at(*pos, Pre);
+	    loop invariant err == 0;
 	    loop assigns i, n, k, b, err, out[0 .. (out == \null ? -1 : limit - 1)];
 	    loop variant len - i;
 	*/
