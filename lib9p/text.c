@@ -731,7 +731,7 @@ pa_qid(struct p9_in *in, struct p9_qid *v)
  * P9_MAXWELEM items as on the wire. Called before item i; consumes the
  * separator and returns 1 if item i follows, 0 at the end or on error.
  */
-/*@ requires p9_in_ok(in);
+/*@ requires p9_in_ok(in) && i <= P9_MAXWELEM;
     assigns in->pos, in->err, in->err_pos;
     ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
     ensures \result != 0 ==> i < P9_MAXWELEM;
