@@ -575,7 +575,7 @@ qscan(const char *s, size_t len, size_t *pos, size_t limit, int nul_ok,
 static void
 pa_quoted(struct p9_in *in, int nul_ok, size_t max, const uint8_t **ptr, size_t *n)
 {
-	size_t q = in->pos, i, cnt, end;
+	size_t q = in->pos, i, cnt, end, done;
 	int err;
 	uint8_t *out;
 
@@ -613,7 +613,7 @@ pa_quoted(struct p9_in *in, int nul_ok, size_t max, const uint8_t **ptr, size_t 
 	in->scratch_used += cnt;
 	/* The same steps again, storing the cnt bytes; no error this time. */
 	end = q + 1;
-	(void)qscan(in->s, in->len, &end, cnt, nul_ok, out, &cnt);
+	(void)qscan(in->s, in->len, &end, cnt, nul_ok, out, &done);
 }
 
 /*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_str));
