@@ -5,6 +5,7 @@
 #                          every proof, print a summary
 #   ci/prove.sh --no-install   fail if they are missing instead
 #   ci/prove.sh --wip          also run the harnesses not yet at 0 alarms
+#                          (none at present)
 #
 # Steps: WP with -wp-rte on lib9p/p9_cursor.h and on the text parser's
 # helpers in lib9p/text.c (every goal must be proved), then one Eva run per
@@ -162,7 +163,7 @@ eva eva_encode eva_encode lib9p/codec.c p9_dirents_check $precise \
 parse_spec=pa_num,pa_field,pa_str,pa_data,pa_qid,pa_strs,pa_qids,pa_errno_name
 eva eva_parse eva_parse "lib9p/text.c lib9p/codec.c lib9p/errors.c" "$parse_spec" \
     -eva-precision 1 -eva-split-limit 300 -eva-auto-loop-unroll 300
-# Harnesses that do not reach 0 alarms yet (proofs/README.md, "Not yet
+# Harnesses that do not reach 0 alarms yet (proofs/README.md, "Not
 # proven") would run here with --wip; there are none at present.
 if [ $wip = 1 ]; then
 	:
