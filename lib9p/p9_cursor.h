@@ -83,6 +83,13 @@ struct p9_wr {
 	\at(wr->base, L1) == \at(wr->base, L2) &&
 	\at(wr->cap, L1) == \at(wr->cap, L2) &&
 	p9_wr_moved{L1, L2}(wr);
+
+    // A NUL error names a string whose length field lies at err_pos, and
+    // a NUL byte after that field, inside the frame (p9_dirents_check).
+    predicate p9_rd_nul(struct p9_rd *rd) =
+	rd->err == P9_ERR_NUL ==> rd->err_pos + 2 <= rd->len &&
+	    \exists uint8_t *z; rd->base + rd->err_pos + 2 <= z &&
+		z < rd->base + rd->len && *z == 0;
 */
 
 /*@ requires \valid(rd);
@@ -104,6 +111,7 @@ p9_rd_fail(struct p9_rd *rd, int err, size_t at)
     assigns rd->pos, rd->err, rd->err_pos;
     assigns \result \from rd->base, rd->pos, rd->len, rd->err, n;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
+    ensures \result == \null || \result == rd->base + \old(rd->pos);
     behavior taken:
 	assumes rd->err == 0 && n <= rd->len - rd->pos;
 	ensures rd->err == 0 && rd->pos == \old(rd->pos) + n;
@@ -138,6 +146,7 @@ p9_rd_take(struct p9_rd *rd, size_t n)
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 1;
+    ensures \old(rd->err) == 0 ==> rd->err == 0 || rd->err == P9_ERR_SHORT;
 */
 static inline void
 p9_rd_u8(struct p9_rd *rd, uint8_t *v)
@@ -152,6 +161,7 @@ p9_rd_u8(struct p9_rd *rd, uint8_t *v)
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 2;
+    ensures \old(rd->err) == 0 ==> rd->err == 0 || rd->err == P9_ERR_SHORT;
 */
 static inline void
 p9_rd_u16(struct p9_rd *rd, uint16_t *v)
@@ -190,6 +200,7 @@ p9_rd_u32(struct p9_rd *rd, uint32_t *v)
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 8;
+    ensures \old(rd->err) == 0 ==> rd->err == 0 || rd->err == P9_ERR_SHORT;
 */
 static inline void
 p9_rd_u64(struct p9_rd *rd, uint64_t *v)
@@ -256,6 +267,7 @@ p9_rd_opt32(struct p9_rd *rd, uint32_t *v)
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures \initialized(&v->ptr) && \initialized(&v->len);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + 2 + v->len;
+    ensures \old(rd->err) == 0 ==> p9_rd_nul(rd);
 */
 static inline void
 p9_rd_str(struct p9_rd *rd, struct p9_str *v)
@@ -303,6 +315,7 @@ p9_rd_data(struct p9_rd *rd, struct p9_data *v)
     assigns rd->pos, rd->err, rd->err_pos, *v;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos == \old(rd->pos) + P9_QIDSZ;
+    ensures \old(rd->err) == 0 ==> rd->err == 0 || rd->err == P9_ERR_SHORT;
 */
 static inline void
 p9_rd_qid(struct p9_rd *rd, struct p9_qid *v)
@@ -389,6 +402,7 @@ p9_rd_qids(struct p9_rd *rd, struct p9_qids *v)
     assigns rd->pos, rd->err, rd->err_pos, *d;
     ensures p9_rd_ok(rd) && p9_rd_kept{Pre, Post}(rd);
     ensures rd->err == 0 ==> rd->pos > \old(rd->pos);
+    ensures \old(rd->err) == 0 ==> p9_rd_nul(rd);
 */
 static inline void
 p9_rd_dirent(struct p9_rd *rd, struct p9_dirent *d)
@@ -412,6 +426,8 @@ p9_rd_dirent(struct p9_rd *rd, struct p9_dirent *d)
     requires \valid(at) && \separated(at, p + (0 .. len - 1));
     assigns *at;
     ensures \initialized(at);
+    ensures \result == P9_ERR_NUL ==> *at + 2 <= len &&
+	\exists uint8_t *z; p + *at + 2 <= z && z < p + len && *z == 0;
 */
 static inline int
 p9_dirents_check(const uint8_t *p, uint32_t len, size_t *at)
@@ -420,11 +436,15 @@ p9_dirents_check(const uint8_t *p, uint32_t len, size_t *at)
 	struct p9_dirent d;
 
 	/*@ loop invariant p9_rd_ok(&rd) && rd.base == p && rd.len == len;
+	    loop invariant rd.err == 0;
 	    loop assigns rd.pos, rd.err, rd.err_pos, d;
-	    loop variant rd.len - rd.pos + (rd.err == 0 ? 1 : 0);
+	    loop variant rd.len - rd.pos;
 	*/
-	while (rd.err == 0 && rd.pos < rd.len)
+	while (rd.pos < rd.len) {
 		p9_rd_dirent(&rd, &d);
+		if (rd.err != 0)
+			break;
+	}
 	*at = rd.err != 0 ? rd.err_pos : 0;
 	return rd.err == P9_ERR_SHORT ? P9_ERR_DIRENT : rd.err;
 }

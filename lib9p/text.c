@@ -70,11 +70,19 @@ pr_o32(struct p9_out *o, const uint32_t *v)
 
 /* Characters a string may hold and still print without quotes: none of
  * them is a delimiter of the grammar (space = , [ ] ( ) " \). */
+/*@ assigns \nothing; */
 static int
 is_bare(uint8_t c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || (c != 0 && strchr("._-+/:@%~", c) != NULL);
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	switch (c) {
+	case '.': case '_': case '-': case '+': case '/': case ':': case '@':
+	case '%': case '~':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -297,9 +305,47 @@ struct p9_in {
 	uint8_t		*scratch;
 	size_t		 scratch_len;
 	size_t		 scratch_used;
-	size_t		 data_at;	/* opening quote of the last data value */
+	int		 dirents;	/* Rreaddir: data must be whole dirents */
 };
 
+/*
+ * ACSL contracts of the parser's helpers, proven with Frama-C/WP
+ * (proofs/README.md); comments only, the compiled code is unchanged.
+ * A valid input: the struct is writable, pos <= len, the text s[0..len)
+ * is readable, scratch[0..scratch_len) writable with scratch_used inside
+ * it, and the three do not overlap. Every helper keeps it valid; s, len,
+ * scratch and scratch_len never change (no assigns clause names them).
+ * pos never goes back, and once err is set, err, err_pos and pos stay.
+ */
+/*@ predicate p9_in_ok(struct p9_in *in) =
+	\valid(in) && in->pos <= in->len &&
+	\valid_read(in->s + (0 .. in->len - 1)) &&
+	in->scratch_used <= in->scratch_len &&
+	\valid(in->scratch + (0 .. in->scratch_len - 1)) &&
+	\separated(in, in->s + (0 .. in->len - 1),
+	    in->scratch + (0 .. in->scratch_len - 1));
+
+    predicate p9_in_kept{L1, L2}(struct p9_in *in) =
+	\at(in->pos, L1) <= \at(in->pos, L2) &&
+	\at(in->scratch_used, L1) <= \at(in->scratch_used, L2) &&
+	(\at(in->err, L1) != 0 ==>
+	    \at(in->err, L2) == \at(in->err, L1) &&
+	    \at(in->err_pos, L2) == \at(in->err_pos, L1) &&
+	    \at(in->pos, L2) == \at(in->pos, L1));
+
+    predicate p9_in_out{L}(struct p9_in *in, void *v, integer size) =
+	\valid((char *)v + (0 .. size - 1)) &&
+	\separated((char *)v + (0 .. size - 1), in, in->s + (0 .. in->len - 1),
+	    in->scratch + (0 .. in->scratch_len - 1));
+*/
+
+/*@ requires \valid(in) && err != 0;
+    assigns in->err, in->err_pos;
+    ensures in->err != 0;
+    ensures \old(in->err) != 0 ==>
+	in->err == \old(in->err) && in->err_pos == \old(in->err_pos);
+    ensures \old(in->err) == 0 ==> in->err == err && in->err_pos == at;
+*/
 static void
 in_fail(struct p9_in *in, int err, size_t at)
 {
@@ -310,6 +356,13 @@ in_fail(struct p9_in *in, int err, size_t at)
 }
 
 /* Take c if it is next; otherwise fail with err where c was expected. */
+/*@ requires p9_in_ok(in) && err != 0;
+    assigns in->pos, in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures \result != 0 ==> \old(in->err) == 0 && in->err == 0 &&
+	in->pos == \old(in->pos) + 1;
+    ensures \result == 0 ==> in->err != 0;
+*/
 static int
 in_expect(struct p9_in *in, char c, int err)
 {
@@ -323,6 +376,9 @@ in_expect(struct p9_in *in, char c, int err)
 	return 1;
 }
 
+/*@ assigns \nothing;
+    ensures -1 <= \result <= 35;
+*/
 static int
 digit_value(char c)
 {
@@ -340,6 +396,10 @@ digit_value(char c)
  * 0x/0X hex or leading-0 octal, at most max. No signs or spaces (what
  * strtoull would quietly take). Errors point at the number's first byte.
  */
+/*@ requires p9_in_ok(in);
+    assigns in->pos, in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static uint64_t
 pa_num(struct p9_in *in, uint64_t max)
 {
@@ -349,6 +409,10 @@ pa_num(struct p9_in *in, uint64_t max)
 
 	if (in->err != 0)
 		return 0;
+	/*@ loop invariant at <= end <= in->len;
+	    loop assigns end;
+	    loop variant in->len - end;
+	*/
 	while (end < in->len && digit_value(in->s[end]) >= 0)
 		end++;
 	i = at;
@@ -362,6 +426,10 @@ pa_num(struct p9_in *in, uint64_t max)
 	}
 	if (i == end)
 		goto bad;
+	/*@ loop invariant at <= i <= end;
+	    loop assigns i, v;
+	    loop variant end - i;
+	*/
 	for (; i < end; i++) {
 		int d = digit_value(in->s[i]);
 
@@ -376,6 +444,10 @@ bad:
 	return 0;
 }
 
+/*@ requires p9_in_ok(in) && \valid(v) && \separated(v, in);
+    assigns in->pos, in->err, in->err_pos, *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static void pa_u8(struct p9_in *in, uint8_t *v) { *v = (uint8_t)pa_num(in, UINT8_MAX); }
 static void pa_u16(struct p9_in *in, uint16_t *v) { *v = (uint16_t)pa_num(in, UINT16_MAX); }
 static void pa_u32(struct p9_in *in, uint32_t *v) { *v = (uint32_t)pa_num(in, UINT32_MAX); }
@@ -390,6 +462,11 @@ static void pa_opt32(struct p9_in *in, uint32_t *v) { pa_u32(in, v); }
  * One escape at s[i] (a backslash). Returns its length and the byte it
  * stands for in *b, or 0 if it is not one of \\ \" \n \t \r \xHH.
  */
+/*@ requires i < len && \valid_read(s + (0 .. len - 1));
+    requires \valid(b) && \separated(b, s + (0 .. len - 1));
+    assigns *b;
+    ensures \result == 0 || (2 <= \result <= len - i);
+*/
 static size_t
 unescape(const char *s, size_t len, size_t i, uint8_t *b)
 {
@@ -418,11 +495,65 @@ unescape(const char *s, size_t len, size_t i, uint8_t *b)
 		lo = digit_value(s[i + 3]);
 		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
 			return 0;
-		*b = (uint8_t)(hi << 4 | lo);
+		*b = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
 		return 4;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Step through the bytes of a quoted value from s[*pos] (after its opening
+ * quote), each a raw byte or an escape, storing them in out[] unless out
+ * is NULL. Stops at the closing quote, at the end of the text, or after
+ * limit bytes, with *pos where it stopped and *cnt the bytes stepped over;
+ * returns 0 then. Returns P9_ERR_TXT_ESCAPE for a bad escape and, unless
+ * nul_ok, P9_ERR_NUL for a NUL byte, with *pos at it.
+ */
+/*@ requires \valid(pos) && \valid(cnt) && *pos <= len;
+    requires \valid_read(s + (0 .. len - 1));
+    requires \separated(pos, cnt, s + (0 .. len - 1));
+    requires out == \null || (\valid(out + (0 .. limit - 1)) &&
+	\separated(out + (0 .. limit - 1), pos, cnt, s + (0 .. len - 1)));
+    assigns *pos, *cnt, out[0 .. (out == \null ? -1 : limit - 1)];
+    ensures \old(*pos) <= *pos <= len;
+    ensures *cnt <= limit && *cnt <= *pos - \old(*pos);
+    ensures \result == 0 ==> *pos == len || s[*pos] == '"' || *cnt == limit;
+    ensures \result != 0 ==> *pos < len;
+*/
+static int
+qscan(const char *s, size_t len, size_t *pos, size_t limit, int nul_ok,
+    uint8_t *out, size_t *cnt)
+{
+	size_t i = *pos, n = 0, k;
+	uint8_t b;
+	int err = 0;
+
+	/*@ loop invariant \at(*pos, Pre) <= i <= len;
+	    loop invariant n <= limit && n <= i - \at(*pos, Pre);
+	    loop invariant err == 0;
+	    loop assigns i, n, k, b, err, out[0 .. (out == \null ? -1 : limit - 1)];
+	    loop variant len - i;
+	*/
+	while (n < limit && i < len && s[i] != '"') {
+		k = 1;
+		b = (uint8_t)s[i];
+		if (b == '\\' && (k = unescape(s, len, i, &b)) == 0) {
+			err = P9_ERR_TXT_ESCAPE;
+			break;
+		}
+		if (b == 0 && !nul_ok) {
+			err = P9_ERR_NUL;
+			break;
+		}
+		if (out != NULL)
+			out[n] = b;
+		i += k;
+		n++;
+	}
+	*pos = i;
+	*cnt = n;
+	return err;
 }
 
 /*
@@ -432,33 +563,31 @@ unescape(const char *s, size_t len, size_t i, uint8_t *b)
  * counts, so scratch is used only when the whole value is good. A str
  * (nul_ok == 0) may not hold NUL; max bounds the count.
  */
+/*@ requires p9_in_ok(in) && \valid(ptr) && \valid(n);
+    requires \separated(ptr, n, in, in->s + (0 .. in->len - 1),
+	in->scratch + (0 .. in->scratch_len - 1));
+    assigns in->pos, in->err, in->err_pos, in->scratch_used,
+	in->scratch[0 .. in->scratch_len - 1], *ptr, *n;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures *n <= max && \valid_read(*ptr + (0 .. *n - 1));
+    ensures in->err == 0 ==> \old(in->pos) < in->pos;
+*/
 static void
 pa_quoted(struct p9_in *in, int nul_ok, size_t max, const uint8_t **ptr, size_t *n)
 {
-	size_t q = in->pos, i, k, cnt = 0;
-	int escaped = 0;
-	uint8_t b;
+	size_t q = in->pos, i, cnt, end, done;
+	int err;
 	uint8_t *out;
 
 	*ptr = (const uint8_t *)"";
 	*n = 0;
 	if (!in_expect(in, '"', P9_ERR_TXT_VALUE))
 		return;
-	for (i = q + 1; i < in->len && in->s[i] != '"'; i += k, cnt++) {
-		k = 1;
-		b = (uint8_t)in->s[i];
-		if (b == '\\') {
-			k = unescape(in->s, in->len, i, &b);
-			if (k == 0) {
-				in_fail(in, P9_ERR_TXT_ESCAPE, i);
-				return;
-			}
-			escaped = 1;
-		}
-		if (b == 0 && !nul_ok) {
-			in_fail(in, P9_ERR_NUL, i);
-			return;
-		}
+	i = q + 1;
+	err = qscan(in->s, in->len, &i, SIZE_MAX, nul_ok, NULL, &cnt);
+	if (err != 0) {
+		in_fail(in, err, i);
+		return;
 	}
 	if (i == in->len) {
 		in_fail(in, P9_ERR_TXT_ESCAPE, q);
@@ -469,7 +598,7 @@ pa_quoted(struct p9_in *in, int nul_ok, size_t max, const uint8_t **ptr, size_t 
 		return;
 	}
 	in->pos = i + 1;
-	if (!escaped) {
+	if (i - (q + 1) == cnt) {	/* no escape: every byte stands for itself */
 		*ptr = (const uint8_t *)in->s + q + 1;
 		*n = cnt;
 		return;
@@ -482,15 +611,18 @@ pa_quoted(struct p9_in *in, int nul_ok, size_t max, const uint8_t **ptr, size_t 
 	*ptr = out;
 	*n = cnt;
 	in->scratch_used += cnt;
-	for (i = q + 1; i < in->pos - 1; i += k) {
-		k = 1;
-		b = (uint8_t)in->s[i];
-		if (b == '\\')
-			k = unescape(in->s, in->len, i, &b);
-		*out++ = b;
-	}
+	/* The same steps again, storing the cnt bytes; no error this time. */
+	end = q + 1;
+	(void)qscan(in->s, in->len, &end, cnt, nul_ok, out, &done);
 }
 
+/*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_str));
+    assigns in->pos, in->err, in->err_pos, in->scratch_used,
+	in->scratch[0 .. in->scratch_len - 1], *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures \initialized(&v->ptr) && \initialized(&v->len);
+    ensures \valid_read(v->ptr + (0 .. v->len - 1));
+*/
 static void
 pa_str(struct p9_in *in, struct p9_str *v)
 {
@@ -507,6 +639,10 @@ pa_str(struct p9_in *in, struct p9_str *v)
 		v->len = (uint16_t)n;
 		return;
 	}
+	/*@ loop invariant at <= end <= in->len;
+	    loop assigns end;
+	    loop variant in->len - end;
+	*/
 	while (end < in->len && is_bare((uint8_t)in->s[end]))
 		end++;
 	if (end == at || end - at > UINT16_MAX) {
@@ -518,31 +654,23 @@ pa_str(struct p9_in *in, struct p9_str *v)
 	in->pos = end;
 }
 
-static void
-pa_data(struct p9_in *in, struct p9_data *v)
-{
-	const uint8_t *p;
-	size_t n;
-
-	in->data_at = in->pos;
-	pa_quoted(in, 1, UINT32_MAX, &p, &n);
-	v->ptr = p;
-	v->len = (uint32_t)n;
-}
-
 /*
- * Rreaddir's data (parsed, at in->data_at) must be whole dirents with no
- * NUL in a name, as encode and decode want it. The error points at the
- * text of the byte the decoder names (for a NUL, the NUL itself, as in a
- * str), found by stepping through the quoted value again: it parsed, so
+ * Rreaddir's data (parsed, its opening quote at q) must be whole dirents
+ * with no NUL in a name, as encode and decode want it. The error points at
+ * the text of the byte the decoder names (for a NUL, the NUL itself, as in
+ * a str), found by stepping through the quoted value again: it parsed, so
  * every escape in it is good.
  */
+/*@ requires p9_in_ok(in) && \valid_read(v);
+    requires \valid_read(v->ptr + (0 .. v->len - 1));
+    requires in->err == 0 ==> q < in->len;
+    assigns in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static void
-pa_dirents(struct p9_in *in, const struct p9_data *v)
+pa_dirents(struct p9_in *in, const struct p9_data *v, size_t q)
 {
-	size_t at, i;
-	uint16_t n;
-	uint8_t b;
+	size_t at, i, n;
 	int err;
 
 	if (in->err != 0)
@@ -551,15 +679,41 @@ pa_dirents(struct p9_in *in, const struct p9_data *v)
 	if (err == 0)
 		return;
 	if (err == P9_ERR_NUL) {
-		n = (uint16_t)(v->ptr[at] | v->ptr[at + 1] << 8);
+		/* at is the name's length field; the first NUL after it lies
+		 * in the name (the checker found one there). */
 		at += 2;
-		at += (size_t)((const uint8_t *)memchr(v->ptr + at, 0, n) - (v->ptr + at));
+		at += (size_t)((const uint8_t *)memchr(v->ptr + at, 0, v->len - at) -
+		    (v->ptr + at));
 	}
-	for (i = in->data_at + 1; at > 0; at--)
-		i += in->s[i] == '\\' ? unescape(in->s, in->len, i, &b) : 1;
+	i = q + 1;
+	(void)qscan(in->s, in->len, &i, at, 1, NULL, &n);
 	in_fail(in, err, i);
 }
 
+/*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_data));
+    assigns in->pos, in->err, in->err_pos, in->scratch_used,
+	in->scratch[0 .. in->scratch_len - 1], *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures \initialized(&v->ptr) && \initialized(&v->len);
+    ensures \valid_read(v->ptr + (0 .. v->len - 1));
+*/
+static void
+pa_data(struct p9_in *in, struct p9_data *v)
+{
+	size_t q = in->pos, n;
+	const uint8_t *p;
+
+	pa_quoted(in, 1, UINT32_MAX, &p, &n);
+	v->ptr = p;
+	v->len = (uint32_t)n;
+	if (in->dirents)
+		pa_dirents(in, v, q);
+}
+
+/*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_qid));
+    assigns in->pos, in->err, in->err_pos, *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static void
 pa_qid(struct p9_in *in, struct p9_qid *v)
 {
@@ -577,6 +731,11 @@ pa_qid(struct p9_in *in, struct p9_qid *v)
  * P9_MAXWELEM items as on the wire. Called before item i; consumes the
  * separator and returns 1 if item i follows, 0 at the end or on error.
  */
+/*@ requires p9_in_ok(in) && i <= P9_MAXWELEM;
+    assigns in->pos, in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures \result != 0 ==> i < P9_MAXWELEM;
+*/
 static int
 pa_list_next(struct p9_in *in, uint16_t i)
 {
@@ -597,32 +756,56 @@ pa_list_next(struct p9_in *in, uint16_t i)
 	return 1;
 }
 
+/*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_strs));
+    assigns in->pos, in->err, in->err_pos, in->scratch_used,
+	in->scratch[0 .. in->scratch_len - 1], *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures v->n <= P9_MAXWELEM;
+*/
 static void
 pa_strs(struct p9_in *in, struct p9_strs *v)
 {
 	uint16_t i;
 
+	/*@ loop invariant 0 <= i <= P9_MAXWELEM;
+	    loop invariant p9_in_ok(in) && p9_in_kept{Pre, Here}(in);
+	    loop assigns i, in->pos, in->err, in->err_pos, in->scratch_used,
+		in->scratch[0 .. in->scratch_len - 1], v->s[0 .. P9_MAXWELEM - 1];
+	    loop variant P9_MAXWELEM - i;
+	*/
 	for (i = 0; pa_list_next(in, i); i++)
 		pa_str(in, &v->s[i]);
 	v->n = in->err == 0 ? i : 0;
 }
 
+/*@ requires p9_in_ok(in) && p9_in_out(in, v, sizeof(struct p9_qids));
+    assigns in->pos, in->err, in->err_pos, *v;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+    ensures v->n <= P9_MAXWELEM;
+*/
 static void
 pa_qids(struct p9_in *in, struct p9_qids *v)
 {
 	uint16_t i;
 
+	/*@ loop invariant 0 <= i <= P9_MAXWELEM;
+	    loop invariant p9_in_ok(in) && p9_in_kept{Pre, Here}(in);
+	    loop assigns i, in->pos, in->err, in->err_pos, v->q[0 .. P9_MAXWELEM - 1];
+	    loop variant P9_MAXWELEM - i;
+	*/
 	for (i = 0; pa_list_next(in, i); i++)
 		pa_qid(in, &v->q[i]);
 	v->n = in->err == 0 ? i : 0;
 }
 
-/* " name=": a single space, then this field's name, in table order. */
+/* " name=": a single space, then this field's name (n bytes), in table order. */
+/*@ requires p9_in_ok(in) && \valid_read(name + (0 .. n - 1));
+    assigns in->pos, in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static void
-pa_field(struct p9_in *in, const char *name)
+pa_field(struct p9_in *in, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
 	if (!in_expect(in, ' ', P9_ERR_TXT_FIELD))
 		return;
 	if (in->len - in->pos <= n || memcmp(in->s + in->pos, name, n) != 0 ||
@@ -635,6 +818,10 @@ pa_field(struct p9_in *in, const char *name)
 
 /* After Rlerror's ecode, an optional "(NAME)": NAME must be the name
  * p9_errno_name gives that value, nothing else. */
+/*@ requires p9_in_ok(in);
+    assigns in->pos, in->err, in->err_pos;
+    ensures p9_in_ok(in) && p9_in_kept{Pre, Post}(in);
+*/
 static void
 pa_errno_name(struct p9_in *in, uint32_t ecode)
 {
@@ -644,6 +831,10 @@ pa_errno_name(struct p9_in *in, uint32_t ecode)
 	if (in->err != 0 || in->pos >= in->len || in->s[in->pos] != '(')
 		return;
 	start = ++in->pos;
+	/*@ loop invariant start <= in->pos <= in->len;
+	    loop assigns in->pos;
+	    loop variant in->len - in->pos;
+	*/
 	while (in->pos < in->len && in->s[in->pos] != ')')
 		in->pos++;
 	n = in->pos - start;
@@ -656,7 +847,7 @@ pa_errno_name(struct p9_in *in, uint32_t ecode)
 }
 
 /* Per-message parsers. */
-#define F(kind, name)	pa_field(in, #name); pa_##kind(in, &m->name);
+#define F(kind, name)	pa_field(in, #name, sizeof(#name) - 1); pa_##kind(in, &m->name);
 #define P9_PAIR(UP, lo, num, tf, rf) \
 	static void pa_t##lo(struct p9_in *in, struct p9_msg *msg) \
 	    { struct p9_t##lo *m = &msg->t##lo; (void)in; (void)m; tf } \
@@ -670,13 +861,21 @@ pa_errno_name(struct p9_in *in, uint32_t ecode)
 #undef P9_RONLY
 #undef F
 
-static void (*const parsers[256])(struct p9_in *, struct p9_msg *) = {
-#define P9_PAIR(UP, lo, num, tf, rf)	[(num)] = pa_t##lo, [(num) + 1] = pa_r##lo,
-#define P9_RONLY(UP, lo, num, rf)	[(num)] = pa_r##lo,
+/* The fields after the tag, by m->type (one the table defines). */
+static void
+pa_body(struct p9_in *in, struct p9_msg *m)
+{
+	switch (m->type) {
+#define P9_PAIR(UP, lo, num, tf, rf) \
+	case P9_T##UP: pa_t##lo(in, m); break; \
+	case P9_R##UP: pa_r##lo(in, m); break;
+#define P9_RONLY(UP, lo, num, rf) \
+	case P9_R##UP: pa_r##lo(in, m); break;
 #include "p9_msgs.def"
 #undef P9_PAIR
 #undef P9_RONLY
-};
+	}
+}
 
 int
 p9_msg_parse(const char *text, size_t len, struct p9_msg *m, uint8_t *scratch,
@@ -695,14 +894,13 @@ p9_msg_parse(const char *text, size_t len, struct p9_msg *m, uint8_t *scratch,
 		in_fail(&in, P9_ERR_TXT_NAME, 0);
 	else {
 		in.pos = n;
+		in.dirents = type == P9_RREADDIR;
 		m->type = (uint8_t)type;
-		pa_field(&in, "tag");
+		pa_field(&in, "tag", sizeof("tag") - 1);
 		m->tag = (uint16_t)pa_num(&in, UINT16_MAX);
-		parsers[type](&in, m);
+		pa_body(&in, m);
 		if (type == P9_RLERROR)
 			pa_errno_name(&in, m->rlerror.ecode);
-		if (type == P9_RREADDIR)
-			pa_dirents(&in, &m->rreaddir.data);
 		if (in.err == 0 && in.pos != in.len)
 			in_fail(&in, P9_ERR_TXT_TRAILING, in.pos);
 	}

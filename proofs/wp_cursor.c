@@ -15,6 +15,11 @@
 /*@ requires \valid_read((const uint8_t *)s + (0 .. n - 1));
     assigns \result \from s, c, ((const uint8_t *)s)[0 .. n - 1];
     ensures \result == \null || \base_addr(\result) == \base_addr(s);
+    ensures \result != \null ==> (const uint8_t *)s <= (const uint8_t *)\result &&
+	(const uint8_t *)\result < (const uint8_t *)s + n &&
+	*(const uint8_t *)\result == (uint8_t)c;
+    ensures (\exists uint8_t *z; (const uint8_t *)s <= z &&
+	z < (const uint8_t *)s + n && *z == (uint8_t)c) ==> \result != \null;
 */
 const void *p9_proof_memchr(const void *s, int c, size_t n);
 

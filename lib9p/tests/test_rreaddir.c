@@ -553,6 +553,7 @@ t_parse(void **state)
 	uint8_t scratch[64];
 	struct p9_msg m;
 	char line[256];
+	const char *mixed;
 	size_t n, pos;
 
 	(void)state;
@@ -571,6 +572,18 @@ t_parse(void **state)
 	assert_int_equal(p9_msg_parse(raw, strlen(raw), &m, scratch, sizeof(scratch), &pos),
 	    P9_ERR_DIRENT);
 	assert_int_equal(pos, 21 + 4 * 24 + 2);
+	/* Raw and escaped bytes mixed: 22 raw bytes of qid, offset and type at
+	 * 21..42, the name's length escaped at 43, then a name "a\0\0": the
+	 * error is the first NUL of the name, at 52. A name cut short by the
+	 * end fails where its bytes start (after the length field), at 51. */
+	mixed = "Rreaddir tag=1 data=\"AAAAAAAAAAAAAAAAAAAAAA\\x03\\x00a\\x00\\x00\"";
+	assert_int_equal(p9_msg_parse(mixed, strlen(mixed), &m, scratch, sizeof(scratch),
+	    &pos), P9_ERR_NUL);
+	assert_int_equal(pos, 52);
+	mixed = "Rreaddir tag=1 data=\"AAAAAAAAAAAAAAAAAAAAAA\\x05\\x00ab\"";
+	assert_int_equal(p9_msg_parse(mixed, strlen(mixed), &m, scratch, sizeof(scratch),
+	    &pos), P9_ERR_DIRENT);
+	assert_int_equal(pos, 51);
 	/* A bad dirent comes before anything trailing the line. */
 	n = rreaddir_line(line, sizeof(line), two, 5);
 	memcpy(line + n, " x", 3);
