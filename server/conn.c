@@ -384,6 +384,8 @@ p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
 		pthread_mutex_lock(&c->lock);
 		r->state = REQ_RUNNING;
 		pthread_mutex_unlock(&c->lock);
+		if (wake)
+			loop_wake_conn(c);
 		return -EAGAIN;
 	}
 	r->replied = true;
