@@ -311,6 +311,21 @@ pipe_ready(int p[2], size_t want)
 	return true;
 }
 
+/* p9srv_reply_fd after it marked r REPLYING (c->wlock released): the
+ * reply will not go this way after all. Empty the pipe, give r back to
+ * the usual way, wake the loop if writing what was gathered asked for it. */
+static long
+splice_refused(struct conn *c, struct p9srv_req *r, size_t n, bool wake)
+{
+	pipe_drain(r->pipe[0], n, r->scratch, r->scratch_len);
+	pthread_mutex_lock(&c->lock);
+	r->state = REQ_RUNNING;
+	pthread_mutex_unlock(&c->lock);
+	if (wake)
+		loop_wake_conn(c);
+	return -EAGAIN;
+}
+
 long
 p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
 {
@@ -367,26 +382,15 @@ p9srv_reply_fd(struct p9srv_req *r, int fd, uint64_t offset, uint32_t count)
 		return n;
 	}
 	if (c->outq != NULL) {
+		/* Writing what was gathered left some of it queued. */
 		pthread_mutex_unlock(&c->wlock);
-		pipe_drain(r->pipe[0], (size_t)n, r->scratch, r->scratch_len);
-		pthread_mutex_lock(&c->lock);
-		r->state = REQ_RUNNING;
-		pthread_mutex_unlock(&c->lock);
-		if (wake)
-			loop_wake_conn(c);
-		return -EAGAIN;
+		return splice_refused(c, r, (size_t)n, wake);
 	}
 	m = send(c->wfd, hdr, hlen, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		/* The socket is full: the usual way queues the reply. */
 		pthread_mutex_unlock(&c->wlock);
-		pipe_drain(r->pipe[0], (size_t)n, r->scratch, r->scratch_len);
-		pthread_mutex_lock(&c->lock);
-		r->state = REQ_RUNNING;
-		pthread_mutex_unlock(&c->lock);
-		if (wake)
-			loop_wake_conn(c);
-		return -EAGAIN;
+		return splice_refused(c, r, (size_t)n, wake);
 	}
 	r->replied = true;
 	if (m < 0) {
