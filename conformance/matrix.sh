@@ -36,7 +36,7 @@
 #
 # p9d is the build's, on a Unix socket; so is memfs (examples/memfsd: the
 # same engine with the in-memory backend of examples/memfs). diod (Debian package diod) listens
-# on 127.0.0.1 at a free port. nfs-ganesha (Debian packages nfs-ganesha and
+# on a Unix socket too (its -l takes a path). nfs-ganesha (Debian packages nfs-ganesha and
 # nfs-ganesha-vfs) binds 0.0.0.0, so it runs in a network namespace of its
 # own (unshare -n, only lo up) and p9conform runs in it too (nsenter -n);
 # its config exports a temporary directory over 9P with the VFS FSAL.
@@ -121,11 +121,6 @@ apt_install() {	# apt_install CMD PKG...: install PKGs if CMD is missing and we 
 	    >"$tmp/apt.log" 2>&1
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
 }
-free_port() {	# a TCP port nothing listens on in this namespace
-	p=$((20000 + $$ % 20000))
-	while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
-	echo $p
-}
 now() { date +%s; }
 # run NAME ADDR [p9conform options...]: all traces, report in NAME.tsv
 run() {
@@ -201,11 +196,10 @@ if want diod; then
 		skip diod "" "diod is not installed and could not be installed (apt-get install diod)"
 	else
 		mkdir -p "$tmp/diod/export"
-		port=$(free_port)
 		t0=$(now)
-		run diod "127.0.0.1:$port" "$conform" -a "$tmp/diod/export" -u root -N 0 \
-		    --server-cmd "exec diod -f -n -N -e '$tmp/diod/export' -l 127.0.0.1:$port -L '$tmp/diod/log'"
-		ran diod "$(pkgver diod)" "diod -f -n -N -e DIR -l 127.0.0.1:PORT (Debian package)" $(($(now) - t0))
+		run diod "unix:$tmp/diod/sock" "$conform" -a "$tmp/diod/export" -u root -N 0 \
+		    --server-cmd "exec diod -f -n -N -e '$tmp/diod/export' -l '$tmp/diod/sock' -L '$tmp/diod/log'"
+		ran diod "$(pkgver diod)" "diod -f -n -N -e DIR -l SOCK (Debian package, a Unix socket)" $(($(now) - t0))
 	fi
 fi
 

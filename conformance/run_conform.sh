@@ -5,9 +5,11 @@
 #   run_conform.sh diod P9CONFORM TRACEDIR KNOWN   (KNOWN: RESULTS.md)
 #
 # p9d serves a fresh export on a Unix socket; diod (Debian package, as
-# root) serves one on 127.0.0.1, started as conformance/matrix.sh starts
+# root) serves one on a Unix socket too (no port to pick, none to collide
+# with: a TCP port chosen free could be taken before diod bound it, and
+# the test then failed at once), started as conformance/matrix.sh starts
 # it: by p9conform --server-cmd, which restarts it after a crash and stops
-# it at the end. Every wait is bounded; p9d is stopped by its pid. For
+# it at the end. On failure the server's log is printed. Every wait is bounded; p9d is stopped by its pid. For
 # diod the traces listed under "## diod" in RESULTS.md (written by
 # matrix.sh) are expected to fail: the test passes when every other trace
 # passes; another failure is retried up to three times (--retry 3: diod
@@ -41,11 +43,9 @@ p9d)
 diod)
 	command -v diod >/dev/null 2>&1 || { echo "diod not installed: skip"; exit 77; }
 	[ "$(id -u)" -eq 0 ] || { echo "the diod run needs root: skip"; exit 77; }
-	port=$((20000 + $$ % 20000))
-	while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do port=$((port + 1)); done
 	"$conform" --wait 10 -a "$tmp/export" -u root -N 0 --known "$arg" --known-section diod --retry 3 \
-	    --server-cmd "exec diod -f -n -N -e '$tmp/export' -l 127.0.0.1:$port -L '$tmp/log'" \
-	    "127.0.0.1:$port" "$traces"
+	    --server-cmd "exec diod -f -n -N -e '$tmp/export' -l '$tmp/diod.sock' -L '$tmp/log'" \
+	    "unix:$tmp/diod.sock" "$traces"
 	rc=$?
 	;;
 *)
@@ -53,4 +53,8 @@ diod)
 	exit 2
 	;;
 esac
+if [ "$rc" -ne 0 ] && [ -s "$tmp/log" ]; then
+	echo "# $kind's log ($tmp/log):"
+	sed 's/^/# /' "$tmp/log" | tail -n 40
+fi
 exit $rc
