@@ -1149,20 +1149,22 @@ conn_close(struct conn *c)
 
 /*
  * Credentials: per thread (raw syscalls; glibc would apply setgroups to
- * every thread of the process). A worker keeps the identity of its last
- * request and switches only when the next one differs (root for a request
- * with no identity): a client's requests mostly come as one user, and the
- * switch is 3 system calls each way.
+ * every thread of the process). A thread keeps the identity of its last
+ * request and switches only when the next one differs: a client's
+ * requests mostly come as one user, and a switch is 3 system calls. A
+ * request with no identity (no fid: Tversion, Tflush; or a fid that did
+ * not resolve, answered without the backend) leaves the identity as it
+ * is: nothing it runs depends on one.
  */
 static _Thread_local struct {
-	bool	 set;		/* false: root (the worker's own identity) */
+	bool	 set;		/* false: the thread's own identity, not recorded */
 	uid_t	 uid;
 	gid_t	 gid;
 	int	 ngroups;
 	gid_t	 groups[64];
 } creds_now;
 
-/* Is this thread's identity cr already (set: not root's)? */
+/* Is this thread's identity cr already? */
 static bool
 creds_are(const struct p9srv_cred *cr)
 {
@@ -1172,21 +1174,8 @@ creds_are(const struct p9srv_cred *cr)
 }
 
 static void
-creds_switch(const struct ident *id)
+creds_set(const struct p9srv_cred *cr)
 {
-	const struct p9srv_cred *cr = id != NULL ? &id->cred : NULL;
-
-	if (cr == NULL) {
-		if (!creds_now.set)
-			return;
-		setfsuid(0);
-		setfsgid(0);
-		syscall(SYS_setgroups, (size_t)0, NULL);
-		creds_now.set = false;
-		return;
-	}
-	if (creds_are(cr))
-		return;
 	/* Groups first, fsuid last: CAP_SETGID and CAP_SETUID are not among
 	 * the capabilities a non-zero fsuid drops, so this works from root
 	 * and from another user alike. */
@@ -1200,17 +1189,23 @@ creds_switch(const struct ident *id)
 	memcpy(creds_now.groups, cr->groups, (size_t)cr->ngroups * sizeof(gid_t));
 }
 
+static void
+creds_switch(const struct ident *id)
+{
+	if (id != NULL && !creds_are(&id->cred))
+		creds_set(&id->cred);
+}
+
 /* Back to cr (p9srv_poll: the caller's thread leaves with the identity
- * it had at p9srv_new, not the last request's). */
+ * it had at p9srv_new, not the last request's). The thread then keeps
+ * cr as its recorded identity: a next request as cr (a session attached
+ * as the caller's own user) switches nothing, nor does the next restore. */
 void
 creds_restore(const struct p9srv_cred *cr)
 {
 	if (!creds_now.set || creds_are(cr))
 		return;		/* never changed, or already cr */
-	syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups);
-	setfsgid(cr->gid);
-	setfsuid(cr->uid);
-	creds_now.set = false;
+	creds_set(cr);
 }
 
 /*

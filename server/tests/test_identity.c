@@ -319,6 +319,55 @@ test_interleaved(void **state)
 	t9_stop(&s);
 }
 
+/*
+ * A request with no identity (Tflush, or one whose fid does not exist)
+ * leaves a thread's identity as it was (no switch: nothing it runs needs
+ * one), and the next request still runs as its own user. One worker, so
+ * that every request runs on the same thread in order.
+ */
+static void
+test_idless_between(void **state)
+{
+	static const char *const args[] = { "--threads", "1", NULL };
+	struct t9srv s;
+	struct t9c c;
+	struct p9_msg t, r;
+	char name[32];
+	int i;
+
+	(void)state;
+	REQUIRE_ROOT();
+	t9_start(&s, args);
+	host_tree(&s);
+	t9_connect(&s, &c, 0);
+	assert_int_equal(t9_attach(&c, ROOTFID, "", 0, NULL), 0);
+	assert_int_equal(t9_attach(&c, USERFID, "", nobody.uid, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		uint32_t who = i % 3 == 2 ? ROOTFID : USERFID;
+
+		assert_int_equal(t9_walk(&c, who, 10, "pub", NULL), 0);
+		if (i % 2 == 0) {
+			t = (struct p9_msg){ .type = P9_TFLUSH };
+			t.tflush.oldtag = 4321;		/* nothing outstanding: Rflush */
+			assert_int_equal(t9_rpc(&c, &t, &r), 0);
+			assert_int_equal(r.type, P9_RFLUSH);
+		} else {
+			/* a fid that does not exist: EBADF, no backend call */
+			assert_int_equal(t9_walk(&c, 77, 78, "pub", NULL), EBADF);
+		}
+		snprintf(name, sizeof(name), "f%d", i);
+		assert_int_equal(t9_lcreate(&c, 10, name, P9_DOTL_WRONLY, 0600, NULL), 0);
+		assert_int_equal(t9_clunk(&c, 10), 0);
+		snprintf(name, sizeof(name), "pub/f%d", i);
+		if (who == ROOTFID)
+			host_owner(&s, name, 0, 0);
+		else
+			host_owner(&s, name, nobody.uid, nobody.gid);
+	}
+	t9_close(&c);
+	t9_stop(&s);
+}
+
 /* --allsquash: even a root attach runs as nobody. */
 static void
 test_allsquash(void **state)
@@ -569,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_user_by_uid),
 		cmocka_unit_test(test_user_by_name),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_idless_between),
 		cmocka_unit_test(test_allsquash),
 		cmocka_unit_test(test_squashuser),
 		cmocka_unit_test(test_read_only),
