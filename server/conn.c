@@ -855,6 +855,46 @@ conn_settle(struct conn *c)
 		finish_version(c, r);
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Run a usually-quick request (p9srv_backend's quick) on this loop? When
+ * nothing else is ready here (this turn brought one event, and no other
+ * request follows in the buffer), and its type has not been slow lately
+ * on this loop. */
+static bool
+quick_here(struct conn *c, uint8_t type, bool more)
+{
+	struct loop_io *io = c->io;
+
+	if (more || io->nready > 1)
+		return false;	/* other work is ready: the workers run this */
+	if (io->quick_after[type] != 0) {
+		if (now_ns() < io->quick_after[type])
+			return false;	/* slow lately */
+		io->quick_after[type] = 0;
+	}
+	return true;
+}
+
+static void
+run_quick(struct loop_io *io, struct p9srv_req *r)
+{
+	uint8_t type = r->in.type;
+	uint64_t t0 = now_ns(), t1;
+
+	pool_run_here(r);	/* r may be gone after it */
+	t1 = now_ns();
+	if (t1 - t0 > (uint64_t)P9SRV_QUICK_MAX_US * 1000u)
+		io->quick_after[type] = t1 + (uint64_t)P9SRV_QUICK_BACKOFF_MS * 1000000u;
+}
+
 /*
  * A complete frame has arrived (loop thread). Broken frames were refused
  * by the framing check already; here a frame with a sane header but a bad
@@ -862,7 +902,7 @@ conn_settle(struct conn *c)
  * Returns false to close.
  */
 static bool
-start_req(struct conn *c, struct p9srv_req *r)
+start_req(struct conn *c, struct p9srv_req *r, bool more)
 {
 	int err;
 	bool versioned;
@@ -914,6 +954,8 @@ start_req(struct conn *c, struct p9srv_req *r)
 	pthread_mutex_unlock(&c->lock);
 	if (c->srv->cfg.threads == 0 || p9srv_nonblocking(c->srv->be, r->in.type))
 		pool_run_here(r);	/* no workers, or never blocks: no hand-off */
+	else if (p9srv_quick(c->srv->be, r->in.type) && quick_here(c, r->in.type, more))
+		run_quick(c->io, r);
 	else
 		pool_push(r);
 	return true;
@@ -955,7 +997,8 @@ process_buffer(struct conn *c)
 		memcpy(r->frame, c->rbuf + off, need);
 		r->framelen = need;
 		off += need;
-		ok = start_req(c, r);
+		/* more: the start of another request follows this one */
+		ok = start_req(c, r, c->rlen - off >= 4);
 	}
 	if (off > 0) {
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
@@ -1043,7 +1086,7 @@ rd_arrived(struct conn *c, size_t n)
 	if (r->framelen < need)
 		return true;
 	c->partial = NULL;
-	return start_req(c, r);
+	return start_req(c, r, false);
 }
 
 int

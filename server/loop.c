@@ -569,6 +569,7 @@ uring_turn(struct loop *L, int timeout_ms)
 			io_uring_cqe_seen(&L->ring, cqe);
 			n++;
 		}
+		L->io.nready = (unsigned)n;
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < n; i++) {
 				uint64_t ud = got[i].ud;
@@ -1002,6 +1003,7 @@ loop_turn(struct loop *L, int timeout_ms)
 	n = epoll_wait(L->epfd, evs, 64, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
+	L->io.nready = (unsigned)n;
 	for (i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 

@@ -252,13 +252,43 @@ struct p9srv_backend {
 	    size_t size);
 	int (*xattr_set)(struct p9srv_req *r, void *file, const char *name, const void *value,
 	    size_t size, uint32_t flags);
+
+	/* A bit per T-message type whose callbacks usually take microseconds
+	 * but may block now and then: metadata work on a local file system,
+	 * which reads from the disk what is not in the cache. The engine runs
+	 * such a request on the loop thread (as nonblock ones) when the loop
+	 * has nothing else ready, so that a client waiting for each reply
+	 * pays no hand-off to a worker; with other work ready it goes to a
+	 * worker. One that took longer than P9SRV_QUICK_MAX_US sends its type
+	 * to the workers on that loop for the next P9SRV_QUICK_BACKOFF_MS.
+	 * Never for callbacks that can wait without bound (a fifo, a lock that
+	 * waits). After nonblock so that this field's offset is the only new
+	 * one (p9srv_backend_quick). */
+	uint64_t	 quick[4];
 };
+
+#define P9SRV_QUICK_MAX_US	2000
+#define P9SRV_QUICK_BACKOFF_MS	1000
 
 /* Mark T-message `type` (P9_T...) as never blocking in b. */
 static inline void
 p9srv_backend_nonblock(struct p9srv_backend *b, uint8_t type)
 {
 	b->nonblock[type >> 6] |= (uint64_t)1 << (type & 63);
+}
+
+/* Mark T-message `type` as usually quick in b (see quick above). */
+static inline void
+p9srv_backend_quick(struct p9srv_backend *b, uint8_t type)
+{
+	b->quick[type >> 6] |= (uint64_t)1 << (type & 63);
+}
+
+/* Is T-message `type`'s callback marked usually quick in b? */
+static inline bool
+p9srv_quick(const struct p9srv_backend *b, uint8_t type)
+{
+	return (b->quick[type >> 6] >> (type & 63) & 1) != 0;
 }
 
 /* Is T-message `type`'s callback marked never blocking in b? */

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -407,6 +408,34 @@ entry_qid(const struct posix_fs *fs, DIR *d, dev_t dir_dev, const struct dirent 
 	return 0;
 }
 
+/* The fid's directory stream, made at its first Treaddir. */
+static int
+dir_open(struct pfid *f)
+{
+	struct pdir *pd;
+	struct stat st;
+	int fd, err;
+
+	if (!p9srv_acct_take(f->acct))
+		return EMFILE;	/* the stream's descriptor is over the budget */
+	if ((pd = calloc(1, sizeof(*pd))) == NULL) {
+		p9srv_acct_give(f->acct);
+		return ENOMEM;
+	}
+	fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st) != 0 || (pd->d = fdopendir(fd)) == NULL) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		free(pd);
+		p9srv_acct_give(f->acct);
+		return err;
+	}
+	pd->dev = st.st_dev;
+	f->dir = pd;
+	return 0;
+}
+
 /*
  * Pack whole entries from the fid's directory stream, starting at cookie
  * `offset`, into buf[0..room). Called with f->lock held: the stream's
@@ -420,63 +449,69 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 	bool at_root = fs_is_root(f->node);
 	struct dirent *de;
 	struct p9_dirent ent;
-	struct stat dst;
+	struct pdir *pd;
+	int err;
 
-	if (f->dir == NULL) {
-		int fd, err;
-
-		if (!p9srv_acct_take(f->acct))
-			return EMFILE;	/* the stream's descriptor is over the budget */
-		fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0) {
-			err = errno;
-			p9srv_acct_give(f->acct);
-			return err;
-		}
-		if ((f->dir = fdopendir(fd)) == NULL) {
-			err = errno;
-			close(fd);
-			p9srv_acct_give(f->acct);
-			return err;
-		}
-	}
-	/* Seek every time: the stream may have read ahead past the last
-	 * entry we sent, and the client may restart from any cookie. No
-	 * cookie we hand out is above INT64_MAX (telldir is a long), and
+	if (f->dir == NULL && (err = dir_open(f)) != 0)
+		return err;
+	pd = f->dir;
+	/* No cookie we hand out is above INT64_MAX (telldir is a long), and
 	 * glibc's seekdir would silently keep the old position for one. */
 	if (offset > (uint64_t)INT64_MAX)
 		return EINVAL;
-	if (fstat(dirfd(f->dir), &dst) != 0)
-		return errno;
-	if (offset == 0)
-		rewinddir(f->dir);
-	else
-		seekdir(f->dir, (long)offset);
+	if (!pd->cont || offset != pd->resume) {
+		/* Elsewhere: seek (the client may restart from any cookie). */
+		if (offset == 0)
+			rewinddir(pd->d);
+		else
+			seekdir(pd->d, (long)offset);
+		pd->held_ok = false;
+	}
+	pd->cont = true;
+	pd->resume = offset;
+	if (pd->held_ok) {
+		ent = (struct p9_dirent){ .qid = pd->held_qid, .offset = pd->held_off,
+		    .type = pd->held_type, .name = { pd->held_name, pd->held_len } };
+		if (p9_dirent_put(buf, room, used, &ent) != 0)
+			return EINVAL;	/* not even one entry fits (spec 3.12); still held */
+		pd->held_ok = false;
+		pd->resume = ent.offset;
+	}
 	for (;;) {
-		int err;
-
 		errno = 0;
-		de = readdir(f->dir);
+		de = readdir(pd->d);
 		if (de == NULL) {
 			/* An error after some entries: send those; the next
-			 * Treaddir meets the error again. */
-			if (errno != 0 && *used == 0)
-				return errno;
+			 * Treaddir meets the error again (after a seek). */
+			if (errno != 0) {
+				pd->cont = false;
+				return *used == 0 ? errno : 0;
+			}
 			return 0;
 		}
-		err = entry_qid(f->fs, f->dir, dst.st_dev, de, at_root, &ent.qid, &ent.type);
+		err = entry_qid(f->fs, pd->d, pd->dev, de, at_root, &ent.qid, &ent.type);
 		if (err == ENOENT)
 			continue;
-		if (err != 0)
+		if (err != 0) {
+			pd->cont = false;
 			return *used == 0 ? err : 0;
-		ent.offset = (uint64_t)telldir(f->dir);
+		}
+		ent.offset = (uint64_t)telldir(pd->d);
 		ent.name.ptr = de->d_name;
 		ent.name.len = (uint16_t)strlen(de->d_name);
 		if (p9_dirent_put(buf, room, used, &ent) != 0) {
-			/* spec 3.12: not even one entry fits -> EINVAL. The
-			 * next Treaddir brings the last cookie we sent. */
+			/* Read but not sent: held for the next Treaddir, which
+			 * brings the last cookie we sent. spec 3.12: not even
+			 * one entry fits -> EINVAL. */
+			pd->held_ok = true;
+			pd->held_qid = ent.qid;
+			pd->held_type = ent.type;
+			pd->held_off = ent.offset;
+			pd->held_len = ent.name.len;
+			memcpy(pd->held_name, ent.name.ptr, ent.name.len);
 			return *used == 0 ? EINVAL : 0;
 		}
+		pd->resume = ent.offset;
 	}
 }
 

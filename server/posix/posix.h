@@ -67,12 +67,33 @@ struct node {
 };
 
 /* One fid's file. */
+/*
+ * A directory stream and where it stands. A Treaddir that continues where
+ * the last one ended (its offset is the cookie of the last entry sent)
+ * reads on without seekdir: a seek makes glibc drop its buffer and ext4
+ * rebuild its hash-order tree of the directory, on every Treaddir of a
+ * large directory. The entry read but not sent (it did not fit) is held
+ * for the next one.
+ */
+struct pdir {
+	DIR		*d;		/* fdopendir(dup(open_fd)) */
+	dev_t		 dev;		/* the directory's, for the entries' qids */
+	bool		 cont;		/* the stream stands at `resume` (after `held`) */
+	bool		 held_ok;	/* held is an entry read, not sent */
+	uint64_t	 resume;	/* the cookie a continuing Treaddir brings */
+	struct p9_qid	 held_qid;
+	uint8_t		 held_type;
+	uint64_t	 held_off;
+	uint16_t	 held_len;
+	char		 held_name[256];
+};
+
 struct pfid {
 	pthread_mutex_t	 lock;		/* guards everything below */
 	struct node	*node;		/* reference held; switched by Tlcreate, Trename */
 	int		 open_fd;	/* -1 until Tlopen/Tlcreate; then set once */
 	uint32_t	 open_flags;	/* wire flags of that open */
-	DIR		*dir;		/* readdir stream: fdopendir(dup(open_fd)), lazily made */
+	struct pdir	*dir;		/* readdir stream, lazily made */
 	struct p9srv_conn *acct;	/* whose budget open_fd and dir count against */
 	struct posix_fs	*fs;
 };

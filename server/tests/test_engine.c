@@ -208,6 +208,10 @@ struct gate {
 	int		 splice_fd;	/* splice_read's file */
 	long		 spliced;	/* what p9srv_reply_fd said last */
 	uid_t		 attach_uid;	/* p9srv_req_cred at Tattach */
+	pthread_t	 opener;	/* the thread lopen ran on last */
+	pthread_t	 openers[8];	/* ... and on each call (n-th at n % 8) */
+	int		 opens;
+	int		 slow_us;	/* lopen's next call takes this long (once) */
 };
 
 static void *
@@ -289,7 +293,21 @@ gate_getattr(struct p9srv_req *r, void *file, const struct p9_tgetattr *in,
 static int
 gate_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_rlopen *out)
 {
-	(void)r; (void)file; (void)in;
+	struct gate *g = file;
+	int slow;
+
+	(void)r; (void)in;
+	pthread_mutex_lock(&g->mu);
+	g->opener = pthread_self();
+	g->openers[g->opens++ % 8] = g->opener;
+	slow = g->slow_us;
+	g->slow_us = 0;
+	pthread_mutex_unlock(&g->mu);
+	if (slow > 0) {
+		struct timespec ts = { 0, (long)slow * 1000 };
+
+		nanosleep(&ts, NULL);	/* a call that took long: the point here */
+	}
 	out->qid = (struct p9_qid){ .type = P9_QTFILE, .path = 2 };
 	return 0;
 }
@@ -607,6 +625,110 @@ test_poll_single_thread(void **state)
 	assert_int_equal(p9srv_poll(s, 1000), P9SRV_DONE);
 	p9srv_free(s);
 	close(sv[1]);
+	gate_end(&g);
+}
+
+/*
+ * p9srv_backend_quick: a usually-quick callback (here lopen) runs on the
+ * loop thread when nothing else is ready there, on a worker when other
+ * requests came with it; one that took longer than P9SRV_QUICK_MAX_US
+ * sends its type to the workers for P9SRV_QUICK_BACKOFF_MS.
+ */
+static void
+test_quick(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9_msg t[2], r;
+	pthread_t loop;
+	struct t9c c;
+	struct p9srv *s;
+	int i;
+
+	(void)state;
+	gate_begin(&g, true);
+	assert_false(p9srv_quick(&be, P9_TLOPEN));
+	p9srv_backend_quick(&be, P9_TLOPEN);
+	assert_true(p9srv_quick(&be, P9_TLOPEN));
+	assert_false(p9srv_quick(&be, P9_TLCREATE));
+	assert_false(p9srv_nonblocking(&be, P9_TLOPEN));
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 2;
+	s = gate_start(&g, &be, &cfg, &loop, &c);
+	/* One at a time: on the loop. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+		assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+		assert_true(pthread_equal(GATE_GET(&g, opener), loop));
+		assert_int_equal(t9_clunk(&c, 1), 0);
+	}
+	/* Two Tlopens in one write: the first comes with more ready, a worker
+	 * runs it (the last may run on the loop). */
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_walk(&c, 0, 2, "f", NULL), 0);
+	for (i = 0; i < 2; i++) {
+		t[i] = (struct p9_msg){ .type = P9_TLOPEN };
+		t[i].tlopen.fid = 1 + (uint32_t)i;
+		t[i].tlopen.flags = P9_DOTL_RDONLY;
+	}
+	{
+		uint8_t buf[64];
+		size_t len = 0;
+
+		for (i = 0; i < 2; i++) {
+			long n;
+
+			t[i].tag = (uint16_t)(100 + i);
+			n = p9_msg_encode(&t[i], buf + len, sizeof(buf) - len);
+			assert_true(n > 0);
+			len += (size_t)n;
+		}
+		assert_int_equal(t9_send_raw(&c, buf, len), 0);
+	}
+	{
+		/* Two Rlopens (each 24 bytes), read off the socket. */
+		uint8_t in[48];
+		size_t got = 0;
+
+		while (got < sizeof(in)) {
+			struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
+			ssize_t n;
+
+			assert_int_equal(poll(&pfd, 1, T9_TIMEOUT_MS), 1);
+			n = read(c.fd, in + got, sizeof(in) - got);
+
+			assert_true(n > 0);
+			got += (size_t)n;
+		}
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(p9_msg_decode(in + 24 * i, 24, &r), 0);
+			assert_int_equal(r.type, P9_RLOPEN);
+		}
+	}
+	pthread_mutex_lock(&g.mu);
+	assert_int_equal(g.opens, 5);
+	assert_false(pthread_equal(g.openers[3], loop) && pthread_equal(g.openers[4], loop));
+	pthread_mutex_unlock(&g.mu);
+	assert_int_equal(t9_clunk(&c, 1), 0);
+	assert_int_equal(t9_clunk(&c, 2), 0);
+	/* One slow call (on the loop): then Tlopen goes to the workers. */
+	pthread_mutex_lock(&g.mu);
+	g.slow_us = P9SRV_QUICK_MAX_US * 3;
+	pthread_mutex_unlock(&g.mu);
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+	assert_true(pthread_equal(GATE_GET(&g, opener), loop));
+	assert_int_equal(t9_clunk(&c, 1), 0);
+	/* The next one, well within the backoff (1 s), runs on a worker. */
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+	assert_false(pthread_equal(GATE_GET(&g, opener), loop));
+	assert_int_equal(t9_clunk(&c, 1), 0);
+	t9_close(&c);
+	p9srv_stop(s);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
 	gate_end(&g);
 }
 
@@ -1121,6 +1243,7 @@ main(void)
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_poll_single_thread),
 		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
 	};

@@ -795,6 +795,20 @@ test_readdir_restart(void **state)
 	/* The last cookie is the end. */
 	m = list_dir(&x->c, 1, all[n - 1].cookie, 512, rest, NENTS + 8);
 	assert_int_equal(m, 0);
+	/* A listing left midway (the server holds the entry that did not
+	 * fit for a Treaddir that goes on from the last cookie), then a
+	 * restart elsewhere: that entry is not sent there. */
+	for (k = 0; k < 3; k++) {
+		struct p9_data data;
+		int from = (int[]){ 17, 0, n - 2 }[k];
+
+		assert_int_equal(do_readdir(&x->c, 1, 0, 256, &data), 0);
+		assert_true(data.len > 0);
+		m = list_dir(&x->c, 1, all[from].cookie, 200, rest, NENTS + 8);
+		assert_int_equal(m, n - from - 1);
+		for (i = 0; i < m; i++)
+			assert_string_equal(rest[i].name, all[from + 1 + i].name);
+	}
 	free(all);
 	free(rest);
 }
