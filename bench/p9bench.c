@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "p9_clock.h"
 #include "p9.h"
 
 #define NMSG		7
@@ -38,15 +39,6 @@ static uint8_t payload[PAYLOAD];
 static char dirent_names[NDIRENT][16];
 static uint8_t out[FRAME_CAP];
 static uint64_t checksum;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 die(const char *what, long err)
@@ -194,11 +186,11 @@ run(int encode, int first, int count, uint64_t iters)
 	uint64_t t0, i;
 	int k;
 
-	t0 = now_ns();
+	t0 = p9_now_ns();
 	for (i = 0; i < iters; i++)
 		for (k = first; k < first + count; k++)
 			encode ? encode_one(&samples[k]) : decode_one(&samples[k]);
-	return (double)(now_ns() - t0) / (double)(iters * (uint64_t)count);
+	return (double)(p9_now_ns() - t0) / (double)(iters * (uint64_t)count);
 }
 
 static int

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 
 #include "conn.h"
+#include "p9_clock.h"
 
 #define RBUF_LEN	(64 * 1024)	/* frames larger than this are read into their own buffer */
 #define REQ_INLINE	8192		/* frame buffer kept with a recycled request */
@@ -855,15 +856,6 @@ conn_settle(struct conn *c)
 		finish_version(c, r);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Run a usually-quick request (p9srv_backend's quick) on this loop? When
  * nothing else is ready here (this turn brought one event, and no other
  * request follows in the buffer), and its type has not been slow lately
@@ -876,7 +868,7 @@ quick_here(struct conn *c, uint8_t type, bool more)
 	if (more || io->nready > 1)
 		return false;	/* other work is ready: the workers run this */
 	if (io->quick_after[type] != 0) {
-		if (now_ns() < io->quick_after[type])
+		if (p9_now_ns() < io->quick_after[type])
 			return false;	/* slow lately */
 		io->quick_after[type] = 0;
 	}
@@ -887,10 +879,10 @@ static void
 run_quick(struct loop_io *io, struct p9srv_req *r)
 {
 	uint8_t type = r->in.type;
-	uint64_t t0 = now_ns(), t1;
+	uint64_t t0 = p9_now_ns(), t1;
 
 	pool_run_here(r);	/* r may be gone after it */
-	t1 = now_ns();
+	t1 = p9_now_ns();
 	if (t1 - t0 > (uint64_t)P9SRV_QUICK_MAX_US * 1000u)
 		io->quick_after[type] = t1 + (uint64_t)P9SRV_QUICK_BACKOFF_MS * 1000000u;
 }

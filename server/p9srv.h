@@ -365,7 +365,7 @@ P9SRV_API uint8_t *p9srv_req_rdata(struct p9srv_req *r, uint32_t *room);
 /* A per-thread scratch area for views put in *out (e.g. a readlink
  * target, an Rgetlock client_id), of *len bytes: at least 65536. */
 P9SRV_API uint8_t *p9srv_req_scratch(struct p9srv_req *r, size_t *len);
-/* Is r running on the loop thread (its type marked nonblock) of a server
+/* Is r running on the loop thread (its type marked nonblock, or quick) of a server
  * with workers, as a message other than Tclunk and Tremove (which have
  * acted before their callbacks run)? Then a callback may return
  * P9SRV_BLOCKS rather than block. */

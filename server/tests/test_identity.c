@@ -143,6 +143,18 @@ read_as(struct t9c *c, uint32_t from, uint32_t to, const char *path, char *buf, 
 /* An ordinary user (nobody, by n_uname) creates files and directories
  * owned by it, and meets the host's permission checks; root on the same
  * connection does not. */
+/* p9d with args over host_tree, one connection with ROOTFID attached as
+ * root and USERFID as nobody. */
+static void
+two_users(struct t9srv *s, struct t9c *c, const char *const *args)
+{
+	t9_start(s, args);
+	host_tree(s);
+	t9_connect(s, c, 0);
+	assert_int_equal(t9_attach(c, ROOTFID, "", 0, NULL), 0);
+	assert_int_equal(t9_attach(c, USERFID, "", nobody.uid, NULL), 0);
+}
+
 static void
 test_user_by_uid(void **state)
 {
@@ -152,11 +164,7 @@ test_user_by_uid(void **state)
 
 	(void)state;
 	REQUIRE_ROOT();
-	t9_start(&s, NULL);
-	host_tree(&s);
-	t9_connect(&s, &c, 0);
-	assert_int_equal(t9_attach(&c, ROOTFID, "", 0, NULL), 0);
-	assert_int_equal(t9_attach(&c, USERFID, "", nobody.uid, NULL), 0);
+	two_users(&s, &c, NULL);
 
 	/* Creation: owner and group are the user's. */
 	assert_int_equal(t9_walk(&c, USERFID, 10, "pub", NULL), 0);
@@ -255,11 +263,7 @@ test_interleaved(void **state)
 
 	(void)state;
 	REQUIRE_ROOT();
-	t9_start(&s, NULL);
-	host_tree(&s);
-	t9_connect(&s, &c, 0);
-	assert_int_equal(t9_attach(&c, ROOTFID, "", 0, NULL), 0);
-	assert_int_equal(t9_attach(&c, USERFID, "", nobody.uid, NULL), 0);
+	two_users(&s, &c, NULL);
 	for (k = 0; k < 3; k++) {
 		/* Round 0: opens of the root-only file; rounds 1-2: creates. */
 		for (i = 0; i < 2 * PAIRS; i++)
@@ -337,11 +341,7 @@ test_idless_between(void **state)
 
 	(void)state;
 	REQUIRE_ROOT();
-	t9_start(&s, args);
-	host_tree(&s);
-	t9_connect(&s, &c, 0);
-	assert_int_equal(t9_attach(&c, ROOTFID, "", 0, NULL), 0);
-	assert_int_equal(t9_attach(&c, USERFID, "", nobody.uid, NULL), 0);
+	two_users(&s, &c, args);
 	for (i = 0; i < 6; i++) {
 		uint32_t who = i % 3 == 2 ? ROOTFID : USERFID;
 
