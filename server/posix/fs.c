@@ -463,15 +463,17 @@ px_walk1(struct p9srv_req *r, void *dir, const char *name, void **next, struct p
 #define NB(t)	((uint64_t)1 << ((t) & 63))
 _Static_assert(P9_TGETATTR < 64 && P9_TWALK >= 64 && P9_TREAD >= 64 && P9_TCLUNK >= 64 &&
     P9_TCLUNK < 128, "nonblock words");
-_Static_assert(P9_TREADDIR < 64 && P9_TLINK >= 64 && P9_TUNLINKAT < 128, "quick words");
+_Static_assert(P9_TSETATTR < 64 && P9_TREADDIR < 64 && P9_TLINK >= 64 && P9_TUNLINKAT < 128 &&
+    P9_TWRITE >= 64 && P9_TWRITE < 128, "quick words");
 
 const struct p9srv_backend posix_backend = {
 	.name = "posix",
 	.flags = P9SRV_BACKEND_CREDS,
 	.nonblock = { NB(P9_TGETATTR), NB(P9_TWALK) | NB(P9_TREAD) | NB(P9_TCLUNK) },
 	.quick = { NB(P9_TSTATFS) | NB(P9_TLOPEN) | NB(P9_TLCREATE) | NB(P9_TSYMLINK) |
-	    NB(P9_TMKNOD) | NB(P9_TREADLINK) | NB(P9_TXATTRWALK) | NB(P9_TREADDIR),
-	    NB(P9_TLINK) | NB(P9_TMKDIR) | NB(P9_TRENAMEAT) | NB(P9_TUNLINKAT) },
+	    NB(P9_TMKNOD) | NB(P9_TREADLINK) | NB(P9_TSETATTR) | NB(P9_TXATTRWALK) |
+	    NB(P9_TREADDIR),
+	    NB(P9_TLINK) | NB(P9_TMKDIR) | NB(P9_TRENAMEAT) | NB(P9_TUNLINKAT) | NB(P9_TWRITE) },
 	.attach = px_attach,
 	.walk1 = px_walk1,
 	.clone = px_clone,
