@@ -343,6 +343,26 @@ size, typ, tag = struct.unpack("<IBH", buf[:7])
 sys.exit(0 if typ == 101 and tag == 0xFFFF else 1)
 ' "$1" 2>/dev/null
 }
+# dead PATH: wait (at most 5 s) until connecting to the Unix socket PATH
+# is refused. A p9d killed on io_uring keeps its listening socket alive a
+# moment after its exit: the kernel tears the ring down (and with it the
+# ring's poll of the listener) asynchronously, and until then a connect
+# succeeds, so a new p9d rightly sees a server listening there.
+dead() {
+	"$py" -c '
+import socket, sys, time
+for i in range(100):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        sys.exit(0)
+    finally:
+        s.close()
+    time.sleep(0.05)
+sys.exit(1)
+' "$1" 2>/dev/null
+}
 port_of() {	# port_of NAME: the port of 127.0.0.1 in $tmp/NAME.err
 	sed -n 's/^p9d: listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/$1.err" | head -n 1
 }
@@ -412,6 +432,7 @@ if start live -l "unix:$sock" && serves "unix:$sock"; then
 	# It dies without cleaning up: its socket is stale, and replaced.
 	stop "$live" KILL
 	check "a killed p9d leaves a stale socket" [ -S "$sock" ]
+	check "the killed p9d's socket refuses connections (within 5 s)" dead "$sock"
 	if start stale -l "unix:$sock" && serves "unix:$sock"; then
 		ok "a stale socket is replaced and served"
 	else
