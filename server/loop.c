@@ -302,12 +302,15 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 	cfg->msize_max = 1048576;	/* the Linux client's largest on TCP */
 	/* Twice the CPUs, at least 4: handlers block in the file system. */
 	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
-	/* One event loop: on the 2-CPU machine this was measured on (p9load
-	 * on the same CPUs, medians of 3 rounds), two loops served 16
-	 * connections of Tgetattr no faster (57.0k against 56.7k RPC/s) for
-	 * more CPU (17.8 us per RPC against 15.4; with another job busy on
-	 * one CPU, 21.4 against 17.4). */
-	cfg->loops = 1;
+	/* One event loop per online CPU. On a 2-CPU machine with p9load on
+	 * the same CPUs (2026-12-07, 5 interleaved rounds of 1 s, medians),
+	 * two loops against one at 4 and 16 connections: 64 KiB Treads 1.57x
+	 * and 1.50x the rate at 0.76x and 0.75x the CPU per RPC, walk+clunk
+	 * 1.55x and 1.29x, the mixed workload 1.40x and 1.31x, Tgetattr 1.43x
+	 * at 4 connections but 0.96x (1.21x the CPU) at 16. (On an earlier
+	 * machine, before requests ran on the loops, a second loop cost more
+	 * CPU than it gave.) */
+	cfg->loops = ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu > 1 ? (unsigned)ncpu : 1;
 	cfg->max_fids = 16384;
 	cfg->max_inflight = 64;
 	cfg->max_conns = 256;

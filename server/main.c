@@ -79,7 +79,7 @@ static const char usage_text[] =
 "  -w, --threads N         worker threads: 1 to 1024 (default 2 x CPUs, at\n"
 "                          least 4)\n"
 "      --loops N           event loops, connections spread over them: 1 to\n"
-"                          64 (default 1)\n"
+"                          64 (default one per CPU)\n"
 "      --io ENGINE         how the loops wait and do their I/O: epoll or\n"
 "                          uring (io_uring; falls back to epoll where it\n"
 "                          cannot be had). Default: $P9SRV_IO, else epoll\n"

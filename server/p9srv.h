@@ -104,7 +104,9 @@ struct p9srv_config {
 	 * loops 1.. run on threads of their own from p9srv_new on, and each
 	 * accepted connection goes to the next loop in turn (p9srv_serve_fd's
 	 * to loop 0). Requests marked nonblock run on their connection's
-	 * loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default 1. */
+	 * loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default: one per
+	 * online CPU (an embedder that wants every connection on the thread
+	 * that calls p9srv_poll sets 1). */
 	unsigned	 loops;
 	/* How the loops wait and do their I/O: P9SRV_IO_EPOLL (readiness,
 	 * read and write), P9SRV_IO_URING (completions: a connection's reads

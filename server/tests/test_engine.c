@@ -737,7 +737,8 @@ test_quick(void **state)
  * each loop on a thread of its own, and a nonblock callback runs on its
  * connection's loop: three connections to a server of three loops are
  * served by three different threads, none of them p9srv_run's for the
- * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS.
+ * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS; the
+ * default is one per online CPU.
  */
 static void
 test_loops(void **state)
@@ -751,12 +752,16 @@ test_loops(void **state)
 	struct t9c c[3];
 	struct p9srv *s;
 	char why[256];
+	long ncpu;
 	int lfd, i, j;
 
 	(void)state;
 	gate_begin(&g, true);
 	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop */
 	p9srv_config_defaults(&cfg);
+	/* The default: one loop per online CPU, 1 to P9SRV_MAX_LOOPS. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	assert_int_equal(cfg.loops, ncpu < 1 ? 1 : ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu);
 	cfg.threads = 1;
 	cfg.loops = P9SRV_MAX_LOOPS + 1;
 	assert_null(p9srv_new(&cfg, &be, &g, why, sizeof(why)));
