@@ -190,6 +190,7 @@ server_config(struct p9srv_config *cfg, const char *ident)
 	p9srv_config_defaults(cfg);
 	cfg->threads = server_threads();
 	cfg->loops = 1;		/* p9srv_poll turns loop 0: no other loop thread */
+	cfg->spin_us = 0;	/* the harness waits in poll, not the loop */
 	cfg->msize_max = MSIZE;
 	cfg->max_fids = 64;
 	cfg->max_inflight = 8;	/* below PIPELINE: the server pauses reading */

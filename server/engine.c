@@ -61,6 +61,12 @@ p9srv_new(const struct p9srv_config *cfg, const struct p9srv_backend *b, void *c
 		errno = EINVAL;
 		return NULL;
 	}
+	if (cfg->spin_us > P9SRV_SPIN_MAX_US) {
+		snprintf(why, whylen, "configuration: spin_us at most %u (is %u)",
+		    P9SRV_SPIN_MAX_US, cfg->spin_us);
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;

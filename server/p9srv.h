@@ -116,7 +116,17 @@ struct p9srv_config {
 	 * epoll where the build has no liburing or the kernel refuses it
 	 * (saying so on stderr); p9srv_io_name tells which runs. */
 	unsigned	 io;
+	/* Busy-polling: a loop about to sleep right after handling events
+	 * first checks for new ones for up to spin_us microseconds, yielding
+	 * the CPU in between, as long as events have been coming within that
+	 * time (a spin that finds nothing lets the loop sleep until events
+	 * come that soon again). It spares a synchronous client's every
+	 * request a sleep and a wake-up on each side. 0: never; at most
+	 * P9SRV_SPIN_MAX_US. Default P9SRV_SPIN_DEFAULT_US. */
+	unsigned	 spin_us;
 };
+#define P9SRV_SPIN_MAX_US	10000
+#define P9SRV_SPIN_DEFAULT_US	50
 #define P9SRV_MAX_LOOPS	64
 #define P9SRV_IO_DEFAULT	0
 #define P9SRV_IO_EPOLL		1

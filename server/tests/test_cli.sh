@@ -46,7 +46,8 @@ mkdir "$exp"
 # --- --help, --version, the man page ---------------------------------------
 
 longopts="export listen listen-fd fd stdio read-only allsquash squashuser msize
-threads max-fids max-inflight max-conns debug foreground no-auth help version"
+threads loops io spin-us max-fids max-inflight max-conns debug foreground
+no-auth help version"
 
 "$p9d" --help >"$tmp/help" 2>"$tmp/help.err"
 rc=$?
@@ -160,6 +161,8 @@ range_checks() {
 }
 range_checks --msize 4096 16777216
 range_checks --threads 1 1024
+range_checks --loops 1 64
+range_checks --spin-us 0 10000
 range_checks --max-fids 1 16777216
 range_checks --max-inflight 1 65535
 range_checks --max-conns 1 1048576
@@ -190,6 +193,8 @@ good "--max-inflight 1 and 65535" --max-inflight 1 --max-inflight 65535
 good "--max-conns 1 and 1048576" --max-conns 1 --max-conns 1048576
 good "leading zeros" --msize 0004096
 good "--io epoll and --io uring" --io epoll --io uring
+good "--loops 1 and 64" --loops 1 --loops 64
+good "--spin-us 0 and 10000" --spin-us 0 --spin-us 10000
 
 # The descriptor limit: too low for one connection is a start-up error;
 # too low for --max-conns lowers it, with a notice, and p9d serves.

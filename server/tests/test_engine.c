@@ -733,6 +733,61 @@ test_quick(void **state)
 }
 
 /*
+ * cfg.spin_us: at most P9SRV_SPIN_MAX_US, default P9SRV_SPIN_DEFAULT_US.
+ * A loop that spins serves every request, and an idle one stops spinning:
+ * after requests, with the longest spin (10 ms), the loop thread uses at
+ * most about one spin of CPU time over 300 ms of silence (a loop that
+ * kept spinning would use most of them).
+ */
+static void
+test_spin(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct timespec idle = { 0, 300 * 1000000L }, c0, c1;
+	clockid_t cid;
+	pthread_t loop;
+	struct t9c c;
+	struct p9srv *s;
+	char why[256];
+	long used_ms;
+	int i;
+
+	(void)state;
+	gate_begin(&g, true);
+	p9srv_config_defaults(&cfg);
+	assert_int_equal(cfg.spin_us, P9SRV_SPIN_DEFAULT_US);
+	cfg.threads = 1;
+	cfg.spin_us = P9SRV_SPIN_MAX_US + 1;
+	assert_null(p9srv_new(&cfg, &be, &g, why, sizeof(why)));
+	assert_non_null(strstr(why, "spin_us at most 10000 (is 10001)"));
+	cfg.spin_us = P9SRV_SPIN_MAX_US;
+	s = gate_start(&g, &be, &cfg, &loop, &c);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+		assert_int_equal(t9_clunk(&c, 1), 0);
+	}
+	assert_int_equal(pthread_getcpuclockid(loop, &cid), 0);
+	assert_int_equal(clock_gettime(cid, &c0), 0);
+	nanosleep(&idle, NULL);		/* silence: what it measures */
+	assert_int_equal(clock_gettime(cid, &c1), 0);
+	used_ms = (c1.tv_sec - c0.tv_sec) * 1000 + (c1.tv_nsec - c0.tv_nsec) / 1000000;
+	if (used_ms > 60)
+		fail_msg("the idle loop used %ld ms of CPU in 300 ms (spin_us 10000)", used_ms);
+	/* Cold again, then a burst: still served. */
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+		assert_int_equal(t9_clunk(&c, 1), 0);
+	}
+	t9_close(&c);
+	p9srv_stop(s);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
+	gate_end(&g);
+}
+
+/*
  * cfg.loops: connections accepted on a listener go to the loops in turn,
  * each loop on a thread of its own, and a nonblock callback runs on its
  * connection's loop: three connections to a server of three loops are
@@ -1248,6 +1303,7 @@ main(void)
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_poll_single_thread),
 		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
