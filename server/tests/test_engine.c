@@ -410,6 +410,17 @@ gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
 	return s;
 }
 
+/* gate_start's undoing: close, stop, join the loop, free. */
+static void
+gate_stop(struct gate *g, struct p9srv *s, pthread_t loop, struct t9c *c)
+{
+	t9_close(c);
+	p9srv_stop(s);
+	assert_int_equal(pthread_join(loop, NULL), 0);
+	p9srv_free(s);
+	gate_end(g);
+}
+
 static void
 test_flush_queued_never_runs(void **state)
 {
@@ -725,11 +736,7 @@ test_quick(void **state)
 	assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
 	assert_false(pthread_equal(GATE_GET(&g, opener), loop));
 	assert_int_equal(t9_clunk(&c, 1), 0);
-	t9_close(&c);
-	p9srv_stop(s);
-	assert_int_equal(pthread_join(loop, NULL), 0);
-	p9srv_free(s);
-	gate_end(&g);
+	gate_stop(&g, s, loop, &c);
 }
 
 /*
@@ -780,11 +787,7 @@ test_spin(void **state)
 		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
 		assert_int_equal(t9_clunk(&c, 1), 0);
 	}
-	t9_close(&c);
-	p9srv_stop(s);
-	assert_int_equal(pthread_join(loop, NULL), 0);
-	p9srv_free(s);
-	gate_end(&g);
+	gate_stop(&g, s, loop, &c);
 }
 
 /*
