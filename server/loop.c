@@ -28,7 +28,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -38,7 +37,7 @@
 #endif
 
 #include "conn.h"
-#include "p9_clock.h"
+#include "p9_spin.h"
 
 struct listener {
 	enum ev_kind	 kind;		/* EV_LISTENER */
@@ -65,11 +64,7 @@ struct loop {
 	atomic_bool	 stop;		/* srv_stop: the loop ends at its next wake-up */
 	pthread_t	 thread;	/* loops 1..: their own */
 	bool		 threaded;
-	/* Busy-polling (cfg.spin_us): warm while the gaps between events
-	 * are shorter than the spin; spin_ns 0: never. */
-	uint64_t	 spin_ns;
-	bool		 spin_warm;
-	bool		 spin_gave_way;	/* this wait's spin yielded to another thread */
+	struct p9_spin	 spin;		/* busy-polling (cfg.spin_us, p9_spin.h) */
 #ifdef P9SRV_HAVE_URING
 	bool		 uring;		/* this loop runs on ring, not epfd */
 	struct io_uring	 ring;
@@ -201,58 +196,6 @@ choose_io(struct loop *L)
 #endif
 }
 
-/*
- * Busy-polling. A loop that just handled events and is about to sleep
- * first checks for new ones for up to cfg.spin_us, yielding the CPU
- * between checks: a synchronous client's next request then finds the
- * loop awake, with no sleep, wake-up or migration between CPUs on either
- * side. It spins only while warm: while the events came within the spin
- * (a spin that caught one, or a sleep that ended sooner than a spin would
- * have); a spin that finds nothing sends the loop to sleep cold, so an
- * idle or slow client costs at most one spin. And it gives way: when a
- * yield let another thread run (the CPU is wanted: by a client, a worker,
- * another loop), the spin ends and the loop goes cold, so that it never
- * holds a CPU that others are waiting for.
- */
-#define SPIN_GAVE_WAY_NS	5000	/* a yield that took longer let another thread run */
-
-static uint64_t
-spin_begin(struct loop *L, int timeout_ms)
-{
-	if (L->spin_ns == 0 || timeout_ms == 0)
-		return 0;
-	return p9_now_ns();
-}
-
-/* Go on spinning? Yields first; false once the spin is over. */
-static bool
-spin_more(struct loop *L, uint64_t t0)
-{
-	uint64_t t;
-
-	if (t0 == 0 || !L->spin_warm || p9_now_ns() - t0 >= L->spin_ns)
-		return false;
-	t = p9_now_ns();
-	sched_yield();
-	if (p9_now_ns() - t > SPIN_GAVE_WAY_NS) {
-		L->spin_warm = false;
-		L->spin_gave_way = true;
-		return false;
-	}
-	return true;
-}
-
-/* The wait that began at t0 ended with n events: warm if they came
- * within a spin and the spin did not give way. */
-static void
-spin_end(struct loop *L, uint64_t t0, int n)
-{
-	if (t0 == 0)
-		return;
-	L->spin_warm = n > 0 && !L->spin_gave_way && p9_now_ns() - t0 < L->spin_ns;
-	L->spin_gave_way = false;
-}
-
 static int
 loop_init(struct p9srv *s, unsigned index)
 {
@@ -265,7 +208,7 @@ loop_init(struct p9srv *s, unsigned index)
 	s->loops[index] = L;
 	L->srv = s;
 	L->index = index;
-	L->spin_ns = (uint64_t)s->cfg.spin_us * 1000u;
+	L->spin.ns = (uint64_t)s->cfg.spin_us * 1000u;
 	L->epfd = L->wakefd = L->sigfd = L->spare = -1;
 	L->io.pipe[0] = L->io.pipe[1] = -1;
 	pthread_mutex_init(&L->wake_lock, NULL);
@@ -611,10 +554,10 @@ uring_turn(struct loop *L, int timeout_ms)
 	int rc, n = 0;
 	bool stop = false;
 
-	t0 = spin_begin(L, timeout_ms);
-	if (t0 != 0 && L->spin_warm) {
+	t0 = p9_spin_begin(&L->spin, timeout_ms);
+	if (p9_spin_wanted(&L->spin, t0)) {
 		rc = io_uring_submit(&L->ring);
-		while (io_uring_cq_ready(&L->ring) == 0 && spin_more(L, t0))
+		while (io_uring_cq_ready(&L->ring) == 0 && p9_spin_more(&L->spin, t0))
 			;
 	}
 	if (io_uring_cq_ready(&L->ring) > 0) {
@@ -648,7 +591,7 @@ uring_turn(struct loop *L, int timeout_ms)
 			io_uring_cqe_seen(&L->ring, cqe);
 			n++;
 		}
-		spin_end(L, t0, n);
+		p9_spin_end(&L->spin, t0, n);
 		L->io.nready = (unsigned)n;
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < n; i++) {
@@ -1081,16 +1024,16 @@ loop_turn(struct loop *L, int timeout_ms)
 	if (L->uring)
 		return uring_turn(L, timeout_ms);
 #endif
-	t0 = spin_begin(L, timeout_ms);
+	t0 = p9_spin_begin(&L->spin, timeout_ms);
 	n = 0;
-	if (t0 != 0 && L->spin_warm)
-		while ((n = epoll_wait(L->epfd, evs, 64, 0)) == 0 && spin_more(L, t0))
+	if (p9_spin_wanted(&L->spin, t0))
+		while ((n = epoll_wait(L->epfd, evs, 64, 0)) == 0 && p9_spin_more(&L->spin, t0))
 			;
 	if (n == 0)
 		n = epoll_wait(L->epfd, evs, 64, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
-	spin_end(L, t0, n);
+	p9_spin_end(&L->spin, t0, n);
 	L->io.nready = (unsigned)n;
 	for (i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;

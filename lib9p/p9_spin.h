@@ -1,0 +1,87 @@
+/*
+ * p9_spin.h: busy-polling for an event loop, shared by the server engine
+ * (cfg.spin_us, p9d --spin-us) and canned9p, the ceiling of
+ * ci/loadbench.sh. An internal header: not installed, not part of
+ * lib9pl's API.
+ *
+ * A loop that just handled events and is about to sleep first checks for
+ * new ones for up to ns nanoseconds, yielding the CPU between checks: a
+ * synchronous client's next request then finds the loop awake, with no
+ * sleep, wake-up or migration between CPUs on either side. It spins only
+ * while warm: while events came within the spin (a spin that caught one,
+ * or a sleep that ended sooner than a spin would have); a spin that finds
+ * nothing sends the loop to sleep cold, so an idle or slow client costs
+ * at most one spin. And it gives way: when a yield let another thread run
+ * (the CPU is wanted: by a client, a worker, another loop), the spin ends
+ * and the loop goes cold, so that it never holds a CPU others wait for.
+ *
+ *	uint64_t t0 = p9_spin_begin(&sp, timeout_ms);
+ *	n = 0;
+ *	if (p9_spin_wanted(&sp, t0))
+ *		while ((n = CHECK()) == 0 && p9_spin_more(&sp, t0))
+ *			;
+ *	if (n == 0)
+ *		n = WAIT(timeout_ms);
+ *	p9_spin_end(&sp, t0, n);
+ */
+#ifndef P9_SPIN_H
+#define P9_SPIN_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "p9_clock.h"
+
+/* A yield that took longer than this let another thread run. */
+#define P9_SPIN_GAVE_WAY_NS	5000
+
+struct p9_spin {
+	uint64_t	 ns;		/* the longest spin; 0: never */
+	bool		 warm;
+	bool		 gave_way;	/* this wait's spin yielded to another thread */
+};
+
+/* A wait begins: its start time, or 0 when it will not spin (spinning
+ * off, or a wait that does not sleep). */
+static inline uint64_t
+p9_spin_begin(const struct p9_spin *sp, int timeout_ms)
+{
+	return sp->ns == 0 || timeout_ms == 0 ? 0 : (uint64_t)p9_now_ns();
+}
+
+static inline bool
+p9_spin_wanted(const struct p9_spin *sp, uint64_t t0)
+{
+	return t0 != 0 && sp->warm;
+}
+
+/* Go on spinning? Yields first; false once the spin is over. */
+static inline bool
+p9_spin_more(struct p9_spin *sp, uint64_t t0)
+{
+	uint64_t t = (uint64_t)p9_now_ns();
+
+	if (t - t0 >= sp->ns)
+		return false;
+	sched_yield();
+	if ((uint64_t)p9_now_ns() - t > P9_SPIN_GAVE_WAY_NS) {
+		sp->warm = false;
+		sp->gave_way = true;
+		return false;
+	}
+	return true;
+}
+
+/* The wait that began at t0 ended with n events: warm if they came
+ * within a spin and its spin did not give way. */
+static inline void
+p9_spin_end(struct p9_spin *sp, uint64_t t0, int n)
+{
+	if (t0 == 0)
+		return;
+	sp->warm = n > 0 && !sp->gave_way && (uint64_t)p9_now_ns() - t0 < sp->ns;
+	sp->gave_way = false;
+}
+
+#endif /* P9_SPIN_H */
