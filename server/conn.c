@@ -183,7 +183,8 @@ req_free(struct p9srv_req *r)
  * Replies of requests the loop thread runs itself (nonblocking callbacks,
  * or a server without workers) are gathered per connection while it works
  * through what one read brought (conn_on_readable), and written with one
- * system call at the end: `gathering` is the connection the loop thread is
+ * system call per P9SRV_GATHER_EARLY replies and at the end (so that the
+ * client can start on the first ones): `gathering` is the connection the loop thread is
  * working on, its loop's gbuf what its replies wrote so far. Other threads write
  * at once. Order stays right: a reply and the Rflush or Rversion that must
  * follow it are either both gathered, in order, or written by the worker
@@ -245,6 +246,7 @@ cork_flush_locked(struct conn *c, bool *wake)
 	if (io->glen > 0 && !c->dead)
 		send_locked(c, io->gbuf, io->glen, wake);
 	io->glen = 0;
+	io->gcount = 0;
 }
 
 static void
@@ -257,6 +259,8 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 		goto out;
 	if (gathering == c && buf == c->io->gbuf + c->io->glen) {
 		c->io->glen += len;	/* made in place (conn_reply_area) */
+		if (++c->io->gcount >= P9SRV_GATHER_EARLY)
+			cork_flush_locked(c, &wake);
 		goto out;
 	}
 	if (gathering == c && len <= P9SRV_GATHER_CAP) {
@@ -266,6 +270,8 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 			cork_flush_locked(c, &wake);	/* what came first goes first */
 		memcpy(io->gbuf + io->glen, buf, len);
 		io->glen += len;
+		if (++io->gcount >= P9SRV_GATHER_EARLY)
+			cork_flush_locked(c, &wake);
 		goto out;
 	}
 	if (gathering == c)

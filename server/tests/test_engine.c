@@ -798,6 +798,88 @@ test_spin(void **state)
  * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS; the
  * default is one per online CPU.
  */
+/*
+ * Replies gathered in one loop turn are written eight at a time, not all
+ * at the end of the turn: the client starts on the first ones while the
+ * server runs the rest. A SOCK_SEQPACKET pair keeps the server's writes
+ * apart (one record per write): 22 requests in one record come back in
+ * records of 8, 8 and 6 replies, in order.
+ */
+#define GATHER_EARLY	8	/* the engine's P9SRV_GATHER_EARLY */
+
+static void
+test_gather_early(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9srv *s;
+	struct p9_msg t, r;
+	uint8_t buf[8192];
+	size_t len = 0, off, need;
+	char why[256];
+	int sv[2], turns, i, records = 0, replies = 0, per[8] = { 0 };
+	ssize_t n;
+
+	(void)state;
+	gate_begin(&g, true);
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 0;
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
+	t.tversion.msize = 8192;
+	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+	len = put_msg(buf, len, sizeof(buf), &t);
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
+	t.tattach.afid = P9_NOFID;
+	t.tattach.n_uname = (uint32_t)geteuid();
+	len = put_msg(buf, len, sizeof(buf), &t);
+	for (i = 0; i < 20; i++) {
+		t = (struct p9_msg){ .type = P9_TGETATTR, .tag = (uint16_t)(10 + i) };
+		t.tgetattr.fid = 0;
+		t.tgetattr.request_mask = P9_GETATTR_BASIC;
+		len = put_msg(buf, len, sizeof(buf), &t);
+	}
+	assert_int_equal(send(sv[1], buf, len, 0), (ssize_t)len);
+	for (turns = 0; turns < 100 && p9srv_poll(s, 0) > 0; turns++)
+		continue;
+	assert_true(turns < 100);
+	assert_int_equal(GATE_GET(&g, getattrs), 20);
+	while ((n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		int in_record = 0;
+
+		for (off = 0; off < (size_t)n; off += need) {
+			assert_int_equal(p9_frame_need(buf + off, (size_t)n - off, 8192, &need), 0);
+			assert_true(need <= (size_t)n - off);	/* no reply split */
+			assert_int_equal(p9_msg_decode(buf + off, need, &r), 0);
+			assert_int_equal(r.type, replies == 0 ? P9_RVERSION :
+			    replies == 1 ? P9_RATTACH : P9_RGETATTR);
+			if (replies >= 2)
+				assert_int_equal(r.tag, 10 + replies - 2);
+			replies++;
+			in_record++;
+		}
+		assert_true(records < 8);
+		per[records++] = in_record;
+	}
+	assert_int_equal(replies, 22);
+	assert_int_equal(records, 3);
+	assert_int_equal(per[0], GATHER_EARLY);
+	assert_int_equal(per[1], GATHER_EARLY);
+	assert_int_equal(per[2], 22 - 2 * GATHER_EARLY);
+
+	close(sv[1]);
+	for (turns = 0; turns < 100 && p9srv_poll(s, 0) != P9SRV_DONE; turns++)
+		continue;
+	assert_true(turns < 100);
+	p9srv_free(s);
+	gate_end(&g);
+}
+
 static void
 test_loops(void **state)
 {
@@ -1305,6 +1387,7 @@ main(void)
 		cmocka_unit_test(test_flush_queued_never_runs),
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_poll_single_thread),
+		cmocka_unit_test(test_gather_early),
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_quick),
