@@ -3,8 +3,8 @@
  * 9P2000.L request p9load sends with a fixed valid reply and keeps no file
  * system and no state beyond each connection's buffers: one thread, one
  * epoll loop, nonblocking sockets, the replies of a batch of requests
- * written with one send(), busy-polling as p9d does (--spin-us, default
- * 50). What it costs per request is the transport and the codec, nothing
+ * written with one send() per 8, busy-polling as p9d does (--spin-us,
+ * default 50). What it costs per request is the transport and the codec, nothing
  * else: the most any server could reach on this path.
  *
  * Replies: Rversion (msize capped at --msize), Rattach, Rwalk (a qid per
@@ -294,14 +294,20 @@ flush_out(int ep, struct cconn *c)
 	return 0;
 }
 
-/* Answer the whole frames in c->in while the output has room for a reply
- * of msize. 0, or -1 to close. */
-static int
+/* Replies sent per send() at most, as p9d writes what it gathered every
+ * P9SRV_GATHER_EARLY replies (server/srv.h): a pipelining client starts on
+ * the first ones while the rest are made. */
+#define EARLY	8
+
+/* Answer up to EARLY whole frames of c->in while the output has room for
+ * a reply of msize. The count answered, or -1 to close. */
+static long
 serve(struct cconn *c)
 {
 	size_t pos = 0, need;
+	long done = 0;
 
-	while (c->ihave - pos >= 4) {
+	while (c->ihave - pos >= 4 && done < EARLY) {
 		struct p9_msg t;
 		long n;
 
@@ -325,12 +331,13 @@ serve(struct cconn *c)
 			return -1;
 		c->otail += (size_t)n;
 		pos += need;
+		done++;
 	}
 	if (pos > 0) {
 		memmove(c->in, c->in + pos, c->ihave - pos);
 		c->ihave -= pos;
 	}
-	return 0;
+	return done;
 }
 
 int
@@ -447,10 +454,18 @@ main(int argc, char **argv)
 				if (r > 0)
 					c->ihave += (size_t)r;
 			}
-			if (serve(c) != 0 || flush_out(ep, c) != 0 ||
-			    (c->ihave >= 4 && serve(c) != 0) || flush_out(ep, c) != 0) {
-				conn_close(ep, c);
-				nconns--;
+			/* Answer and send, EARLY at a time, while that makes
+			 * progress (a full output waits for EPOLLOUT). */
+			for (;;) {
+				long done = serve(c);
+
+				if (done < 0 || flush_out(ep, c) != 0) {
+					conn_close(ep, c);
+					nconns--;
+					break;
+				}
+				if (done == 0 || c->ihave < 4)
+					break;
 			}
 		}
 		if (n < 0 && errno != EINTR)
