@@ -590,7 +590,6 @@ uring_turn(struct loop *L, int timeout_ms)
 			io_uring_cqe_seen(&L->ring, cqe);
 			n++;
 		}
-		L->io.nready = (unsigned)n;
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < n; i++) {
 				uint64_t ud = got[i].ud;
@@ -1032,7 +1031,6 @@ loop_turn(struct loop *L, int timeout_ms)
 	p9_spin_end(&L->spin, t0, n);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
-	L->io.nready = (unsigned)n;
 	for (i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 

@@ -269,10 +269,11 @@ struct p9srv_backend {
 	/* A bit per T-message type whose callbacks usually take microseconds
 	 * but may block now and then: metadata work on a local file system,
 	 * which reads from the disk what is not in the cache. The engine runs
-	 * such a request on the loop thread (as nonblock ones) when the loop
-	 * has nothing else ready, so that a client waiting for each reply
-	 * pays no hand-off to a worker; with other work ready it goes to a
-	 * worker. One that took longer than P9SRV_QUICK_MAX_US sends its type
+	 * such a request on the loop thread (as nonblock ones) when no other
+	 * request of its connection follows it in the buffer, so that a
+	 * client waiting for each reply pays no hand-off to a worker (other
+	 * connections ready meanwhile wait for it); a pipelining client's
+	 * requests go to the workers. One that took longer than P9SRV_QUICK_MAX_US sends its type
 	 * to the workers on that loop for the next P9SRV_QUICK_BACKOFF_MS.
 	 * Never for callbacks that can wait without bound (a fifo, a lock that
 	 * waits). After nonblock so that this field's offset is the only new

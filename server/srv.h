@@ -179,7 +179,6 @@ struct loop_io {
 	uint8_t		*reply;		/* cfg.msize_max bytes */
 	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
 	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */
-	unsigned	 nready;	/* events of this loop turn (connections ready) */
 	uint64_t	 quick_after[256];	/* per type: slow once, to workers until (ns) */
 };
 

@@ -740,6 +740,74 @@ test_quick(void **state)
 }
 
 /*
+ * A quick call runs on the loop even when other connections are ready in
+ * the same turn (each then waits for the one before it, as with never-
+ * blocking calls): a hand-off to a worker costs more than the call. The
+ * loop is held in a never-blocking Tgetattr of connection a while b and c
+ * each send a Tlopen; when the gate opens, one turn finds both ready, and
+ * the loop runs both Tlopens itself.
+ */
+static void
+test_quick_others_ready(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9_msg t, rep;
+	pthread_t loop;
+	struct t9c a, bc[2];
+	struct p9srv *s;
+	uint16_t tags[2];
+	int i, sv[2];
+
+	(void)state;
+	gate_begin(&g, false);
+	p9srv_backend_quick(&be, P9_TLOPEN);
+	p9srv_backend_nonblock(&be, P9_TGETATTR);
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 2;
+	cfg.loops = 1;
+	s = gate_start(&g, &be, &cfg, &loop, &a);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+		t9_connect_fd(&bc[i], sv[1], 0);
+		assert_int_equal(t9_attach(&bc[i], 0, "", (uint32_t)geteuid(), NULL), 0);
+		assert_int_equal(t9_walk(&bc[i], 0, 1, "f", NULL), 0);
+	}
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	(void)t9_send(&a, &t);
+	gate_wait_entered(&g, 1);	/* the loop is in it */
+	for (i = 0; i < 2; i++) {
+		t = (struct p9_msg){ .type = P9_TLOPEN };
+		t.tlopen.fid = 1;
+		t.tlopen.flags = P9_DOTL_RDONLY;
+		tags[i] = t9_send(&bc[i], &t);
+	}
+	pthread_mutex_lock(&g.mu);
+	g.open = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	(void)t9_recv(&a, &rep);
+	assert_int_equal(rep.type, P9_RGETATTR);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(t9_recv(&bc[i], &rep), tags[i]);
+		assert_int_equal(rep.type, P9_RLOPEN);
+	}
+	pthread_mutex_lock(&g.mu);
+	assert_int_equal(g.opens, 2);
+	assert_true(pthread_equal(g.openers[0], loop));
+	assert_true(pthread_equal(g.openers[1], loop));
+	pthread_mutex_unlock(&g.mu);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(t9_clunk(&bc[i], 1), 0);
+		t9_close(&bc[i]);
+	}
+	gate_stop(&g, s, loop, &a);
+}
+
+/*
  * cfg.spin_us: at most P9SRV_SPIN_MAX_US, default P9SRV_SPIN_DEFAULT_US.
  * A loop that spins serves every request, and an idle one stops spinning:
  * after requests, with the longest spin (10 ms), the loop thread uses at
@@ -1391,6 +1459,7 @@ main(void)
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_quick),
+		cmocka_unit_test(test_quick_others_ready),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
 	};
