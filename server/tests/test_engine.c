@@ -758,7 +758,8 @@ test_quick_others_ready(void **state)
 	struct t9c a, bc[2];
 	struct p9srv *s;
 	uint16_t tags[2];
-	int i, sv[2];
+	char why[256];
+	int i, sv[3][2];
 
 	(void)state;
 	gate_begin(&g, false);
@@ -767,11 +768,19 @@ test_quick_others_ready(void **state)
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 2;
 	cfg.loops = 1;
-	s = gate_start(&g, &be, &cfg, &loop, &a);
+	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	/* Connections are added before the loop runs (p9srv_serve_fd). */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]), 0);
+		assert_int_equal(p9srv_serve_fd(s, sv[i][0], sv[i][0]), 0);
+	}
+	assert_int_equal(pthread_create(&loop, NULL, run, s), 0);
+	t9_connect_fd(&a, sv[0][1], 0);
+	assert_int_equal(t9_attach(&a, 0, "", (uint32_t)geteuid(), NULL), 0);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-		assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
-		t9_connect_fd(&bc[i], sv[1], 0);
+		t9_connect_fd(&bc[i], sv[1 + i][1], 0);
 		assert_int_equal(t9_attach(&bc[i], 0, "", (uint32_t)geteuid(), NULL), 0);
 		assert_int_equal(t9_walk(&bc[i], 0, 1, "f", NULL), 0);
 	}
