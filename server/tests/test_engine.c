@@ -517,6 +517,22 @@ put_msg(uint8_t *buf, size_t off, size_t cap, struct p9_msg *m)
 	return off + (size_t)n;
 }
 
+/* Tversion (msize 8192) and Tattach of fid 0 as n_uname (tag 1), put
+ * after buf[0..off): a session's start in one write. */
+static size_t
+put_start(uint8_t *buf, size_t off, size_t cap, uint32_t n_uname)
+{
+	struct p9_msg t = { .type = P9_TVERSION, .tag = P9_NOTAG };
+
+	t.tversion.msize = 8192;
+	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
+	off = put_msg(buf, off, cap, &t);
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
+	t.tattach.afid = P9_NOFID;
+	t.tattach.n_uname = n_uname;
+	return put_msg(buf, off, cap, &t);
+}
+
 static bool
 fd_readable(int fd)
 {
@@ -557,14 +573,7 @@ test_poll_single_thread(void **state)
 
 	/* A whole session in one write: version, attach, walk, getattr,
 	 * open, read (which would defer, but there is no worker). */
-	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
-	t.tversion.msize = 8192;
-	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
-	len = put_msg(buf, len, sizeof(buf), &t);
-	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
-	t.tattach.afid = P9_NOFID;
-	t.tattach.n_uname = geteuid() == 0 ? 12345 : (uint32_t)geteuid();
-	len = put_msg(buf, len, sizeof(buf), &t);
+	len = put_start(buf, len, sizeof(buf), geteuid() == 0 ? 12345 : (uint32_t)geteuid());
 	t = (struct p9_msg){ .type = P9_TWALK, .tag = 2 };
 	t.twalk.newfid = 1;
 	t.twalk.wname.n = 1;
@@ -907,14 +916,7 @@ test_gather_early(void **state)
 		fail_msg("p9srv_new: %s", why);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
-	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
-	t.tversion.msize = 8192;
-	t.tversion.version = (struct p9_str){ P9_VERSION_L, 8 };
-	len = put_msg(buf, len, sizeof(buf), &t);
-	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
-	t.tattach.afid = P9_NOFID;
-	t.tattach.n_uname = (uint32_t)geteuid();
-	len = put_msg(buf, len, sizeof(buf), &t);
+	len = put_start(buf, len, sizeof(buf), (uint32_t)geteuid());
 	for (i = 0; i < 20; i++) {
 		t = (struct p9_msg){ .type = P9_TGETATTR, .tag = (uint16_t)(10 + i) };
 		t.tgetattr.fid = 0;
