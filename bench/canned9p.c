@@ -4,8 +4,8 @@
  * system and no state beyond each connection's buffers: one thread, one
  * epoll loop, nonblocking sockets, the replies of a batch of requests
  * written with one send() per 8, busy-polling as p9d does (--spin-us,
- * default 50). What it costs per request is the transport and the codec, nothing
- * else: the most any server could reach on this path.
+ * default 50). What it costs per request is the transport and the codec,
+ * nothing else: the most any server could reach on this path.
  *
  * Replies: Rversion (msize capped at --msize), Rattach, Rwalk (a qid per
  * name; Rlerror ENOENT if the first name starts with "nonexistent"),

@@ -273,8 +273,9 @@ struct p9srv_backend {
 	 * request of its connection follows it in the buffer, so that a
 	 * client waiting for each reply pays no hand-off to a worker (other
 	 * connections ready meanwhile wait for it); a pipelining client's
-	 * requests go to the workers. One that took longer than P9SRV_QUICK_MAX_US sends its type
-	 * to the workers on that loop for the next P9SRV_QUICK_BACKOFF_MS.
+	 * requests go to the workers. One that took longer than
+	 * P9SRV_QUICK_MAX_US sends its type to the workers on that loop for
+	 * the next P9SRV_QUICK_BACKOFF_MS.
 	 * Never for callbacks that can wait without bound (a fifo, a lock that
 	 * waits). After nonblock so that this field's offset is the only new
 	 * one (p9srv_backend_quick). */

@@ -175,7 +175,7 @@ struct p9srv {
 struct loop_io {
 	uint8_t		*gbuf;
 	size_t		 glen;
-	unsigned	 gcount;	/* replies in gbuf (P9SRV_GATHER_EARLY) */
+	unsigned	 gcount;	/* replies in gbuf */
 	uint8_t		*reply;		/* cfg.msize_max bytes */
 	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
 	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */
