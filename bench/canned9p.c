@@ -4,7 +4,7 @@
  * system and no state beyond each connection's buffers: one thread, one
  * epoll loop, nonblocking sockets, the replies of a batch of requests
  * written with one send() per 8, busy-polling as p9d does (--spin-us,
- * default 50). What it costs per request is the transport and the codec,
+ * default 50; both rules from p9_loop.h and p9srv.h, as p9d's). What it costs per request is the transport and the codec,
  * nothing else: the most any server could reach on this path.
  *
  * Replies: Rversion (msize capped at --msize), Rattach, Rwalk (a qid per
@@ -36,7 +36,8 @@
 #include <sys/un.h>
 
 #include "p9.h"
-#include "p9_spin.h"
+#include "p9_loop.h"
+#include "p9srv.h"	/* p9d's spin_us default and bound */
 
 #define MAX_CONNS	4096
 
@@ -294,12 +295,7 @@ flush_out(int ep, struct cconn *c)
 	return 0;
 }
 
-/* Replies sent per send() at most, as p9d writes what it gathered every
- * P9SRV_GATHER_EARLY replies (server/srv.h): a pipelining client starts on
- * the first ones while the rest are made. */
-#define EARLY	8
-
-/* Answer up to EARLY whole frames of c->in while the output has room for
+/* Answer up to P9_LOOP_REPLIES_PER_WRITE whole frames of c->in while the output has room for
  * a reply of msize. The count answered, or -1 to close. */
 static long
 serve(struct cconn *c)
@@ -307,7 +303,7 @@ serve(struct cconn *c)
 	size_t pos = 0, need;
 	long done = 0;
 
-	while (c->ihave - pos >= 4 && done < EARLY) {
+	while (c->ihave - pos >= 4 && done < P9_LOOP_REPLIES_PER_WRITE) {
 		struct p9_msg t;
 		long n;
 
@@ -356,9 +352,9 @@ main(int argc, char **argv)
 	int ch, lfd, ep;
 	unsigned nconns = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
-	/* Busy-polling as p9d's loops do by default (50 us), so that the
-	 * ceiling stays one for a client that waits for each reply. */
-	struct p9_spin spin = { .ns = 50000 };
+	/* Busy-polling as p9d's loops do by default, so that the ceiling
+	 * stays one for a client that waits for each reply. */
+	struct p9_spin spin = { .ns = P9SRV_SPIN_DEFAULT_US * 1000u };
 
 	while ((ch = getopt_long(argc, argv, "l:m:h", lo, NULL)) != -1) {
 		switch (ch) {
@@ -366,7 +362,7 @@ main(int argc, char **argv)
 		case 1: file_size = number(optarg, "--file-size", 1, 1u << 30); break;
 		case 2: dir_entries = (uint32_t)number(optarg, "--dir-entries", 1, 100000); break;
 		case 'm': max_msize = (uint32_t)number(optarg, "--msize", 4096, 16777216); break;
-		case 3: spin.ns = number(optarg, "--spin-us", 0, 10000) * 1000u; break;
+		case 3: spin.ns = number(optarg, "--spin-us", 0, P9SRV_SPIN_MAX_US) * 1000u; break;
 		case 'h':
 			puts("usage: canned9p -l tcp:IPV4:PORT|unix:PATH [--file-size N] "
 			    "[--dir-entries N] [--msize N] [--spin-us N]");
@@ -454,8 +450,9 @@ main(int argc, char **argv)
 				if (r > 0)
 					c->ihave += (size_t)r;
 			}
-			/* Answer and send, EARLY at a time, while that makes
-			 * progress (a full output waits for EPOLLOUT). */
+			/* Answer and send, P9_LOOP_REPLIES_PER_WRITE at a time,
+			 * while that makes progress (a full output waits for
+			 * EPOLLOUT). */
 			for (;;) {
 				long done = serve(c);
 

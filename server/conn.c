@@ -31,6 +31,7 @@
 
 #include "conn.h"
 #include "p9_clock.h"
+#include "p9_loop.h"
 
 #define RBUF_LEN	(64 * 1024)	/* frames larger than this are read into their own buffer */
 #define REQ_INLINE	8192		/* frame buffer kept with a recycled request */
@@ -183,7 +184,7 @@ req_free(struct p9srv_req *r)
  * Replies of requests the loop thread runs itself (nonblocking callbacks,
  * or a server without workers) are gathered per connection while it works
  * through what one read brought (conn_on_readable), and written with one
- * system call per P9SRV_GATHER_EARLY replies and at the end (so that the
+ * system call per P9_LOOP_REPLIES_PER_WRITE replies and at the end (so that the
  * client can start on the first ones): `gathering` is the connection the
  * loop thread is working on, its loop's gbuf what its replies wrote so
  * far. Other threads write at once. Order stays right: a reply and the Rflush or Rversion that must
@@ -259,9 +260,7 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 		goto out;
 	if (gathering == c && buf == c->io->gbuf + c->io->glen) {
 		c->io->glen += len;	/* made in place (conn_reply_area) */
-		if (++c->io->gcount >= P9SRV_GATHER_EARLY)
-			cork_flush_locked(c, &wake);
-		goto out;
+		goto gathered;
 	}
 	if (gathering == c && len <= P9SRV_GATHER_CAP) {
 		struct loop_io *io = c->io;
@@ -270,14 +269,16 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 			cork_flush_locked(c, &wake);	/* what came first goes first */
 		memcpy(io->gbuf + io->glen, buf, len);
 		io->glen += len;
-		if (++io->gcount >= P9SRV_GATHER_EARLY)
-			cork_flush_locked(c, &wake);
-		goto out;
+		goto gathered;
 	}
 	if (gathering == c)
 		cork_flush_locked(c, &wake);
 	if (!c->dead)
 		send_locked(c, buf, len, &wake);
+	goto out;
+gathered:
+	if (++c->io->gcount >= P9_LOOP_REPLIES_PER_WRITE)
+		cork_flush_locked(c, &wake);
 out:
 	pthread_mutex_unlock(&c->wlock);
 	if (wake)

@@ -37,7 +37,7 @@
 #endif
 
 #include "conn.h"
-#include "p9_spin.h"
+#include "p9_loop.h"
 
 struct listener {
 	enum ev_kind	 kind;		/* EV_LISTENER */
@@ -64,7 +64,7 @@ struct loop {
 	atomic_bool	 stop;		/* srv_stop: the loop ends at its next wake-up */
 	pthread_t	 thread;	/* loops 1..: their own */
 	bool		 threaded;
-	struct p9_spin	 spin;		/* busy-polling (cfg.spin_us, p9_spin.h) */
+	struct p9_spin	 spin;		/* busy-polling (cfg.spin_us, p9_loop.h) */
 #ifdef P9SRV_HAVE_URING
 	bool		 uring;		/* this loop runs on ring, not epfd */
 	struct io_uring	 ring;

@@ -156,26 +156,11 @@ struct p9srv {
 #ifndef P9SRV_GATHER_CAP
 #define P9SRV_GATHER_CAP	(512 * 1024)
 #endif
-/*
- * Gathered replies are written as soon as there are this many, not only
- * at the end of the turn: the client then works on the first ones while
- * the loop runs the rest, instead of the two taking turns. Measured (one
- * connection, 32 in flight, 5 interleaved rounds of 1 s, medians, release
- * builds, against writing once per turn): Tgetattr 506k -> 998k/s at 1.7
- * -> 1.0 us of server CPU per RPC, walk+clunk 235k -> 378k ops/s, Tflush
- * 477k -> 721k, the other workloads within the rounds' spread; 4 and 16
- * connections: Tgetattr 1.17x and 1.24x. In other runs 16 gave 1.15x
- * and 12 1.36x where 8 gave 1.97x, and 4 cost 64 KiB Treads 25%.
- * -DP9SRV_GATHER_EARLY=N to measure another count.
- */
-#ifndef P9SRV_GATHER_EARLY
-#define P9SRV_GATHER_EARLY	8
-#endif
 #define P9SRV_SCRATCH_LEN	(64 * 1024 + 8192)
 struct loop_io {
 	uint8_t		*gbuf;
 	size_t		 glen;
-	unsigned	 gcount;	/* replies in gbuf */
+	unsigned	 gcount;	/* replies in gbuf (P9_LOOP_REPLIES_PER_WRITE) */
 	uint8_t		*reply;		/* cfg.msize_max bytes */
 	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
 	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */

@@ -3,7 +3,9 @@
  * with its own export, options, loop, pool and root, served at the same
  * time over socket pairs, stopped two ways (p9srv_stop, and the last
  * connection ending), freed, and a third made on an export already served.
- * Only the public API (p9srv.h, p9srv_posix.h) is used, as an embedder would.
+ * Only the public API (p9srv.h, p9srv_posix.h) is used, as an embedder would
+ * (and one constant of lib9p's internal p9_loop.h, that test_gather_early
+ * expects).
  * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
  * stopping and freeing left nothing behind.
  */
@@ -33,6 +35,7 @@
 #include "p9srv.h"
 #include "p9srv_posix.h"
 #include "t9.h"
+#include "p9_loop.h"	/* P9_LOOP_REPLIES_PER_WRITE: what test_gather_early expects */
 
 struct one {
 	struct p9srv	*s;
@@ -390,24 +393,38 @@ static const struct p9srv_backend gate_backend = {
 	.read = gate_read,
 };
 
-/* Start a gate server with cfg on a socket pair; connect and attach. */
+/* Start a gate server with cfg on n socket pairs (served before the
+ * loop runs, as p9srv_serve_fd asks); connect and attach each of c[n]. */
+static struct p9srv *
+gate_start_n(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
+    pthread_t *loop, struct t9c *c, int n)
+{
+	struct p9srv *s;
+	char why[256];
+	int sv[4][2], i;
+
+	assert_true(n >= 1 && n <= 4);
+	s = p9srv_new(cfg, be, g, why, sizeof(why));
+	if (s == NULL)
+		fail_msg("p9srv_new: %s", why);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]), 0);
+		assert_int_equal(p9srv_serve_fd(s, sv[i][0], sv[i][0]), 0);
+	}
+	assert_int_equal(pthread_create(loop, NULL, run, s), 0);
+	for (i = 0; i < n; i++) {
+		t9_connect_fd(&c[i], sv[i][1], 0);
+		assert_int_equal(t9_attach(&c[i], 0, "", (uint32_t)geteuid(), NULL), 0);
+	}
+	return s;
+}
+
+/* One connection. */
 static struct p9srv *
 gate_start(struct gate *g, struct p9srv_backend *be, struct p9srv_config *cfg,
     pthread_t *loop, struct t9c *c)
 {
-	struct p9srv *s;
-	char why[256];
-	int sv[2];
-
-	s = p9srv_new(cfg, be, g, why, sizeof(why));
-	if (s == NULL)
-		fail_msg("p9srv_new: %s", why);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
-	assert_int_equal(pthread_create(loop, NULL, run, s), 0);
-	t9_connect_fd(c, sv[1], 0);
-	assert_int_equal(t9_attach(c, 0, "", (uint32_t)geteuid(), NULL), 0);
-	return s;
+	return gate_start_n(g, be, cfg, loop, c, 1);
 }
 
 /* gate_start's undoing: close, stop, join the loop, free. */
@@ -764,11 +781,10 @@ test_quick_others_ready(void **state)
 	struct p9srv_config cfg;
 	struct p9_msg t, rep;
 	pthread_t loop;
-	struct t9c a, bc[2];
+	struct t9c c[3];	/* a, then b and c */
 	struct p9srv *s;
 	uint16_t tags[2];
-	char why[256];
-	int i, sv[3][2];
+	int i;
 
 	(void)state;
 	gate_begin(&g, false);
@@ -777,40 +793,27 @@ test_quick_others_ready(void **state)
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 2;
 	cfg.loops = 1;
-	s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
-	if (s == NULL)
-		fail_msg("p9srv_new: %s", why);
-	/* Connections are added before the loop runs (p9srv_serve_fd). */
-	for (i = 0; i < 3; i++) {
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]), 0);
-		assert_int_equal(p9srv_serve_fd(s, sv[i][0], sv[i][0]), 0);
-	}
-	assert_int_equal(pthread_create(&loop, NULL, run, s), 0);
-	t9_connect_fd(&a, sv[0][1], 0);
-	assert_int_equal(t9_attach(&a, 0, "", (uint32_t)geteuid(), NULL), 0);
-	for (i = 0; i < 2; i++) {
-		t9_connect_fd(&bc[i], sv[1 + i][1], 0);
-		assert_int_equal(t9_attach(&bc[i], 0, "", (uint32_t)geteuid(), NULL), 0);
-		assert_int_equal(t9_walk(&bc[i], 0, 1, "f", NULL), 0);
-	}
+	s = gate_start_n(&g, &be, &cfg, &loop, c, 3);
+	for (i = 1; i < 3; i++)
+		assert_int_equal(t9_walk(&c[i], 0, 1, "f", NULL), 0);
 	t = (struct p9_msg){ .type = P9_TGETATTR };
 	t.tgetattr.request_mask = P9_GETATTR_BASIC;
-	(void)t9_send(&a, &t);
+	(void)t9_send(&c[0], &t);
 	gate_wait_entered(&g, 1);	/* the loop is in it */
 	for (i = 0; i < 2; i++) {
 		t = (struct p9_msg){ .type = P9_TLOPEN };
 		t.tlopen.fid = 1;
 		t.tlopen.flags = P9_DOTL_RDONLY;
-		tags[i] = t9_send(&bc[i], &t);
+		tags[i] = t9_send(&c[1 + i], &t);
 	}
 	pthread_mutex_lock(&g.mu);
 	g.open = true;
 	pthread_cond_broadcast(&g.cv);
 	pthread_mutex_unlock(&g.mu);
-	(void)t9_recv(&a, &rep);
+	(void)t9_recv(&c[0], &rep);
 	assert_int_equal(rep.type, P9_RGETATTR);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(t9_recv(&bc[i], &rep), tags[i]);
+		assert_int_equal(t9_recv(&c[1 + i], &rep), tags[i]);
 		assert_int_equal(rep.type, P9_RLOPEN);
 	}
 	pthread_mutex_lock(&g.mu);
@@ -819,10 +822,10 @@ test_quick_others_ready(void **state)
 	assert_true(pthread_equal(g.openers[1], loop));
 	pthread_mutex_unlock(&g.mu);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(t9_clunk(&bc[i], 1), 0);
-		t9_close(&bc[i]);
+		assert_int_equal(t9_clunk(&c[1 + i], 1), 0);
+		t9_close(&c[1 + i]);
 	}
-	gate_stop(&g, s, loop, &a);
+	gate_stop(&g, s, loop, &c[0]);
 }
 
 /*
@@ -877,21 +880,15 @@ test_spin(void **state)
 }
 
 /*
- * cfg.loops: connections accepted on a listener go to the loops in turn,
- * each loop on a thread of its own, and a nonblock callback runs on its
- * connection's loop: three connections to a server of three loops are
- * served by three different threads, none of them p9srv_run's for the
- * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS; the
- * default is one per online CPU.
+ * Replies gathered in one loop turn are written P9_LOOP_REPLIES_PER_WRITE
+ * (8) at a time, not all at the end of the turn: the client starts on the
+ * first ones while the server runs the rest. A SOCK_SEQPACKET pair keeps
+ * the server's writes apart (one record per write): 22 requests in one
+ * record come back in records of 8, 8 and 6 replies, in order.
  */
-/*
- * Replies gathered in one loop turn are written eight at a time, not all
- * at the end of the turn: the client starts on the first ones while the
- * server runs the rest. A SOCK_SEQPACKET pair keeps the server's writes
- * apart (one record per write): 22 requests in one record come back in
- * records of 8, 8 and 6 replies, in order.
- */
-#define GATHER_EARLY	8	/* the engine's P9SRV_GATHER_EARLY */
+#define GATHER_EARLY	P9_LOOP_REPLIES_PER_WRITE
+_Static_assert(2 * GATHER_EARLY < 22 && 22 - 2 * GATHER_EARLY <= GATHER_EARLY,
+    "test_gather_early expects three records");
 
 static void
 test_gather_early(void **state)
@@ -958,6 +955,15 @@ test_gather_early(void **state)
 	p9srv_free(s);
 	gate_end(&g);
 }
+
+/*
+ * cfg.loops: connections accepted on a listener go to the loops in turn,
+ * each loop on a thread of its own, and a nonblock callback runs on its
+ * connection's loop: three connections to a server of three loops are
+ * served by three different threads, none of them p9srv_run's for the
+ * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS; the
+ * default is one per online CPU.
+ */
 
 static void
 test_loops(void **state)
