@@ -245,16 +245,18 @@ void
 fid_table_clear(struct conn *c)
 {
 	struct fid *list = NULL, *f;
-	unsigned i;
+	unsigned i, left;
 
 	/* Unlink under the lock, release outside it (release may close fds
 	 * and commit xattrs). */
 	pthread_mutex_lock(&c->fid_lock);
-	for (i = 0; i < FID_BUCKETS; i++) {
+	left = c->nfids;	/* most tables are nearly empty: stop once all are out */
+	for (i = 0; i < FID_BUCKETS && left > 0; i++) {
 		while ((f = c->fids[i]) != NULL) {
 			c->fids[i] = f->hnext;
 			f->hnext = list;
 			list = f;
+			left--;
 		}
 	}
 	c->nfids = 0;
