@@ -80,6 +80,8 @@ static const char usage_text2[] =
 "                          1048576)\n"
 "  -w, --threads N         worker threads: 1 to 1024 (default 2 x CPUs, at\n"
 "                          least 4)\n"
+"      --active N          workers woken to run requests at once; more wake\n"
+"                          when those block: 1 to 1024 (default the CPUs)\n"
 "      --loops N           event loops, connections spread over them: 1 to\n"
 "                          64 (default one per CPU)\n"
 "      --io ENGINE         how the loops wait and do their I/O: epoll or\n"
@@ -494,6 +496,7 @@ main(int argc, char **argv)
 		{ "squashuser", required_argument, NULL, 'U' },
 		{ "msize", required_argument, NULL, 'm' },
 		{ "threads", required_argument, NULL, 'w' },
+		{ "active", required_argument, NULL, 'A' },
 		{ "loops", required_argument, NULL, 'O' },
 		{ "io", required_argument, NULL, 'E' },
 		{ "spin-us", required_argument, NULL, 'Y' },
@@ -576,6 +579,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			cfg.threads = (unsigned)number(optarg, "--threads", 1, MAX_THREADS);
+			break;
+		case 'A':
+			cfg.active = (unsigned)number(optarg, "--active", 1, MAX_THREADS);
 			break;
 		case 'O':
 			cfg.loops = (unsigned)number(optarg, "--loops", 1, P9SRV_MAX_LOOPS);

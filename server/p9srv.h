@@ -84,6 +84,12 @@ struct p9srv_config {
 	 * one at a time, in the order it arrived: deterministic (the fuzz
 	 * harnesses run so), and right for a backend that never blocks. */
 	unsigned	 threads;
+	/* Workers woken to run queued requests at once; the others wake
+	 * only when no queued request was taken for a millisecond (those
+	 * running are then likely blocked in the file system). 0: as many
+	 * as the CPUs the process may run on. At least `threads`: every
+	 * worker as soon as there is work. */
+	unsigned	 active;
 	uint32_t	 msize_max;	/* msize cap */
 	unsigned	 max_fids;	/* fids per connection */
 	unsigned	 max_inflight;	/* requests in flight per connection */

@@ -46,7 +46,7 @@ mkdir "$exp"
 # --- --help, --version, the man page ---------------------------------------
 
 longopts="export listen listen-fd fd stdio read-only allsquash squashuser msize
-threads loops io spin-us max-fids max-inflight max-conns debug foreground
+threads active loops io spin-us max-fids max-inflight max-conns debug foreground
 no-auth help version"
 
 "$p9d" --help >"$tmp/help" 2>"$tmp/help.err"
@@ -161,6 +161,7 @@ range_checks() {
 }
 range_checks --msize 4096 16777216
 range_checks --threads 1 1024
+range_checks --active 1 1024
 range_checks --loops 1 64
 range_checks --spin-us 0 10000
 range_checks --max-fids 1 16777216
@@ -194,6 +195,7 @@ good "--max-conns 1 and 1048576" --max-conns 1 --max-conns 1048576
 good "leading zeros" --msize 0004096
 good "--io epoll and --io uring" --io epoll --io uring
 good "--loops 1 and 64" --loops 1 --loops 64
+good "--active 1 and 1024" --active 1 --active 1024
 good "--spin-us 0 and 10000" --spin-us 0 --spin-us 10000
 
 # The descriptor limit: too low for one connection is a start-up error;

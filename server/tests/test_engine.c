@@ -520,6 +520,56 @@ test_flush_queued_never_runs(void **state)
 }
 
 /*
+ * cfg.active: with one worker woken at a time, a request queued behind
+ * one that blocks in the backend is not left waiting for it: when no
+ * queued request was taken for a millisecond, the pool wakes one more
+ * worker (never sooner: the push alone does not).
+ */
+static void
+test_stalled_workers(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9_msg t, rep;
+	struct p9srv *s;
+	pthread_t loop;
+	struct t9c c;
+	uint16_t ta, tb, tag1, tag2;
+	struct timespec t0, t1;
+	long us;
+
+	(void)state;
+	gate_begin(&g, false);
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 2;
+	cfg.active = 1;
+	s = gate_start(&g, &be, &cfg, &loop, &c);
+	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.fid = 1;
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	ta = t9_send(&c, &t);
+	gate_wait_entered(&g, 1);	/* A holds the one active worker */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tb = t9_send(&c, &t);
+	gate_wait_entered(&g, 2);	/* B ran on the second worker ... */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	assert_true(us >= 1000);	/* ... woken by the stall, not by the push */
+	pthread_mutex_lock(&g.mu);
+	g.open = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	tag1 = t9_recv(&c, &rep);
+	assert_int_equal(rep.type, P9_RGETATTR);
+	tag2 = t9_recv(&c, &rep);
+	assert_int_equal(rep.type, P9_RGETATTR);
+	assert_true((tag1 == ta && tag2 == tb) || (tag1 == tb && tag2 == ta));
+	gate_stop(&g, s, loop, &c);
+}
+
+/*
  * p9srv_poll drives a server with no threads of its own from the test's
  * thread: every callback runs there, p9srv_fd polls readable exactly when
  * there is work, replies come only when the test polls, and the server
@@ -1470,6 +1520,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_servers),
 		cmocka_unit_test(test_flush_queued_never_runs),
+		cmocka_unit_test(test_stalled_workers),
 		cmocka_unit_test(test_engine_errors),
 		cmocka_unit_test(test_poll_single_thread),
 		cmocka_unit_test(test_gather_early),
