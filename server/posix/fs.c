@@ -385,7 +385,7 @@ px_release(void *file)
 	if (f->open_fd >= 0)
 		lock_released(f);	/* its OFD locks die with open_fd below */
 	if (f->dir != NULL) {
-		closedir(f->dir->d);	/* made from a dup of open_fd */
+		close(f->dir->fd);	/* a dup of open_fd */
 		free(f->dir);
 		p9srv_acct_give(f->acct);
 	}

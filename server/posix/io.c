@@ -381,12 +381,20 @@ px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_
  * up (clients take only the path and type from a dirent). Returns 0, or
  * ENOENT if the entry vanished since it was listed (the caller skips it).
  */
+/* A record getdents64 returns (the kernel's struct linux_dirent64). */
+struct dirent64_rec {
+	uint64_t	 d_ino;
+	int64_t		 d_off;		/* the stream position after this entry */
+	uint16_t	 d_reclen;
+	uint8_t		 d_type;
+	char		 d_name[];	/* NUL-terminated, padded to 8 bytes */
+};
+
 static int
-entry_qid(const struct posix_fs *fs, DIR *d, dev_t dir_dev, const struct dirent *de,
+entry_qid(const struct posix_fs *fs, int dfd, dev_t dir_dev, const struct dirent64_rec *de,
     bool at_root, struct p9_qid *qid, uint8_t *type)
 {
 	struct stat st;
-	int dfd = dirfd(d);
 	bool dotdot = strcmp(de->d_name, "..") == 0;
 
 	if (de->d_type != DT_UNKNOWN && de->d_type != DT_DIR) {
@@ -423,7 +431,7 @@ dir_open(struct pfid *f)
 		return ENOMEM;
 	}
 	fd = fcntl(f->open_fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || fstat(fd, &st) != 0 || (pd->d = fdopendir(fd)) == NULL) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		err = errno;
 		if (fd >= 0)
 			close(fd);
@@ -431,9 +439,34 @@ dir_open(struct pfid *f)
 		p9srv_acct_give(f->acct);
 		return err;
 	}
+	pd->fd = fd;
 	pd->dev = st.st_dev;
 	f->dir = pd;
 	return 0;
+}
+
+/* The stream's next entry, or NULL at its end (*err 0) or on an error
+ * (*err set). Records come from getdents64 straight into pd->buf: no
+ * lock and no copy per entry, as readdir(3) and telldir(3) would cost. */
+static const struct dirent64_rec *
+dir_next(struct pdir *pd, int *err)
+{
+	const struct dirent64_rec *de;
+
+	*err = 0;
+	if (pd->pos >= pd->end) {
+		long n = syscall(SYS_getdents64, pd->fd, pd->buf, sizeof(pd->buf));
+
+		if (n <= 0) {
+			*err = n < 0 ? errno : 0;
+			return NULL;
+		}
+		pd->pos = 0;
+		pd->end = (uint32_t)n;
+	}
+	de = (const void *)((const uint8_t *)pd->buf + pd->pos);
+	pd->pos += de->d_reclen;
+	return de;
 }
 
 /*
@@ -441,13 +474,13 @@ dir_open(struct pfid *f)
  * `offset`, into buf[0..room). Called with f->lock held: the stream's
  * position is shared state, and holding the lock across getdents is the
  * one exception srv.h allows. Each entry's offset is the stream position
- * after it (telldir), which seekdir accepts for the life of the stream.
+ * after it (its d_off), which lseek accepts for the life of the stream.
  */
 static int
 dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t *used)
 {
 	bool at_root = fs_is_root(f->node);
-	struct dirent *de;
+	const struct dirent64_rec *de;
 	struct p9_dirent ent;
 	struct pdir *pd;
 	int err;
@@ -455,17 +488,18 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 	if (f->dir == NULL && (err = dir_open(f)) != 0)
 		return err;
 	pd = f->dir;
-	/* No cookie we hand out is above INT64_MAX (telldir is a long), and
-	 * glibc's seekdir would silently keep the old position for one. */
+	/* The cookies we hand out are d_off values, never above INT64_MAX
+	 * (an off_t): a larger one is no position of this stream. */
 	if (offset > (uint64_t)INT64_MAX)
 		return EINVAL;
 	if (!pd->cont || offset != pd->resume) {
-		/* Elsewhere: seek (the client may restart from any cookie). */
-		if (offset == 0)
-			rewinddir(pd->d);
-		else
-			seekdir(pd->d, (long)offset);
+		/* Elsewhere: seek (the client may restart from any cookie);
+		 * one the file system refuses is EINVAL, not the old place. */
+		pd->pos = pd->end = 0;
 		pd->held_ok = false;
+		pd->cont = false;
+		if (lseek(pd->fd, (off_t)offset, SEEK_SET) < 0)
+			return errno;
 	}
 	pd->cont = true;
 	pd->resume = offset;
@@ -478,25 +512,24 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 		pd->resume = ent.offset;
 	}
 	for (;;) {
-		errno = 0;
-		de = readdir(pd->d);
+		de = dir_next(pd, &err);
 		if (de == NULL) {
 			/* An error after some entries: send those; the next
 			 * Treaddir meets the error again (after a seek). */
-			if (errno != 0) {
+			if (err != 0) {
 				pd->cont = false;
-				return *used == 0 ? errno : 0;
+				return *used == 0 ? err : 0;
 			}
 			return 0;
 		}
-		err = entry_qid(f->fs, pd->d, pd->dev, de, at_root, &ent.qid, &ent.type);
+		err = entry_qid(f->fs, pd->fd, pd->dev, de, at_root, &ent.qid, &ent.type);
 		if (err == ENOENT)
 			continue;
 		if (err != 0) {
 			pd->cont = false;
 			return *used == 0 ? err : 0;
 		}
-		ent.offset = (uint64_t)telldir(pd->d);
+		ent.offset = (uint64_t)de->d_off;
 		ent.name.ptr = de->d_name;
 		ent.name.len = (uint16_t)strlen(de->d_name);
 		if (p9_dirent_put(buf, room, used, &ent) != 0) {

@@ -70,13 +70,16 @@ struct node {
 /*
  * A directory stream and where it stands. A Treaddir that continues where
  * the last one ended (its offset is the cookie of the last entry sent)
- * reads on without seekdir: a seek makes glibc drop its buffer and ext4
- * rebuild its hash-order tree of the directory, on every Treaddir of a
- * large directory. The entry read but not sent (it did not fit) is held
+ * reads on without a seek: a seek drops the buffered records and makes
+ * ext4 rebuild its hash-order tree of the directory, on every Treaddir of
+ * a large directory. The entry read but not sent (it did not fit) is held
  * for the next one.
  */
+#define PDIR_BUF	32768	/* getdents64's buffer: about 1000 short names */
+
 struct pdir {
-	DIR		*d;		/* fdopendir(dup(open_fd)) */
+	int		 fd;		/* dup(open_fd): the stream's position */
+	uint32_t	 pos, end;	/* the unread entries: buf[pos..end) */
 	dev_t		 dev;		/* the directory's, for the entries' qids */
 	bool		 cont;		/* the stream stands at `resume` (after `held`) */
 	bool		 held_ok;	/* held is an entry read, not sent */
@@ -86,6 +89,7 @@ struct pdir {
 	uint64_t	 held_off;
 	uint16_t	 held_len;
 	char		 held_name[256];
+	uint64_t	 buf[PDIR_BUF / 8];	/* linux_dirent64 records, 8-aligned */
 };
 
 struct pfid {
