@@ -59,7 +59,10 @@ struct loop {
 	unsigned	 nconns;
 	pthread_mutex_t	 wake_lock;
 	struct conn	*wake_list;
-	struct conn	*adopt;		/* handed over by loop 0, not yet ours (wake_lock) */
+	struct conn	*adopt;		/* handed over, not yet ours (wake_lock) */
+	/* Loop 0: held while p9srv_run or p9srv_poll turns it, so that
+	 * p9srv_serve_fd knows to hand its connection over then. */
+	pthread_mutex_t	 turn_lock;
 	struct conn	*closed;	/* removed during this epoll batch: freed after it */
 	atomic_bool	 stop;		/* srv_stop: the loop ends at its next wake-up */
 	pthread_t	 thread;	/* loops 1..: their own */
@@ -211,6 +214,7 @@ loop_init(struct p9srv *s, unsigned index)
 	L->epfd = L->wakefd = L->sigfd = L->spare = -1;
 	L->io.pipe[0] = L->io.pipe[1] = -1;
 	pthread_mutex_init(&L->wake_lock, NULL);
+	pthread_mutex_init(&L->turn_lock, NULL);
 	atomic_init(&L->stop, false);
 	L->io.gbuf = malloc(P9SRV_GATHER_CAP);
 	L->io.reply = malloc(s->cfg.msize_max);
@@ -294,6 +298,7 @@ loop_free(struct p9srv *s)
 			io_uring_queue_exit(&L->ring);
 #endif
 		pthread_mutex_destroy(&L->wake_lock);
+		pthread_mutex_destroy(&L->turn_lock);
 		free(L->io.gbuf);
 		free(L->io.reply);
 		free(L->io.scratch);
@@ -733,10 +738,19 @@ listed:
 	return 0;
 }
 
+/*
+ * p9srv_serve_fd. While no thread turns loop 0, the connection joins its
+ * set here. While one does (p9srv_run, a p9srv_poll, or a callback that
+ * runs in either), only that thread may touch the set: the connection is
+ * handed over as loop 0 hands accepted ones to the other loops, and the
+ * loop takes it at its next wake-up.
+ */
 int
 loop_add_conn(struct p9srv *s, int fd, int wfd)
 {
+	struct loop *L = s->loop;
 	struct conn *c;
+	int err = 0;
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (wfd != fd)
@@ -744,10 +758,27 @@ loop_add_conn(struct p9srv *s, int fd, int wfd)
 	atomic_fetch_add(&s->nconns, 1);
 	c = conn_new(s, fd, wfd);
 	if (c != NULL) {
-		c->loop = s->loop;
-		c->io = &s->loop->io;
+		c->loop = L;
+		c->io = &L->io;
 	}
-	if (c == NULL || add_conn(c) != 0) {
+	if (c != NULL && (err = pthread_mutex_trylock(&L->turn_lock)) != 0) {
+		if (err != EBUSY) {
+			conn_put(c);
+			errno = err;
+			return -1;
+		}
+		pthread_mutex_lock(&L->wake_lock);
+		c->next = L->adopt;
+		L->adopt = c;
+		pthread_mutex_unlock(&L->wake_lock);
+		loop_wake(L);
+		return 0;
+	}
+	if (c != NULL) {
+		err = add_conn(c);
+		pthread_mutex_unlock(&L->turn_lock);
+	}
+	if (c == NULL || err != 0) {
 		/* conn_put gives back the count (and closes fd) for a made c. */
 		if (c != NULL)
 			conn_put(c);
@@ -1063,8 +1094,12 @@ static int
 poll_once(struct p9srv *s, int timeout_ms)
 {
 	struct loop *L = s->loop;
+	bool handed;
 
-	if (L->listeners == NULL && L->conns == NULL) {
+	pthread_mutex_lock(&L->wake_lock);
+	handed = L->adopt != NULL;	/* p9srv_serve_fd's, from another thread */
+	pthread_mutex_unlock(&L->wake_lock);
+	if (L->listeners == NULL && L->conns == NULL && !handed) {
 		/* --fd: the one connection is over. A wake-up of it that is
 		 * still pending (its last reply's write failed while it was
 		 * closing) holds a reference: drop it, so that the
@@ -1078,7 +1113,10 @@ poll_once(struct p9srv *s, int timeout_ms)
 int
 loop_poll(struct p9srv *s, int timeout_ms)
 {
-	int n = poll_once(s, timeout_ms);
+	int n;
+
+	pthread_mutex_lock(&s->loop->turn_lock);
+	n = poll_once(s, timeout_ms);
 
 #ifdef P9SRV_HAVE_URING
 	/* A foreign loop waits on p9srv_fd, the ring: what this turn
@@ -1086,6 +1124,7 @@ loop_poll(struct p9srv *s, int timeout_ms)
 	if (n >= 0 && s->loop->uring && io_uring_sq_ready(&s->loop->ring) > 0)
 		io_uring_submit(&s->loop->ring);
 #endif
+	pthread_mutex_unlock(&s->loop->turn_lock);
 	return n;
 }
 
@@ -1094,8 +1133,10 @@ loop_run(struct p9srv *s)
 {
 	int n;
 
+	pthread_mutex_lock(&s->loop->turn_lock);
 	while ((n = poll_once(s, -1)) >= 0)
 		continue;
+	pthread_mutex_unlock(&s->loop->turn_lock);
 	return n == LOOP_STOP ? 0 : -1;
 }
 

@@ -337,7 +337,10 @@ P9SRV_API struct p9srv *p9srv_new(const struct p9srv_config *cfg, const struct p
  * p9srv_poll calls on the thread that turns the loop. */
 P9SRV_API int p9srv_listen(struct p9srv *s, int fd);
 /* Serve one connected socket, or a pipe pair (rfd, wfd); the server closes
- * them. */
+ * them. Unlike p9srv_listen, from any thread at any time until p9srv_stop:
+ * while p9srv_run or p9srv_poll turns the loop (in another thread, or in
+ * a callback of this server), the connection is handed to the loop, which
+ * takes it at once; a failure to watch it then closes it. */
 P9SRV_API int p9srv_serve_fd(struct p9srv *s, int rfd, int wfd);
 /* Run the server on this thread until p9srv_stop, a signal (cfg.signals),
  * or nothing is left to serve. Returns 0, or -1 if epoll fails. */

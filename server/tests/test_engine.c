@@ -879,6 +879,58 @@ test_quick_others_ready(void **state)
 }
 
 /*
+ * p9srv_serve_fd while p9srv_run turns the loop: from another thread,
+ * with the loop held inside a callback (it turns for sure), the
+ * connection is handed over and served once the loop goes on; and with
+ * the loop asleep (on io_uring a connection added from another thread
+ * used to wait for a read that was never submitted).
+ */
+static void
+test_serve_running(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct p9_msg t, rep;
+	pthread_t loop;
+	struct t9c c[2];
+	struct p9srv *s;
+	int sv[2];
+
+	(void)state;
+	gate_begin(&g, false);
+	p9srv_backend_nonblock(&be, P9_TGETATTR);	/* held on the loop thread */
+	p9srv_config_defaults(&cfg);
+	cfg.threads = 1;
+	cfg.loops = 1;
+	s = gate_start(&g, &be, &cfg, &loop, &c[0]);
+	t = (struct p9_msg){ .type = P9_TGETATTR };
+	t.tgetattr.request_mask = P9_GETATTR_BASIC;
+	(void)t9_send(&c[0], &t);
+	gate_wait_entered(&g, 1);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	assert_int_equal(p9srv_conns(s), 2);
+	pthread_mutex_lock(&g.mu);
+	g.open = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	(void)t9_recv(&c[0], &rep);
+	assert_int_equal(rep.type, P9_RGETATTR);
+	t9_connect_fd(&c[1], sv[1], 0);
+	assert_int_equal(t9_attach(&c[1], 0, "", (uint32_t)geteuid(), NULL), 0);
+	assert_int_equal(t9_walk(&c[1], 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_clunk(&c[1], 1), 0);
+	t9_close(&c[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
+	t9_connect_fd(&c[1], sv[1], 0);
+	assert_int_equal(t9_attach(&c[1], 0, "", (uint32_t)geteuid(), NULL), 0);
+	t9_close(&c[1]);
+	gate_stop(&g, s, loop, &c[0]);
+}
+
+/*
  * cfg.spin_us: at most P9SRV_SPIN_MAX_US, default P9SRV_SPIN_DEFAULT_US.
  * A loop that spins serves every request, and an idle one stops spinning:
  * after requests, with the longest spin (10 ms), the loop thread uses at
@@ -1528,6 +1580,7 @@ main(void)
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_quick_others_ready),
+		cmocka_unit_test(test_serve_running),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
 	};
