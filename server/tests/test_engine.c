@@ -363,6 +363,16 @@ gate_end(struct gate *g)
 	pthread_mutex_destroy(&g->mu);
 }
 
+/* Open the gate: the Tgetattrs waiting at it return. */
+static void
+gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
 /* Wait (bounded) until the backend entered n Tgetattr callbacks. */
 static void
 gate_wait_entered(struct gate *g, int n)
@@ -480,10 +490,7 @@ test_flush_queued_never_runs(void **state)
 	assert_int_equal(tag, tf);
 	assert_int_equal(rep.type, P9_RFLUSH);
 	/* Open the gate: A's reply, and nothing for B. */
-	pthread_mutex_lock(&g.mu);
-	g.open = true;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	gate_open(&g);
 	tag = t9_recv(&c, &rep);
 	assert_int_equal(tag, ta);
 	assert_int_equal(rep.type, P9_RGETATTR);
@@ -557,10 +564,7 @@ test_stalled_workers(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 	assert_true(us >= 1000);	/* ... woken by the stall, not by the push */
-	pthread_mutex_lock(&g.mu);
-	g.open = true;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	gate_open(&g);
 	tag1 = t9_recv(&c, &rep);
 	assert_int_equal(rep.type, P9_RGETATTR);
 	tag2 = t9_recv(&c, &rep);
@@ -856,10 +860,7 @@ test_quick_others_ready(void **state)
 		t.tlopen.flags = P9_DOTL_RDONLY;
 		tags[i] = t9_send(&c[1 + i], &t);
 	}
-	pthread_mutex_lock(&g.mu);
-	g.open = true;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	gate_open(&g);
 	(void)t9_recv(&c[0], &rep);
 	assert_int_equal(rep.type, P9_RGETATTR);
 	for (i = 0; i < 2; i++) {
@@ -911,10 +912,7 @@ test_serve_running(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	assert_int_equal(p9srv_serve_fd(s, sv[0], sv[0]), 0);
 	assert_int_equal(p9srv_conns(s), 2);
-	pthread_mutex_lock(&g.mu);
-	g.open = true;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	gate_open(&g);
 	(void)t9_recv(&c[0], &rep);
 	assert_int_equal(rep.type, P9_RGETATTR);
 	t9_connect_fd(&c[1], sv[1], 0);
