@@ -84,12 +84,6 @@ struct p9srv_config {
 	 * one at a time, in the order it arrived: deterministic (the fuzz
 	 * harnesses run so), and right for a backend that never blocks. */
 	unsigned	 threads;
-	/* Workers woken to run queued requests at once; the others wake
-	 * only when no queued request was taken for a millisecond (those
-	 * running are then likely blocked in the file system). 0: as many
-	 * as the CPUs the process may run on. At least `threads`: every
-	 * worker as soon as there is work. */
-	unsigned	 active;
 	uint32_t	 msize_max;	/* msize cap */
 	unsigned	 max_fids;	/* fids per connection */
 	unsigned	 max_inflight;	/* requests in flight per connection */
@@ -131,6 +125,13 @@ struct p9srv_config {
 	 * io_uring it measured no gain). 0: never; at most P9SRV_SPIN_MAX_US.
 	 * Default P9SRV_SPIN_DEFAULT_US. */
 	unsigned	 spin_us;
+	/* Workers woken to run queued requests at once (of `threads`); the
+	 * others wake one at a time while no queued request was taken for
+	 * a millisecond (those running are then likely blocked in the file
+	 * system). 0: as many as the CPUs the process may run on. At least
+	 * `threads`: every worker as soon as there is work. (Added last:
+	 * the fields before it keep their offsets.) */
+	unsigned	 active;
 };
 #define P9SRV_SPIN_MAX_US	10000
 #define P9SRV_SPIN_DEFAULT_US	50
