@@ -92,6 +92,13 @@ worker(void *arg)
 			self->woken = false;
 			self->next_idle = pool->idle;
 			pool->idle = self;
+			/* Requests wait and a worker is idle now: the monitor,
+			 * asleep while none was, must time the queue (a worker
+			 * that starts late comes here with requests queued). */
+			if (pool->head != NULL && pool->monitor_waits) {
+				pool->monitor_waits = false;
+				pthread_cond_signal(&pool->mcond);
+			}
 			while (!self->woken && !pool->stop)
 				pthread_cond_wait(&self->cond, &pool->lock);
 			if (!self->woken)
