@@ -367,6 +367,15 @@ px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_
 	return 0;
 }
 
+/* A record getdents64 returns (the kernel's struct linux_dirent64). */
+struct dirent64_rec {
+	uint64_t	 d_ino;
+	int64_t		 d_off;		/* the stream position after this entry */
+	uint16_t	 d_reclen;
+	uint8_t		 d_type;
+	char		 d_name[];	/* NUL-terminated, padded to 8 bytes */
+};
+
 /*
  * The qid and type of one directory entry (spec 3.12). qid.path must be
  * what a walk to the name gives. For an entry the host says is not a
@@ -381,15 +390,6 @@ px_write(struct p9srv_req *r, void *file, const struct p9_twrite *in, struct p9_
  * up (clients take only the path and type from a dirent). Returns 0, or
  * ENOENT if the entry vanished since it was listed (the caller skips it).
  */
-/* A record getdents64 returns (the kernel's struct linux_dirent64). */
-struct dirent64_rec {
-	uint64_t	 d_ino;
-	int64_t		 d_off;		/* the stream position after this entry */
-	uint16_t	 d_reclen;
-	uint8_t		 d_type;
-	char		 d_name[];	/* NUL-terminated, padded to 8 bytes */
-};
-
 static int
 entry_qid(const struct posix_fs *fs, int dfd, dev_t dir_dev, const struct dirent64_rec *de,
     bool at_root, struct p9_qid *qid, uint8_t *type)
