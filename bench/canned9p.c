@@ -4,8 +4,9 @@
  * system and no state beyond each connection's buffers: one thread, one
  * epoll loop, nonblocking sockets, the replies of a batch of requests
  * written with one send() per 8, busy-polling as p9d does (--spin-us,
- * default 50; both rules from p9_loop.h and p9srv.h, as p9d's). What it costs per request is the transport and the codec,
- * nothing else: the most any server could reach on this path.
+ * default 50; both rules from p9_loop.h and p9srv.h, as p9d's). What it
+ * costs per request is the transport and the codec, nothing else: the
+ * most any server could reach on this path.
  *
  * Replies: Rversion (msize capped at --msize), Rattach, Rwalk (a qid per
  * name; Rlerror ENOENT if the first name starts with "nonexistent"),
@@ -295,8 +296,9 @@ flush_out(int ep, struct cconn *c)
 	return 0;
 }
 
-/* Answer up to P9_LOOP_REPLIES_PER_WRITE whole frames of c->in while the output has room for
- * a reply of msize. The count answered, or -1 to close. */
+/* Answer up to P9_LOOP_REPLIES_PER_WRITE whole frames of c->in while the
+ * output has room for a reply of msize. The count answered, or -1 to
+ * close. */
 static long
 serve(struct cconn *c)
 {

@@ -184,12 +184,13 @@ req_free(struct p9srv_req *r)
  * Replies of requests the loop thread runs itself (nonblocking callbacks,
  * or a server without workers) are gathered per connection while it works
  * through what one read brought (conn_on_readable), and written with one
- * system call per P9_LOOP_REPLIES_PER_WRITE replies and at the end (so that the
- * client can start on the first ones): `gathering` is the connection the
- * loop thread is working on, its loop's gbuf what its replies wrote so
- * far. Other threads write at once. Order stays right: a reply and the Rflush or Rversion that must
- * follow it are either both gathered, in order, or written by the worker
- * that ran the request, in order.
+ * system call per P9_LOOP_REPLIES_PER_WRITE replies and at the end (so
+ * that the client can start on the first ones): `gathering` is the
+ * connection the loop thread is working on, its loop's gbuf what its
+ * replies wrote so far. Other threads write at once. Order stays right: a
+ * reply and the Rflush or Rversion that must follow it are either both
+ * gathered, in order, or written by the worker that ran the request, in
+ * order.
  */
 static _Thread_local struct conn *gathering;
 

@@ -1090,16 +1090,24 @@ loop_turn(struct loop *L, int timeout_ms)
  * One turn of loop 0 (p9srv_poll): as loop_turn, and LOOP_STOP also when
  * nothing is left to serve (no listener and no connection on it).
  */
+/* A connection p9srv_serve_fd handed over waits to be taken. */
+static bool
+handed_over(struct loop *L)
+{
+	bool any;
+
+	pthread_mutex_lock(&L->wake_lock);
+	any = L->adopt != NULL;
+	pthread_mutex_unlock(&L->wake_lock);
+	return any;
+}
+
 static int
 poll_once(struct p9srv *s, int timeout_ms)
 {
 	struct loop *L = s->loop;
-	bool handed;
 
-	pthread_mutex_lock(&L->wake_lock);
-	handed = L->adopt != NULL;	/* p9srv_serve_fd's, from another thread */
-	pthread_mutex_unlock(&L->wake_lock);
-	if (L->listeners == NULL && L->conns == NULL && !handed) {
+	if (L->listeners == NULL && L->conns == NULL && !handed_over(L)) {
 		/* --fd: the one connection is over. A wake-up of it that is
 		 * still pending (its last reply's write failed while it was
 		 * closing) holds a reference: drop it, so that the
