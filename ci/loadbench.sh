@@ -8,7 +8,8 @@
 # turn (the servers' order rotates each round) at four shapes: 1 connection
 # synchronous, 1 connection with 32 in flight, 4 and 16 connections. It
 # prints per shape and workload the medians over the rounds of ops/s and of
-# server CPU per RPC, the p9d/diod and p9d/ceiling ratios, and how noisy
+# server CPU per RPC (the ceiling's too: its CPU over diod's is the least
+# any server reaches there), the p9d/diod and p9d/ceiling ratios, and how noisy
 # each figure was: (max - min) / median over the rounds, per server.
 # Before each round it waits (bounded) for a quiet machine: the idle share
 # of CPU time from /proc/stat over one second at or above --idle.
@@ -211,22 +212,24 @@ print("loadbench: %s rounds, %s s per workload, msize 65536; medians over the ro
 print("noise = (max - min) / median over the rounds, per server, in %%; idle CPU before each round: %s" %
       ", ".join("%s%%" % x[1] for x in q))
 names = {"sync": "1 conn, sync", "d32": "1 conn, 32 in flight", "c4": "4 conns", "c16": "16 conns"}
-hdr = "%-20s %-11s %10s %10s %10s %8s %8s %7s %7s %8s  %s" % ("shape", "workload", "p9d ops/s",
-      "diod ops/s", "ceil ops/s", "p9d/diod", "p9d/ceil", "p9d us", "diod us", "CPU p/d",
-      "noise p9d/diod/ceil")
+hdr = "%-20s %-11s %10s %10s %10s %8s %8s %7s %7s %7s %8s %8s  %s" % ("shape", "workload", "p9d ops/s",
+      "diod ops/s", "ceil ops/s", "p9d/diod", "p9d/ceil", "p9d us", "diod us", "ceil us", "CPU p/d",
+      "CPU c/d", "noise p9d/diod/ceil")
 print(hdr)
-print("%-20s %-11s %10s %10s %10s %8s %8s %7s %7s %8s" % ("", "", "", "", "", "", "", "/RPC", "/RPC", ""))
+print("%-20s %-11s %10s %10s %10s %8s %8s %7s %7s %7s %8s %8s" % ("", "", "", "", "", "", "", "/RPC", "/RPC",
+      "/RPC", "", ""))
 plot = []
 for shape, wl in order:
     o = {s: [x[0] for x in v[(shape, wl, s)]] for s in ("p9d", "diod", "ceiling")}
-    c = {s: [x[1] for x in v[(shape, wl, s)]] for s in ("p9d", "diod")}
+    c = {s: [x[1] for x in v[(shape, wl, s)]] for s in ("p9d", "diod", "ceiling")}
     mo = {s: med(o[s]) for s in o}
     mc = {s: med(c[s]) for s in c}
-    rd, rc, rcpu = ratio(mo["p9d"], mo["diod"]), ratio(mo["p9d"], mo["ceiling"]), ratio(mc["p9d"], mc["diod"])
+    rd, rc = ratio(mo["p9d"], mo["diod"]), ratio(mo["p9d"], mo["ceiling"])
+    rcpu, rfloor = ratio(mc["p9d"], mc["diod"]), ratio(mc["ceiling"], mc["diod"])
     ns = "/".join(f(noise(o[s]), 1) if noise(o[s]) is not None else "-" for s in ("p9d", "diod", "ceiling"))
-    print("%-20s %-11s %s %s %s %s %s %s %s %s  %s" % (names.get(shape, shape), wl, f(mo["p9d"], 10),
+    print("%-20s %-11s %s %s %s %s %s %s %s %s %s %s  %s" % (names.get(shape, shape), wl, f(mo["p9d"], 10),
           f(mo["diod"], 10), f(mo["ceiling"], 10), f(rd, 8, 2), f(rc, 8, 2), f(mc["p9d"], 7, 1),
-          f(mc["diod"], 7, 1), f(rcpu, 8, 2), ns))
+          f(mc["diod"], 7, 1), f(mc["ceiling"], 7, 1), f(rcpu, 8, 2), f(rfloor, 8, 2), ns))
     plot.append((shape + ":" + wl, rd or 0, rc or 0))
 if plotdat:
     with open(plotdat, "w") as fh:
