@@ -119,9 +119,9 @@ struct p9srv_config {
 	/* Busy-polling: a loop about to sleep right after handling events
 	 * first checks for new ones for up to spin_us microseconds, yielding
 	 * the CPU in between, as long as events have been coming within that
-	 * time (a spin that finds nothing lets the loop sleep until events
-	 * come that soon again). It spares a synchronous client's every
-	 * request a sleep and a wake-up on each side. Loops on epoll only (on
+	 * time (a spin that finds nothing lets the loop sleep until a sleep
+	 * ends with events within four times that). It spares a synchronous
+	 * client's every request a sleep and a wake-up on each side. Loops on epoll only (on
 	 * io_uring it measured no gain). 0: never; at most P9SRV_SPIN_MAX_US.
 	 * Default P9SRV_SPIN_DEFAULT_US. */
 	unsigned	 spin_us;

@@ -4,8 +4,8 @@
  * time over socket pairs, stopped two ways (p9srv_stop, and the last
  * connection ending), freed, and a third made on an export already served.
  * Only the public API (p9srv.h, p9srv_posix.h) is used, as an embedder would
- * (and one constant of lib9p's internal p9_loop.h, that test_gather_early
- * expects).
+ * (and, from lib9p's internal p9_loop.h, the constant that
+ * test_gather_early expects and the busy-polling rule test_spin_rule checks).
  * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
  * stopping and freeing left nothing behind.
  */
@@ -35,7 +35,7 @@
 #include "p9srv.h"
 #include "p9srv_posix.h"
 #include "t9.h"
-#include "p9_loop.h"	/* P9_LOOP_REPLIES_PER_WRITE: what test_gather_early expects */
+#include "p9_loop.h"	/* P9_LOOP_REPLIES_PER_WRITE, p9_spin_warm */
 
 struct one {
 	struct p9srv	*s;
@@ -988,6 +988,32 @@ test_spin(void **state)
 }
 
 /*
+ * The busy-polling rule (p9_loop.h, p9_spin_warm): a warm loop stays warm
+ * when events came within one spin of the wait's start; a cold one (it
+ * slept, its wake-up counted) warms again when they came within
+ * P9_SPIN_REWARM spins; a wait with no events, or whose spin gave way to
+ * another thread, leaves the loop cold.
+ */
+static void
+test_spin_rule(void **state)
+{
+	const uint64_t ns = 50000;
+
+	(void)state;
+	assert_true(p9_spin_warm(true, false, 1, 0, ns));
+	assert_true(p9_spin_warm(true, false, 1, ns - 1, ns));
+	assert_false(p9_spin_warm(true, false, 1, ns, ns));	/* the spin found nothing */
+	assert_false(p9_spin_warm(true, false, 64, 2 * ns, ns));
+	assert_true(p9_spin_warm(false, false, 1, ns, ns));
+	assert_true(p9_spin_warm(false, false, 3, P9_SPIN_REWARM * ns - 1, ns));
+	assert_false(p9_spin_warm(false, false, 1, P9_SPIN_REWARM * ns, ns));
+	assert_false(p9_spin_warm(true, true, 1, 0, ns));
+	assert_false(p9_spin_warm(false, true, 1, 0, ns));
+	assert_false(p9_spin_warm(true, false, 0, 0, ns));
+	assert_false(p9_spin_warm(false, false, 0, ns, ns));
+}
+
+/*
  * Replies gathered in one loop turn are written P9_LOOP_REPLIES_PER_WRITE
  * (8) at a time, not all at the end of the turn: the client starts on the
  * first ones while the server runs the rest. A SOCK_SEQPACKET pair keeps
@@ -1584,6 +1610,7 @@ main(void)
 		cmocka_unit_test(test_gather_early),
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_spin),
+		cmocka_unit_test(test_spin_rule),
 		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_quick_others_ready),
 		cmocka_unit_test(test_serve_running),
