@@ -16,8 +16,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>	/* ST_NOATIME, ST_RDONLY, ST_RELATIME: statfs's f_flags */
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "posix.h"
@@ -38,6 +40,34 @@ open_fd(struct pfid *f)
 	return fd;
 }
 
+/* The file's open descriptor and the PX_ATIME_* of its mount, under its
+ * lock (as open_fd). */
+static int
+open_fd_atime(struct pfid *f, int *atime)
+{
+	int fd;
+
+	pthread_mutex_lock(&f->lock);
+	fd = f->open_fd;
+	*atime = f->atime;
+	pthread_mutex_unlock(&f->lock);
+	return fd;
+}
+
+/* PX_ATIME_* of the mount fd is on (posix.h): from statfs's mount flags;
+ * unknown counts as always. */
+static int
+mount_atime(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) != 0)
+		return PX_ATIME_ALWAYS;
+	if (sfs.f_flags & (ST_NOATIME | ST_RDONLY))
+		return PX_ATIME_NEVER;
+	return sfs.f_flags & ST_RELATIME ? PX_ATIME_RELATIME : PX_ATIME_ALWAYS;
+}
+
 /* Tlopen: prepare a fid for I/O (spec 3.6). */
 int
 px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_rlopen *out)
@@ -45,7 +75,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 	struct pfid *f = file;
 	struct node *n = pfid_node(f);
 	struct stat st;
-	int fd, err = 0;
+	int fd, atime, err = 0;
 
 	(void)r;
 	if (!p9srv_acct_take(f->acct)) {
@@ -67,6 +97,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 		p9srv_acct_give(f->acct);
 		goto out;
 	}
+	atime = mount_atime(fd);
 	/* Another Tlopen/Tlcreate on the fid may have committed meanwhile:
 	 * the first wins. */
 	pthread_mutex_lock(&f->lock);
@@ -75,6 +106,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 	} else {
 		f->open_fd = fd;
 		f->open_flags = in->flags;
+		f->atime = (uint8_t)atime;
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0) {
@@ -194,7 +226,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 	struct node *dir = pfid_node(f), *nn = NULL, *old = NULL;
 	char name[NAME_MAX + 1];
 	struct stat st;
-	int fd = -1, err;
+	int fd = -1, atime, err;
 	bool charged = false;
 
 	(void)r;
@@ -211,6 +243,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 		err = create_or_open(dir, f->acct, name, in, &fd, &nn, &st);
 	if (err != 0)
 		goto fail;
+	atime = mount_atime(fd);
 	/* Switch node and open state in one critical section, so nobody sees
 	 * the new file unopened; whoever changed the fid first wins. */
 	pthread_mutex_lock(&f->lock);
@@ -221,6 +254,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 		f->node = nn;
 		f->open_fd = fd;
 		f->open_flags = in->flags;
+		f->atime = (uint8_t)atime;
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0)
@@ -290,11 +324,17 @@ px_read(struct p9srv_req *r, void *file, const struct p9_tread *in, struct p9_rr
 {
 	uint32_t room;
 	uint8_t *data = p9srv_req_rdata(r, &room);
-	int fd = open_fd(file);
+	int atime, fd = open_fd_atime(file, &atime);
+	struct stat st;
 	ssize_t n;
 
 	if (in->offset > (uint64_t)INT64_MAX)
 		return EINVAL;
+	/* On the loop thread, a read that would write the access time may
+	 * wait for the journal: a worker reads it. */
+	if (p9srv_req_can_defer(r) && atime != PX_ATIME_NEVER &&
+	    (fstat(fd, &st) != 0 || px_atime_due(atime, &st, time(NULL))))
+		return P9SRV_BLOCKS;
 	/* On the loop thread only what the page cache holds (a read at
 	 * the end of the file counts pages past it as missing: it is
 	 * copied). The engine answers -EAGAIN when it cannot splice. */

@@ -92,11 +92,42 @@ struct pdir {
 	uint64_t	 buf[PDIR_BUF / 8];	/* linux_dirent64 records, 8-aligned */
 };
 
+/*
+ * Whether a read makes the host write the file's access time, which on a
+ * journalling file system means a journal handle that may wait for the
+ * journal's commit (preadv2 with RWF_NOWAIT waits for it too: the kernel
+ * does not skip the update). A loop thread reads only where it will not:
+ * on a noatime or read-only mount never; on a relatime one while the
+ * access time is after the last change and less than a day old (the
+ * kernel's rule, relatime_need_update); on a strictatime one always.
+ * (A lazytime mount, which statfs does not tell apart, or a file with
+ * the noatime attribute, counts as relatime: their due reads go to a
+ * worker without need.)
+ */
+enum { PX_ATIME_NEVER, PX_ATIME_RELATIME, PX_ATIME_ALWAYS };
+
+static inline bool
+px_atime_due(int mode, const struct stat *st, time_t now)
+{
+	if (mode == PX_ATIME_NEVER)
+		return false;
+	if (mode != PX_ATIME_RELATIME)
+		return true;
+	if (st->st_mtim.tv_sec > st->st_atim.tv_sec || (st->st_mtim.tv_sec == st->st_atim.tv_sec &&
+	    st->st_mtim.tv_nsec >= st->st_atim.tv_nsec))
+		return true;
+	if (st->st_ctim.tv_sec > st->st_atim.tv_sec || (st->st_ctim.tv_sec == st->st_atim.tv_sec &&
+	    st->st_ctim.tv_nsec >= st->st_atim.tv_nsec))
+		return true;
+	return now - st->st_atim.tv_sec >= 24 * 60 * 60;
+}
+
 struct pfid {
 	pthread_mutex_t	 lock;		/* guards everything below */
 	struct node	*node;		/* reference held; switched by Tlcreate, Trename */
 	int		 open_fd;	/* -1 until Tlopen/Tlcreate; then set once */
 	uint32_t	 open_flags;	/* wire flags of that open */
+	uint8_t		 atime;		/* PX_ATIME_*: the mount's, learned at the open */
 	struct pdir	*dir;		/* readdir stream, lazily made */
 	struct p9srv_conn *acct;	/* whose budget open_fd and dir count against */
 	struct posix_fs	*fs;

@@ -4,8 +4,9 @@
  * time over socket pairs, stopped two ways (p9srv_stop, and the last
  * connection ending), freed, and a third made on an export already served.
  * Only the public API (p9srv.h, p9srv_posix.h) is used, as an embedder would
- * (and, from lib9p's internal p9_loop.h, the constant that
- * test_gather_early expects and the busy-polling rule test_spin_rule checks).
+ * (and, from lib9p's internal p9_loop.h and the POSIX backend's posix.h,
+ * the constant that test_gather_early expects and the rules that
+ * test_spin_rule and test_atime_rule check).
  * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
  * stopping and freeing left nothing behind.
  */
@@ -36,6 +37,7 @@
 #include "p9srv_posix.h"
 #include "t9.h"
 #include "p9_loop.h"	/* P9_LOOP_REPLIES_PER_WRITE, p9_spin_warm */
+#include "posix.h"	/* px_atime_due */
 
 struct one {
 	struct p9srv	*s;
@@ -1014,6 +1016,42 @@ test_spin_rule(void **state)
 }
 
 /*
+ * When a read would make the host write the access time (posix.h,
+ * px_atime_due), which the POSIX backend's Tread leaves to a worker: on a
+ * relatime mount when the access time is not after the last modification
+ * or change, or is a day old; never on noatime; always on strictatime.
+ */
+static void
+test_atime_rule(void **state)
+{
+	const time_t now = 1800000000;
+	struct stat st;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.st_atim.tv_sec = now - 10;
+	st.st_mtim.tv_sec = now - 20;
+	st.st_ctim.tv_sec = now - 20;
+	assert_false(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	assert_true(px_atime_due(PX_ATIME_ALWAYS, &st, now));
+	st.st_mtim.tv_sec = now - 5;	/* modified since */
+	assert_true(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	assert_false(px_atime_due(PX_ATIME_NEVER, &st, now));
+	st.st_mtim = st.st_atim;	/* in the same tick */
+	assert_true(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	st.st_atim.tv_nsec = 1;
+	assert_false(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	st.st_ctim.tv_sec = now - 1;	/* changed since (chmod, link) */
+	assert_true(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	st.st_ctim.tv_sec = now - 20;
+	st.st_atim.tv_sec = now - 24 * 60 * 60 + 1;
+	st.st_mtim.tv_sec = st.st_ctim.tv_sec = now - 2 * 24 * 60 * 60;
+	assert_false(px_atime_due(PX_ATIME_RELATIME, &st, now));
+	st.st_atim.tv_sec = now - 24 * 60 * 60;	/* a day old */
+	assert_true(px_atime_due(PX_ATIME_RELATIME, &st, now));
+}
+
+/*
  * Replies gathered in one loop turn are written P9_LOOP_REPLIES_PER_WRITE
  * (8) at a time, not all at the end of the turn: the client starts on the
  * first ones while the server runs the rest. A SOCK_SEQPACKET pair keeps
@@ -1611,6 +1649,7 @@ main(void)
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_spin_rule),
+		cmocka_unit_test(test_atime_rule),
 		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_quick_others_ready),
 		cmocka_unit_test(test_serve_running),

@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "t9.h"
@@ -693,6 +696,45 @@ test_pipelined_reads(void **state)
 	assert_int_equal(seen, 0xff);
 }
 
+/*
+ * A Tread updates the file's access time as a local read would (the POSIX
+ * backend leaves such a read to a worker: the update may wait for the
+ * file system's journal), and leaves alone one that is not due. On a
+ * relatime export (the usual), a read of a file whose access time is a
+ * day old moves it; after a utimensat that put it ahead of every change,
+ * a read keeps it. On a noatime export neither moves: checked the same.
+ */
+static void
+test_read_atime(void **state)
+{
+	struct fx *x = *state;
+	const char *path = t9_path(&x->s, "at");
+	struct timespec old[2] = { { 1000000000, 0 }, { 0, UTIME_OMIT } };
+	struct statvfs sv;
+	struct stat st;
+	char buf[16];
+	bool relatime;
+
+	t9_write_file(path, "atime test");
+	assert_int_equal(statvfs(path, &sv), 0);
+	relatime = (sv.f_flag & (ST_NOATIME | ST_RDONLY)) == 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(open_at(x, 1, "at", P9_DOTL_RDONLY, NULL), 0);
+	assert_int_equal(t9_read(&x->c, 1, 0, buf, sizeof(buf)), 10);
+	assert_int_equal(stat(path, &st), 0);
+	if (relatime)
+		assert_true(st.st_atim.tv_sec > old[0].tv_sec);
+	else
+		assert_true(st.st_atim.tv_sec == old[0].tv_sec);
+	/* Ahead of the change utimensat makes: no update due. */
+	old[0].tv_sec = time(NULL) + 3600;
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(t9_read(&x->c, 1, 0, buf, sizeof(buf)), 10);
+	assert_int_equal(t9_read(&x->c, 1, 5, buf, sizeof(buf)), 5);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_atim.tv_sec == old[0].tv_sec);
+}
+
 /* Treaddir */
 
 #define NENTS	300
@@ -1074,6 +1116,7 @@ main(void)
 		cmocka_unit_test(test_rw_msize_65536),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_atime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir_qids, setup, teardown),
