@@ -27,21 +27,9 @@
 /* Tlcreate gives up after this many create/open races on one name. */
 #define LCREATE_TRIES	4
 
-/* The file's open descriptor, read under its lock. It stays valid while
- * a callback runs: it is set once and closed only at release. */
-static int
-open_fd(struct pfid *f)
-{
-	int fd;
-
-	pthread_mutex_lock(&f->lock);
-	fd = f->open_fd;
-	pthread_mutex_unlock(&f->lock);
-	return fd;
-}
-
-/* The file's open descriptor and the PX_ATIME_* of its mount, under its
- * lock (as open_fd). */
+/* The file's open descriptor and the PX_ATIME_* of its mount, read under
+ * its lock. The descriptor stays valid while a callback runs: it is set
+ * once and closed only at release. */
 static int
 open_fd_atime(struct pfid *f, int *atime)
 {
@@ -52,6 +40,14 @@ open_fd_atime(struct pfid *f, int *atime)
 	*atime = f->atime;
 	pthread_mutex_unlock(&f->lock);
 	return fd;
+}
+
+static int
+open_fd(struct pfid *f)
+{
+	int atime;
+
+	return open_fd_atime(f, &atime);
 }
 
 /* PX_ATIME_* of the mount fd is on (posix.h): from statfs's mount flags;
