@@ -279,10 +279,12 @@ struct p9srv_backend {
 	 * such a request on the loop thread (as nonblock ones) when no other
 	 * request of its connection follows it in the buffer, so that a
 	 * client waiting for each reply pays no hand-off to a worker (other
-	 * connections ready meanwhile wait for it); a pipelining client's
-	 * requests go to the workers. One that took longer than
-	 * P9SRV_QUICK_MAX_US sends its type to the workers on that loop for
-	 * the next P9SRV_QUICK_BACKOFF_MS.
+	 * connections ready meanwhile wait for it); when others follow, only
+	 * while that type's calls on that loop took under 50 us on average
+	 * (a hand-off costs about that), else a pipelining client's requests
+	 * go to the workers, which run them side by side. One that took
+	 * longer than P9SRV_QUICK_MAX_US sends its type to the workers on
+	 * that loop for the next P9SRV_QUICK_BACKOFF_MS.
 	 * Never for callbacks that can wait without bound (a fifo, a lock that
 	 * waits). After nonblock so that this field's offset is the only new
 	 * one (p9srv_backend_quick). */

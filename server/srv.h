@@ -165,6 +165,7 @@ struct loop_io {
 	uint8_t		*scratch;	/* P9SRV_SCRATCH_LEN bytes */
 	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */
 	uint64_t	 quick_after[256];	/* per type: slow once, to workers until (ns) */
+	uint32_t	 quick_ns[256];	/* per type: its calls here, running mean (ns, 1/8) */
 };
 
 /* fid.c: the per-connection fid table. All return fids with a reference. */

@@ -735,17 +735,58 @@ test_poll_single_thread(void **state)
 
 /*
  * p9srv_backend_quick: a usually-quick callback (here lopen) runs on the
- * loop thread when nothing else is ready there, on a worker when other
- * requests came with it; one that took longer than P9SRV_QUICK_MAX_US
- * sends its type to the workers for P9SRV_QUICK_BACKOFF_MS.
+ * loop thread when nothing else is ready there; when other requests came
+ * with it, on the loop too while its type's calls there were short (a
+ * fast lopen), on a worker once they took longer (lopens of 200 us:
+ * above the engine's 50 us); one that took longer than
+ * P9SRV_QUICK_MAX_US sends its type to the workers for
+ * P9SRV_QUICK_BACKOFF_MS.
  */
+static void
+send_two_lopens(struct t9c *c)
+{
+	struct p9_msg t[2], r;
+	uint8_t buf[64], in[48];
+	size_t len = 0, got = 0;
+	int i;
+
+	assert_int_equal(t9_walk(c, 0, 1, "f", NULL), 0);
+	assert_int_equal(t9_walk(c, 0, 2, "f", NULL), 0);
+	for (i = 0; i < 2; i++) {
+		long n;
+
+		t[i] = (struct p9_msg){ .type = P9_TLOPEN };
+		t[i].tlopen.fid = 1 + (uint32_t)i;
+		t[i].tlopen.flags = P9_DOTL_RDONLY;
+		t[i].tag = (uint16_t)(100 + i);
+		n = p9_msg_encode(&t[i], buf + len, sizeof(buf) - len);
+		assert_true(n > 0);
+		len += (size_t)n;
+	}
+	assert_int_equal(t9_send_raw(c, buf, len), 0);
+	/* Two Rlopens (each 24 bytes), read off the socket. */
+	while (got < sizeof(in)) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		ssize_t n;
+
+		assert_int_equal(poll(&pfd, 1, T9_TIMEOUT_MS), 1);
+		n = read(c->fd, in + got, sizeof(in) - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(p9_msg_decode(in + 24 * i, 24, &r), 0);
+		assert_int_equal(r.type, P9_RLOPEN);
+	}
+	assert_int_equal(t9_clunk(c, 1), 0);
+	assert_int_equal(t9_clunk(c, 2), 0);
+}
 static void
 test_quick(void **state)
 {
 	struct gate g;
 	struct p9srv_backend be = gate_backend;
 	struct p9srv_config cfg;
-	struct p9_msg t[2], r;
 	pthread_t loop;
 	struct t9c c;
 	struct p9srv *s;
@@ -761,62 +802,41 @@ test_quick(void **state)
 	p9srv_config_defaults(&cfg);
 	cfg.threads = 2;
 	s = gate_start(&g, &be, &cfg, &loop, &c);
-	/* One at a time: on the loop. */
-	for (i = 0; i < 3; i++) {
+	/* One at a time: on the loop. 16 of them: one call counts for at
+	 * most 2 ms (P9SRV_QUICK_MAX_US, beyond which the backoff would fail
+	 * this test anyway), 1/8 of it in the mean, under 50 us after 13. */
+	for (i = 0; i < 16; i++) {
 		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
 		assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
 		assert_true(pthread_equal(GATE_GET(&g, opener), loop));
 		assert_int_equal(t9_clunk(&c, 1), 0);
 	}
-	/* Two Tlopens in one write: the first comes with more ready, a worker
-	 * runs it (the last may run on the loop). */
-	assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
-	assert_int_equal(t9_walk(&c, 0, 2, "f", NULL), 0);
-	for (i = 0; i < 2; i++) {
-		t[i] = (struct p9_msg){ .type = P9_TLOPEN };
-		t[i].tlopen.fid = 1 + (uint32_t)i;
-		t[i].tlopen.flags = P9_DOTL_RDONLY;
-	}
-	{
-		uint8_t buf[64];
-		size_t len = 0;
-
-		for (i = 0; i < 2; i++) {
-			long n;
-
-			t[i].tag = (uint16_t)(100 + i);
-			n = p9_msg_encode(&t[i], buf + len, sizeof(buf) - len);
-			assert_true(n > 0);
-			len += (size_t)n;
-		}
-		assert_int_equal(t9_send_raw(&c, buf, len), 0);
-	}
-	{
-		/* Two Rlopens (each 24 bytes), read off the socket. */
-		uint8_t in[48];
-		size_t got = 0;
-
-		while (got < sizeof(in)) {
-			struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
-			ssize_t n;
-
-			assert_int_equal(poll(&pfd, 1, T9_TIMEOUT_MS), 1);
-			n = read(c.fd, in + got, sizeof(in) - got);
-
-			assert_true(n > 0);
-			got += (size_t)n;
-		}
-		for (i = 0; i < 2; i++) {
-			assert_int_equal(p9_msg_decode(in + 24 * i, 24, &r), 0);
-			assert_int_equal(r.type, P9_RLOPEN);
-		}
-	}
+	/* Two fast Tlopens in one write: the first comes with more ready,
+	 * and runs on the loop as the second does (calls 17 and 18, at
+	 * openers[0] and [1]). */
+	send_two_lopens(&c);
 	pthread_mutex_lock(&g.mu);
-	assert_int_equal(g.opens, 5);
-	assert_false(pthread_equal(g.openers[3], loop) && pthread_equal(g.openers[4], loop));
+	assert_int_equal(g.opens, 18);
+	assert_true(pthread_equal(g.openers[0], loop) && pthread_equal(g.openers[1], loop));
 	pthread_mutex_unlock(&g.mu);
-	assert_int_equal(t9_clunk(&c, 1), 0);
-	assert_int_equal(t9_clunk(&c, 2), 0);
+	/* Lopens of 200 us, one at a time (on the loop), until their mean
+	 * there passes 50 us: 200 * (1 - (7/8)^n) > 50 from n = 3. */
+	for (i = 0; i < 3; i++) {
+		pthread_mutex_lock(&g.mu);
+		g.slow_us = 200;	/* the next call only */
+		pthread_mutex_unlock(&g.mu);
+		assert_int_equal(t9_walk(&c, 0, 1, "f", NULL), 0);
+		assert_int_equal(t9_lopen(&c, 1, P9_DOTL_RDONLY, NULL, NULL), 0);
+		assert_true(pthread_equal(GATE_GET(&g, opener), loop));
+		assert_int_equal(t9_clunk(&c, 1), 0);
+	}
+	/* Now the first of two goes to a worker (the last may run here);
+	 * calls 22 and 23, at openers[5] and [6]. */
+	send_two_lopens(&c);
+	pthread_mutex_lock(&g.mu);
+	assert_int_equal(g.opens, 23);
+	assert_false(pthread_equal(g.openers[5], loop) && pthread_equal(g.openers[6], loop));
+	pthread_mutex_unlock(&g.mu);
 	/* One slow call (on the loop): then Tlopen goes to the workers. */
 	pthread_mutex_lock(&g.mu);
 	g.slow_us = P9SRV_QUICK_MAX_US * 3;
