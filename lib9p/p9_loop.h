@@ -13,9 +13,10 @@
  * while warm: while events came within the spin (a spin that caught one);
  * a spin that finds nothing sends the loop to sleep cold, so an idle or
  * slow client costs at most one spin, and a cold loop warms again when a
- * sleep ended with events within P9_SPIN_REWARM spins. And it gives way: when a yield let another thread run
- * (the CPU is wanted: by a client, a worker, another loop), the spin ends
- * and the loop goes cold, so that it never holds a CPU others wait for.
+ * sleep ended with events within P9_SPIN_REWARM spins. And it gives way:
+ * when a yield let another thread run (the CPU is wanted: by a client, a
+ * worker, another loop), the spin ends and the loop goes cold, so that it
+ * never holds a CPU others wait for.
  *
  *	uint64_t t0 = p9_spin_begin(&sp, timeout_ms);
  *	n = 0;

@@ -912,10 +912,10 @@ run_quick(struct loop_io *io, struct p9srv_req *r)
 	pool_run_here(r);	/* r may be gone after it */
 	t1 = p9_now_ns();
 	d = t1 - t0;
-	if (d > (uint64_t)P9SRV_QUICK_MAX_US * 1000u)
+	if (d > (uint64_t)P9SRV_QUICK_MAX_US * 1000u) {
 		io->quick_after[type] = t1 + (uint64_t)P9SRV_QUICK_BACKOFF_MS * 1000000u;
-	if (d > (uint64_t)P9SRV_QUICK_MAX_US * 1000u)
-		d = (uint64_t)P9SRV_QUICK_MAX_US * 1000u;
+		d = (uint64_t)P9SRV_QUICK_MAX_US * 1000u;	/* counts for that much */
+	}
 	/* The running mean, 1/8 of the way to the new call. */
 	io->quick_ns[type] = (uint32_t)(((uint64_t)io->quick_ns[type] * 7 + d) / 8);
 }

@@ -121,9 +121,9 @@ struct p9srv_config {
 	 * the CPU in between, as long as events have been coming within that
 	 * time (a spin that finds nothing lets the loop sleep until a sleep
 	 * ends with events within four times that). It spares a synchronous
-	 * client's every request a sleep and a wake-up on each side. Loops on epoll only (on
-	 * io_uring it measured no gain). 0: never; at most P9SRV_SPIN_MAX_US.
-	 * Default P9SRV_SPIN_DEFAULT_US. */
+	 * client's every request a sleep and a wake-up on each side. Loops
+	 * on epoll only (on io_uring it measured no gain). 0: never; at most
+	 * P9SRV_SPIN_MAX_US. Default P9SRV_SPIN_DEFAULT_US. */
 	unsigned	 spin_us;
 	/* Workers woken to run queued requests at once (of `threads`); the
 	 * others wake one at a time while no queued request was taken for
