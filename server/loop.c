@@ -1086,10 +1086,6 @@ loop_turn(struct loop *L, int timeout_ms)
 	return n;
 }
 
-/*
- * One turn of loop 0 (p9srv_poll): as loop_turn, and LOOP_STOP also when
- * nothing is left to serve (no listener and no connection on it).
- */
 /* A connection p9srv_serve_fd handed over waits to be taken. */
 static bool
 handed_over(struct loop *L)
@@ -1102,6 +1098,10 @@ handed_over(struct loop *L)
 	return any;
 }
 
+/*
+ * One turn of loop 0 (p9srv_poll): as loop_turn, and LOOP_STOP also when
+ * nothing is left to serve (no listener and no connection on it).
+ */
 static int
 poll_once(struct p9srv *s, int timeout_ms)
 {

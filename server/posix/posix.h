@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "p9srv.h"
 #include "p9srv_posix.h"
@@ -106,6 +107,13 @@ struct pdir {
  */
 enum { PX_ATIME_NEVER, PX_ATIME_RELATIME, PX_ATIME_ALWAYS };
 
+/* a at or after b */
+static inline bool
+px_ts_ge(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
+}
+
 static inline bool
 px_atime_due(int mode, const struct stat *st, time_t now)
 {
@@ -113,13 +121,8 @@ px_atime_due(int mode, const struct stat *st, time_t now)
 		return false;
 	if (mode != PX_ATIME_RELATIME)
 		return true;
-	if (st->st_mtim.tv_sec > st->st_atim.tv_sec || (st->st_mtim.tv_sec == st->st_atim.tv_sec &&
-	    st->st_mtim.tv_nsec >= st->st_atim.tv_nsec))
-		return true;
-	if (st->st_ctim.tv_sec > st->st_atim.tv_sec || (st->st_ctim.tv_sec == st->st_atim.tv_sec &&
-	    st->st_ctim.tv_nsec >= st->st_atim.tv_nsec))
-		return true;
-	return now - st->st_atim.tv_sec >= 24 * 60 * 60;
+	return px_ts_ge(st->st_mtim, st->st_atim) || px_ts_ge(st->st_ctim, st->st_atim) ||
+	    now - st->st_atim.tv_sec >= 24 * 60 * 60;
 }
 
 struct pfid {
