@@ -130,4 +130,40 @@ p9_spin_end(struct p9_spin *sp, uint64_t t0, int n)
 #define P9_LOOP_REPLIES_PER_WRITE	8
 #endif
 
+/*
+ * Which loop an accepted connection goes to, among n loops: loop i is
+ * pinned to CPU cpus[i] (-1: not pinned) and serves conns[i] connections.
+ * The connection goes to the loop pinned to the CPU that received it (cpu,
+ * SO_INCOMING_CPU: on loopback its client's; -1 if unknown), the least
+ * loaded of those if several, while that loop serves fewer than twice as
+ * many as the least loaded loop, plus two; otherwise to the least loaded
+ * loop, the first from `next` (round robin) on a tie. The client's
+ * thread and the loop then share a CPU: a reply wakes the client where it
+ * runs instead of on another CPU (on a VM, a cross-CPU wake-up is an
+ * interrupt through the host). The bound keeps connections that all come
+ * in on one CPU (one client thread opening many, a NIC with one queue)
+ * from piling onto one loop: no loop gets more than twice another's
+ * count, plus two. A tighter bound (a quarter more, plus one) measured no
+ * better than round robin: the scheduler spreads a client's threads
+ * unevenly (5 and 12 of 17 on the two CPUs), and following them is what
+ * gains.
+ */
+static inline unsigned
+p9_loop_place(const int *cpus, const unsigned *conns, unsigned n, int cpu, unsigned next)
+{
+	unsigned i, least = next % n, mine = n;
+
+	for (i = 0; i < n; i++) {
+		unsigned k = (next + i) % n;
+
+		if (conns[k] < conns[least])
+			least = k;
+		if (cpu >= 0 && cpus[k] == cpu && (mine == n || conns[k] < conns[mine]))
+			mine = k;
+	}
+	if (mine < n && conns[mine] < 2 * conns[least] + 2)
+		return mine;
+	return least;
+}
+
 #endif /* P9_LOOP_H */

@@ -107,6 +107,8 @@ conn_put(struct conn *c)
 	if (__builtin_expect(c->srv->rec != NULL, 0))
 		p9pcap_stream_close(c->srv->rec, &c->rec);
 	atomic_fetch_sub(&c->srv->nconns, 1);
+	if (c->io != NULL)
+		atomic_fetch_sub(&c->io->conns, 1);
 	free(c);
 }
 

@@ -126,6 +126,8 @@ void pool_run_here(struct p9srv_req *r);
 /* Workers finish what is queued (cancelled requests are dropped unrun) and
  * exit; the pool is freed. Nothing for a server without a pool. */
 void pool_stop(struct p9srv *s);
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+unsigned srv_usable_cpus(void);
 /* Loop thread: where an inline request's reply is made (conn.c): in place
  * in the gather buffer when it fits there, else the loop's reply buffer. */
 void conn_reply_area(struct p9srv_req *r, uint8_t **buf, size_t *cap);

@@ -28,6 +28,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -56,7 +58,10 @@ struct loop {
 	int		 spare;		/* loop 0: any descriptor, closed to refuse a connection at EMFILE */
 	struct listener	*listeners;	/* loop 0 */
 	struct conn	*conns;
-	unsigned	 nconns;
+	/* The CPU it runs on (cfg.pin_loops), -1 when not pinned: loops 1..
+	 * from their start, loop 0 while p9srv_run turns it (pin_cpu). */
+	int		 cpu;
+	int		 pin_cpu;	/* the CPU planned for it, or -1 */
 	pthread_mutex_t	 wake_lock;
 	struct conn	*wake_list;
 	struct conn	*adopt;		/* handed over, not yet ours (wake_lock) */
@@ -212,7 +217,9 @@ loop_init(struct p9srv *s, unsigned index)
 	L->srv = s;
 	L->index = index;
 	L->epfd = L->wakefd = L->sigfd = L->spare = -1;
+	L->cpu = L->pin_cpu = -1;
 	L->io.pipe[0] = L->io.pipe[1] = -1;
+	atomic_init(&L->io.conns, 0);
 	pthread_mutex_init(&L->wake_lock, NULL);
 	pthread_mutex_init(&L->turn_lock, NULL);
 	atomic_init(&L->stop, false);
@@ -312,21 +319,21 @@ loop_free(struct p9srv *s)
 void
 p9srv_config_defaults(struct p9srv_config *cfg)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned ncpu = srv_usable_cpus();
 
 	*cfg = (struct p9srv_config){ 0 };
 	cfg->msize_max = 1048576;	/* the Linux client's largest on TCP */
 	/* Twice the CPUs, at least 4: handlers block in the file system. */
-	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? (unsigned)ncpu * 2 : 4;
-	/* One event loop per online CPU. On a 2-CPU machine with p9load on
-	 * the same CPUs (2026-12-07, 5 interleaved rounds of 1 s, medians),
-	 * two loops against one at 4 and 16 connections: 64 KiB Treads 1.57x
+	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? ncpu * 2 : 4;
+	/* One event loop per CPU we may run on. On a 2-CPU machine with
+	 * p9load on the same CPUs (2026-12-07, 5 interleaved rounds of 1 s,
+	 * medians), two loops against one at 4 and 16 connections: 64 KiB Treads 1.57x
 	 * and 1.50x the rate at 0.76x and 0.75x the CPU per RPC, walk+clunk
 	 * 1.55x and 1.29x, the mixed workload 1.40x and 1.31x, Tgetattr 1.43x
 	 * at 4 connections but 0.96x (1.21x the CPU) at 16. (On an earlier
 	 * machine, before requests ran on the loops, a second loop cost more
 	 * CPU than it gave.) */
-	cfg->loops = ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu > 1 ? (unsigned)ncpu : 1;
+	cfg->loops = ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu;
 	/* Busy-polling (p9srv.h, spin_us), against none, same machine and
 	 * rounds as above: one connection, synchronous, Tgetattr 16.7k ->
 	 * 55.0k/s at 17.8 instead of 21.4 us of CPU per RPC, walk+clunk 3.4x,
@@ -334,9 +341,33 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 	 * copy), create 1.9x; 32 in flight Tgetattr 1.55x; 4 and 16
 	 * connections within the rounds' spread. */
 	cfg->spin_us = P9SRV_SPIN_DEFAULT_US;
+	/* Loops pinned, connections to the loop of their client's CPU
+	 * (p9srv.h, pin_loops), against neither: see PIN_MEASURED. */
+	cfg->pin_loops = true;
 	cfg->max_fids = 16384;
 	cfg->max_inflight = 64;
 	cfg->max_conns = 256;
+}
+
+/* cfg.pin_loops: loop i goes to the i-th CPU this thread may run on,
+ * modulo their number. */
+static void
+plan_cpus(struct p9srv *s)
+{
+	cpu_set_t set;
+	unsigned i, n;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || (n = (unsigned)CPU_COUNT(&set)) == 0)
+		return;
+	for (i = 0; i < s->nloops; i++) {
+		unsigned k = i % n;
+
+		for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &set) && k-- == 0)
+				break;
+		s->loops[i]->pin_cpu = cpu < CPU_SETSIZE ? cpu : -1;
+	}
 }
 
 int
@@ -355,6 +386,8 @@ loop_setup(struct p9srv *s)
 		return -1;
 	}
 	s->loop = s->loops[0];
+	if (s->cfg.pin_loops)
+		plan_cpus(s);
 	return 0;
 }
 
@@ -734,7 +767,6 @@ listed:
 	c->registered = true;
 	c->next = L->conns;
 	L->conns = c;
-	L->nconns++;
 	return 0;
 }
 
@@ -760,6 +792,7 @@ loop_add_conn(struct p9srv *s, int fd, int wfd)
 	if (c != NULL) {
 		c->loop = L;
 		c->io = &L->io;
+		atomic_fetch_add(&L->io.conns, 1);
 	}
 	if (c != NULL && (err = pthread_mutex_trylock(&L->turn_lock)) != 0) {
 		if (err != EBUSY) {
@@ -801,7 +834,6 @@ remove_conn(struct conn *c)
 			break;
 		}
 	}
-	L->nconns--;
 #ifdef P9SRV_HAVE_URING
 	if (L->uring) {
 		struct io_uring_sqe *sqe;
@@ -849,6 +881,48 @@ release_closed(struct loop *L)
 	}
 }
 
+/*
+ * The loop an accepted connection goes to (p9_loop_place): with the loops
+ * pinned, the one on the CPU that received it (SO_INCOMING_CPU; -1 on a
+ * Unix socket) within the bound; else the least loaded, in turn on a tie.
+ * Measured (2-CPU VM, p9load on the same CPUs, 7 interleaved rounds of
+ * 1 s, medians, against unpinned loops taking connections in turn): 4
+ * connections, one request each in flight: Tgetattr 1.74x the rate at
+ * 4.4 instead of 7.7 us of CPU per RPC, walk+clunk 1.53x, 64 KiB Treads
+ * 1.40x, Twrite 1.30x, mixed 1.28x, open+read 1.07x; 16 connections
+ * 1.18x to 1.43x; one connection (synchronous or 32 in flight) 0.97x to
+ * 1.16x. Unpinned, the rounds were bimodal (Tgetattr at 4 connections
+ * 110k or 250k/s): in the slow mode a third of all CPU time went to
+ * waking clients on the other CPU (sock_def_readable, under the reply's
+ * write). Each half alone gained less and unevenly (16 connections,
+ * Tgetattr, walk+clunk, reads): pinning with connections in turn 1.02x,
+ * 0.88x, 0.98x; this placement with unpinned loops 1.35x, 1.06x, 1.06x.
+ */
+static struct loop *
+place_conn(struct p9srv *s, int fd)
+{
+	int cpus[P9SRV_MAX_LOOPS], cpu = -1;
+	unsigned conns[P9SRV_MAX_LOOPS], i;
+
+	if (s->nloops == 1)
+		return s->loops[0];
+#ifdef SO_INCOMING_CPU
+	{
+		socklen_t len = sizeof(cpu);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &len) != 0)
+			cpu = -1;
+	}
+#else
+	(void)fd;
+#endif
+	for (i = 0; i < s->nloops; i++) {
+		cpus[i] = s->loops[i]->cpu;
+		conns[i] = atomic_load_explicit(&s->loops[i]->io.conns, memory_order_relaxed);
+	}
+	return s->loops[p9_loop_place(cpus, conns, s->nloops, cpu, s->next_loop++)];
+}
+
 static void
 on_accept(struct listener *l)
 {
@@ -886,12 +960,13 @@ on_accept(struct listener *l)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = conn_new(s, fd, fd);
 		if (c != NULL) {
-			/* The next loop in turn; another loop's thread takes it
-			 * into its epoll set itself (on_wake). */
-			struct loop *to = s->loops[s->next_loop++ % s->nloops];
+			/* Another loop's thread takes it into its epoll set
+			 * itself (on_wake). */
+			struct loop *to = place_conn(s, fd);
 
 			c->loop = to;
 			c->io = &to->io;
+			atomic_fetch_add(&to->io.conns, 1);
 			if (to != L) {
 				pthread_mutex_lock(&to->wake_lock);
 				c->next = to->adopt;
@@ -1139,12 +1214,28 @@ loop_poll(struct p9srv *s, int timeout_ms)
 int
 loop_run(struct p9srv *s)
 {
+	struct loop *L = s->loop;
+	cpu_set_t saved, one;
+	bool pinned = false;
 	int n;
 
-	pthread_mutex_lock(&s->loop->turn_lock);
+	pthread_mutex_lock(&L->turn_lock);
+	/* Loop 0 runs on the caller's thread: pinned for as long as it
+	 * turns, then the caller's affinity is given back. */
+	if (L->pin_cpu >= 0 && pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0) {
+		CPU_ZERO(&one);
+		CPU_SET(L->pin_cpu, &one);
+		pinned = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+		if (pinned)
+			L->cpu = L->pin_cpu;
+	}
 	while ((n = poll_once(s, -1)) >= 0)
 		continue;
-	pthread_mutex_unlock(&s->loop->turn_lock);
+	if (pinned) {
+		L->cpu = -1;
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	}
+	pthread_mutex_unlock(&L->turn_lock);
 	return n == LOOP_STOP ? 0 : -1;
 }
 
@@ -1185,8 +1276,27 @@ loop_start_threads(struct p9srv *s)
 	unsigned i;
 
 	for (i = 1; i < s->nloops; i++) {
-		int err = pthread_create(&s->loops[i]->thread, NULL, loop_main, s->loops[i]);
+		struct loop *L = s->loops[i];
+		int err = EINVAL;
 
+		if (L->pin_cpu >= 0) {
+			pthread_attr_t attr;
+			cpu_set_t one;
+
+			CPU_ZERO(&one);
+			CPU_SET(L->pin_cpu, &one);
+			if (pthread_attr_init(&attr) == 0) {
+				if (pthread_attr_setaffinity_np(&attr, sizeof(one), &one) == 0)
+					err = pthread_create(&L->thread, &attr, loop_main, L);
+				pthread_attr_destroy(&attr);
+			}
+			if (err == 0)
+				L->cpu = L->pin_cpu;
+		}
+		/* Not pinned, or the CPU refused (gone offline, taken out of
+		 * the cpuset): the loop runs anywhere. */
+		if (err == EINVAL)
+			err = pthread_create(&L->thread, NULL, loop_main, L);
 		if (err != 0) {
 			snprintf(s->why, sizeof(s->why), "cannot start event loop %u: %s",
 			    i, strerror(err));

@@ -84,6 +84,10 @@ static const char usage_text2[] =
 "                          when those block: 1 to 1024 (default the CPUs)\n"
 "      --loops N           event loops, connections spread over them: 1 to\n"
 "                          64 (default one per CPU)\n"
+"      --no-pin            loops run on any CPU, a connection goes to the one\n"
+"                          serving the fewest (default: loop i pinned to the\n"
+"                          i-th CPU, a connection to the loop of the CPU it\n"
+"                          came in on)\n"
 "      --io ENGINE         how the loops wait and do their I/O: epoll or\n"
 "                          uring (io_uring; falls back to epoll where it\n"
 "                          cannot be had). Default: $P9SRV_IO, else epoll\n"
@@ -500,6 +504,7 @@ main(int argc, char **argv)
 		{ "loops", required_argument, NULL, 'O' },
 		{ "io", required_argument, NULL, 'E' },
 		{ "spin-us", required_argument, NULL, 'Y' },
+		{ "no-pin", no_argument, NULL, 'P' },
 		{ "max-fids", required_argument, NULL, 'X' },
 		{ "max-inflight", required_argument, NULL, 'Q' },
 		{ "max-conns", required_argument, NULL, 'C' },
@@ -588,6 +593,9 @@ main(int argc, char **argv)
 			break;
 		case 'Y':
 			cfg.spin_us = (unsigned)number(optarg, "--spin-us", 0, P9SRV_SPIN_MAX_US);
+			break;
+		case 'P':
+			cfg.pin_loops = false;
 			break;
 		case 'E':
 			if (strcmp(optarg, "epoll") == 0)

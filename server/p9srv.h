@@ -102,11 +102,11 @@ struct p9srv_config {
 					 * ("p9srv"); kept: must outlive the server */
 	/* Event loops: loop 0 runs in p9srv_run (or p9srv_poll) and accepts;
 	 * loops 1.. run on threads of their own from p9srv_new on, and each
-	 * accepted connection goes to the next loop in turn (p9srv_serve_fd's
-	 * to loop 0). Requests marked nonblock run on their connection's
-	 * loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default: one per
-	 * online CPU (an embedder that wants every connection on the thread
-	 * that calls p9srv_poll sets 1). */
+	 * accepted connection goes to one of them (pin_loops says which;
+	 * p9srv_serve_fd's to loop 0). Requests marked nonblock run on their
+	 * connection's loop. 0 counts as 1; at most P9SRV_MAX_LOOPS. Default:
+	 * one per CPU the process may run on (an embedder that wants every
+	 * connection on the thread that calls p9srv_poll sets 1). */
 	unsigned	 loops;
 	/* How the loops wait and do their I/O: P9SRV_IO_EPOLL (readiness,
 	 * read and write), P9SRV_IO_URING (completions: a connection's reads
@@ -132,6 +132,19 @@ struct p9srv_config {
 	 * `threads`: every worker as soon as there is work. (Added last:
 	 * the fields before it keep their offsets.) */
 	unsigned	 active;
+	/* Pin each event loop to a CPU: loop i to the i-th of the CPUs the
+	 * process may run on at p9srv_new (modulo their number; loop 0 only
+	 * while p9srv_run turns it, the caller's affinity restored when it
+	 * returns, never in p9srv_poll), and give each accepted connection
+	 * to the loop of the CPU that received it (on loopback, its
+	 * client's), unless that loop already serves twice as many
+	 * connections as the least loaded one, plus two. A client's thread
+	 * and its loop then share a CPU, and a reply wakes the client there
+	 * instead of on another CPU. false (0): no pinning, each connection
+	 * to the loop serving the fewest, in turn among equals (as with a
+	 * connection whose CPU is unknown: a Unix socket's). Default true.
+	 * (Added last.) */
+	bool		 pin_loops;
 };
 #define P9SRV_SPIN_MAX_US	10000
 #define P9SRV_SPIN_DEFAULT_US	50

@@ -168,9 +168,8 @@ monitor(void *arg)
 	return NULL;
 }
 
-/* The CPUs this process may run on (its affinity mask), at least 1. */
-static unsigned
-usable_cpus(void)
+unsigned
+srv_usable_cpus(void)
 {
 	cpu_set_t set;
 	long n;
@@ -194,7 +193,7 @@ pool_start(struct p9srv *s, unsigned nthreads)
 	pthread_mutex_init(&pool->lock, NULL);
 	pool->tail = &pool->head;
 	pool->replycap = s->cfg.msize_max;
-	pool->active = s->cfg.active != 0 ? s->cfg.active : usable_cpus();
+	pool->active = s->cfg.active != 0 ? s->cfg.active : srv_usable_cpus();
 	/* CLOCK_MONOTONIC for the monitor's waits: a clock set back must
 	 * not stretch them. */
 	pthread_condattr_init(&ca);

@@ -129,8 +129,9 @@ struct p9srv {
 	atomic_uint	 conn_ids;
 	/* The event loops (loop.c): loop 0 runs in p9srv_run/p9srv_poll
 	 * and owns the listeners and the signals; loops 1.. run on threads
-	 * of their own. Loop 0 hands each accepted connection to the next
-	 * loop in turn; a connection stays on its loop for its life. */
+	 * of their own. Loop 0 hands each accepted connection to a loop
+	 * (place_conn: cfg.pin_loops); a connection stays on its loop for
+	 * its life. */
 	struct loop	*loop;		/* loops[0] */
 	struct loop	**loops;
 	unsigned	 nloops;
@@ -166,6 +167,7 @@ struct loop_io {
 	int		 pipe[2];	/* p9srv_reply_fd's, made at its first use (or -1) */
 	uint64_t	 quick_after[256];	/* per type: slow once, to workers until (ns) */
 	uint32_t	 quick_ns[256];	/* per type: its calls here, running mean (ns, 1/8) */
+	atomic_uint	 conns;		/* connections given to this loop, until freed */
 };
 
 /* fid.c: the per-connection fid table. All return fids with a reference. */

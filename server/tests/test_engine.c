@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -207,6 +209,8 @@ struct gate {
 	int		 getattrs;	/* Tgetattr callbacks entered */
 	int		 files;		/* files alive */
 	pthread_t	 walker;	/* the thread walk1 ran on last */
+	int		 walk_cpu;	/* the CPU it ran on */
+	int		 walk_ncpus;	/* the CPUs that thread may run on */
 	uid_t		 walk_fsuid;	/* its file-system uid then */
 	pthread_t	 reader;	/* the thread read ran on last */
 	int		 deferred;	/* reads that returned P9SRV_BLOCKS */
@@ -246,10 +250,15 @@ static int
 gate_walk1(struct p9srv_req *r, void *dir, const char *name, void **next, struct p9_qid *qid)
 {
 	struct gate *g = dir;
+	cpu_set_t set;
 
 	(void)r;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		CPU_ZERO(&set);
 	pthread_mutex_lock(&g->mu);
 	g->walker = pthread_self();
+	g->walk_cpu = sched_getcpu();
+	g->walk_ncpus = CPU_COUNT(&set);
 	g->walk_fsuid = (uid_t)setfsuid((uid_t)-1);	/* -1: only asks */
 	pthread_mutex_unlock(&g->mu);
 	if (strcmp(name, "f") != 0)
@@ -1169,6 +1178,7 @@ test_loops(void **state)
 	struct t9c c[3];
 	struct p9srv *s;
 	char why[256];
+	cpu_set_t set;
 	long ncpu;
 	int lfd, i, j;
 
@@ -1176,8 +1186,10 @@ test_loops(void **state)
 	gate_begin(&g, true);
 	p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop */
 	p9srv_config_defaults(&cfg);
-	/* The default: one loop per online CPU, 1 to P9SRV_MAX_LOOPS. */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	/* The default: one loop per CPU this process may run on, 1 to
+	 * P9SRV_MAX_LOOPS. */
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	ncpu = CPU_COUNT(&set);
 	assert_int_equal(cfg.loops, ncpu < 1 ? 1 : ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu);
 	cfg.threads = 1;
 	cfg.loops = P9SRV_MAX_LOOPS + 1;
@@ -1222,6 +1234,156 @@ test_loops(void **state)
 	assert_int_equal(pthread_join(loop, NULL), 0);
 	p9srv_free(s);
 	gate_end(&g);
+}
+
+/* p9srv_run on a thread of its own, which also notes the CPUs it may run
+ * on before and after: p9srv_run gives back the affinity it pinned. */
+struct run_pinned {
+	struct p9srv	*s;
+	cpu_set_t	 before, after;
+};
+
+static void *
+run_pinned(void *arg)
+{
+	struct run_pinned *rp = arg;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(rp->before), &rp->before), 0);
+	if (p9srv_run(rp->s) != 0)
+		abort();
+	assert_int_equal(sched_getaffinity(0, sizeof(rp->after), &rp->after), 0);
+	return NULL;
+}
+
+/* This thread runs on cpu only (-1: wherever set allows). */
+static void
+pin_self(int cpu, const cpu_set_t *set)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	if (cpu >= 0)
+		CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), cpu >= 0 ? &one : set), 0);
+}
+
+/*
+ * cfg.pin_loops (the default): loop i runs on the i-th CPU the process may
+ * run on, loop 0 only while p9srv_run turns it (the affinity of
+ * p9srv_run's caller is the same after as before), and a TCP connection
+ * goes to the loop of the CPU it came in on: a client thread pinned to a
+ * CPU connects over loopback and its walks run on that CPU's loop, the
+ * second CPU's first, the first CPU's (loop 0, p9srv_run's) next, though
+ * in turn the first would have gone to loop 0. With pin_loops false no
+ * loop is pinned and connections go to the loops in turn: two from one
+ * CPU are served by two loops. Needs two CPUs.
+ */
+static void
+test_pin(void **state)
+{
+	struct gate g;
+	struct p9srv_backend be = gate_backend;
+	struct p9srv_config cfg;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t salen = sizeof(sa);
+	struct run_pinned rp;
+	cpu_set_t mine;
+	pthread_t loop, seen[2];
+	struct t9c c[2];
+	char why[256];
+	int cpus[2], n = 0, cpu, pin, i;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	for (cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
+		if (CPU_ISSET(cpu, &mine))
+			cpus[n++] = cpu;
+	if (n < 2) {
+		print_message("one CPU: nothing to pin apart\n");
+		skip();
+	}
+	for (pin = 1; pin >= 0; pin--) {
+		int lfd;
+
+		gate_begin(&g, true);
+		be = gate_backend;
+		p9srv_backend_nonblock(&be, P9_TWALK);	/* walk1 runs on the loop */
+		p9srv_config_defaults(&cfg);
+		assert_true(cfg.pin_loops);
+		cfg.pin_loops = pin;
+		cfg.threads = 1;
+		cfg.loops = 2;
+		rp.s = p9srv_new(&cfg, &be, &g, why, sizeof(why));
+		if (rp.s == NULL)
+			fail_msg("p9srv_new: %s", why);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = 0;
+		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(lfd >= 0);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
+		assert_int_equal(listen(lfd, 8), 0);
+		assert_int_equal(p9srv_listen(rp.s, lfd), 0);
+		assert_int_equal(pthread_create(&loop, NULL, run_pinned, &rp), 0);
+		for (i = 0; i < 2; i++) {
+			/* Pinned: from the second CPU, then the first. */
+			int from = pin ? cpus[1 - i] : cpus[0];
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			assert_true(fd >= 0);
+			pin_self(from, &mine);
+			assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+			t9_connect_fd(&c[i], fd, 0);
+			assert_int_equal(t9_attach(&c[i], 0, "", (uint32_t)geteuid(), NULL), 0);
+			assert_int_equal(t9_walk(&c[i], 0, 1, "f", NULL), 0);
+			pin_self(-1, &mine);
+			seen[i] = GATE_GET(&g, walker);
+			if (pin) {
+				assert_int_equal(GATE_GET(&g, walk_cpu), from);
+				assert_int_equal(GATE_GET(&g, walk_ncpus), 1);
+			} else {
+				assert_int_equal(GATE_GET(&g, walk_ncpus), CPU_COUNT(&mine));
+			}
+		}
+		/* Pinned, the second connection (from the first CPU) is loop
+		 * 0's, p9srv_run's; in turn, the first is. */
+		assert_true(pthread_equal(seen[pin ? 1 : 0], loop));
+		assert_false(pthread_equal(seen[0], seen[1]));
+		for (i = 0; i < 2; i++)
+			t9_close(&c[i]);
+		p9srv_stop(rp.s);
+		assert_int_equal(pthread_join(loop, NULL), 0);
+		assert_true(CPU_EQUAL(&rp.before, &rp.after));
+		assert_true(CPU_EQUAL(&rp.before, &mine));
+		p9srv_free(rp.s);
+		gate_end(&g);
+	}
+}
+
+/*
+ * p9_loop_place (p9_loop.h), the rule behind pin_loops: the loop of the
+ * connection's CPU, the least loaded if several, while it serves fewer
+ * than twice the least loaded loop's connections plus two; else the
+ * least loaded, the first from next on a tie.
+ */
+static void
+test_place_rule(void **state)
+{
+	const int cpus[3] = { 4, 7, 4 }, none[3] = { -1, -1, -1 };
+	const unsigned zero[3] = { 0, 0, 0 }, some[3] = { 5, 2, 3 }, many[3] = { 6, 2, 9 };
+	const unsigned near[3] = { 2, 5, 9 };
+
+	(void)state;
+	assert_int_equal(p9_loop_place(cpus, zero, 3, 7, 0), 1);
+	assert_int_equal(p9_loop_place(cpus, zero, 3, 4, 1), 2);	/* CPU 4's first from next */
+	assert_int_equal(p9_loop_place(cpus, some, 3, 4, 0), 2);	/* its least loaded */
+	assert_int_equal(p9_loop_place(cpus, many, 3, 4, 0), 1);	/* 6 < 2 * 2 + 2: no */
+	assert_int_equal(p9_loop_place(cpus, near, 3, 7, 0), 1);	/* 5 < 2 * 2 + 2 */
+	assert_int_equal(p9_loop_place(cpus, zero, 3, 5, 2), 2);	/* no loop on CPU 5: in turn */
+	assert_int_equal(p9_loop_place(cpus, zero, 3, -1, 4), 1);
+	assert_int_equal(p9_loop_place(none, zero, 3, 4, 0), 0);	/* nothing pinned */
+	assert_int_equal(p9_loop_place(none, some, 3, 4, 0), 1);
+	assert_int_equal(p9_loop_place(cpus, zero, 1, 7, 3), 0);
 }
 
 /* Can this process have an io_uring at all? (Kernels refuse it when too
@@ -1667,6 +1829,8 @@ main(void)
 		cmocka_unit_test(test_poll_single_thread),
 		cmocka_unit_test(test_gather_early),
 		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_pin),
+		cmocka_unit_test(test_place_rule),
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_spin_rule),
 		cmocka_unit_test(test_atime_rule),
