@@ -350,7 +350,9 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 }
 
 /* cfg.pin_loops: loop i goes to the i-th CPU this thread may run on,
- * modulo their number. */
+ * modulo their number; only when every one of those CPUs gets a loop.
+ * Fewer loops (one, say) stay unpinned: pinned to the first CPUs, the
+ * loops of every server on the machine would share those. */
 static void
 plan_cpus(struct p9srv *s)
 {
@@ -358,7 +360,8 @@ plan_cpus(struct p9srv *s)
 	unsigned i, n;
 	int cpu;
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0 || (n = (unsigned)CPU_COUNT(&set)) == 0)
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || (n = (unsigned)CPU_COUNT(&set)) == 0 ||
+	    s->nloops < n)
 		return;
 	for (i = 0; i < s->nloops; i++) {
 		unsigned k = i % n;

@@ -135,9 +135,10 @@ struct p9srv_config {
 	/* Pin each event loop to a CPU: loop i to the i-th of the CPUs the
 	 * process may run on at p9srv_new (modulo their number; loop 0 only
 	 * while p9srv_run turns it, the caller's affinity restored when it
-	 * returns, never in p9srv_poll), and give each accepted connection
-	 * to the loop of the CPU that received it (on loopback, its
-	 * client's), unless that loop already serves twice as many
+	 * returns, never in p9srv_poll), when there are at least as many
+	 * loops as those CPUs (fewer stay unpinned); and give each accepted
+	 * connection to the loop of the CPU that received it (on loopback,
+	 * its client's), unless that loop already serves twice as many
 	 * connections as the least loaded one, plus two. A client's thread
 	 * and its loop then share a CPU, and a reply wakes the client there
 	 * instead of on another CPU. false (0): no pinning, each connection
