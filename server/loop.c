@@ -327,12 +327,12 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 	cfg->threads = ncpu > 512 ? 1024 : ncpu > 2 ? ncpu * 2 : 4;
 	/* One event loop per CPU we may run on. On a 2-CPU machine with
 	 * p9load on the same CPUs (2026-12-07, 5 interleaved rounds of 1 s,
-	 * medians), two loops against one at 4 and 16 connections: 64 KiB Treads 1.57x
-	 * and 1.50x the rate at 0.76x and 0.75x the CPU per RPC, walk+clunk
-	 * 1.55x and 1.29x, the mixed workload 1.40x and 1.31x, Tgetattr 1.43x
-	 * at 4 connections but 0.96x (1.21x the CPU) at 16. (On an earlier
-	 * machine, before requests ran on the loops, a second loop cost more
-	 * CPU than it gave.) */
+	 * medians), two loops against one at 4 and 16 connections: 64 KiB
+	 * Treads 1.57x and 1.50x the rate at 0.76x and 0.75x the CPU per
+	 * RPC, walk+clunk 1.55x and 1.29x, the mixed workload 1.40x and
+	 * 1.31x, Tgetattr 1.43x at 4 connections but 0.96x (1.21x the CPU)
+	 * at 16. (On an earlier machine, before requests ran on the loops, a
+	 * second loop cost more CPU than it gave.) */
 	cfg->loops = ncpu > P9SRV_MAX_LOOPS ? P9SRV_MAX_LOOPS : ncpu;
 	/* Busy-polling (p9srv.h, spin_us), against none, same machine and
 	 * rounds as above: one connection, synchronous, Tgetattr 16.7k ->
@@ -342,7 +342,7 @@ p9srv_config_defaults(struct p9srv_config *cfg)
 	 * connections within the rounds' spread. */
 	cfg->spin_us = P9SRV_SPIN_DEFAULT_US;
 	/* Loops pinned, connections to the loop of their client's CPU
-	 * (p9srv.h, pin_loops), against neither: see PIN_MEASURED. */
+	 * (p9srv.h, pin_loops): measured at place_conn. */
 	cfg->pin_loops = true;
 	cfg->max_fids = 16384;
 	cfg->max_inflight = 64;
