@@ -154,6 +154,10 @@ quiet=$top/$dir/loadbench.quiet
 : >"$out"
 : >"$quiet"
 echo "loadbench: $rounds rounds x ${#shapes[@]} shapes x ${#servers[@]} servers, ${duration} s per workload after ${warmup} s warm-up, msize 65536" >&2
+# How an idle CPU waits sets what waking a client costs (README "Load").
+idle_driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo unknown)
+halt_poll=$(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns 2>/dev/null || true)
+echo "loadbench: $(nproc) CPUs, cpuidle driver $idle_driver${halt_poll:+, guest_halt_poll_ns $halt_poll}" >&2
 echo "loadbench: p9d pid $p9d_pid ${addr[p9d]}, diod -t 2 pid $diod_pid ${addr[diod]}, canned9p pid $canned_pid ${addr[ceiling]}" >&2
 for r in $(seq 1 "$rounds"); do
 	waited=0
