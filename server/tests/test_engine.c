@@ -742,15 +742,8 @@ test_poll_single_thread(void **state)
 	gate_end(&g);
 }
 
-/*
- * p9srv_backend_quick: a usually-quick callback (here lopen) runs on the
- * loop thread when nothing else is ready there; when other requests came
- * with it, on the loop too while its type's calls there were short (a
- * fast lopen), on a worker once they took longer (lopens of 200 us:
- * above the engine's 50 us); one that took longer than
- * P9SRV_QUICK_MAX_US sends its type to the workers for
- * P9SRV_QUICK_BACKOFF_MS.
- */
+/* Tlopens of fids 1 and 2 (walked here) in one write; both answered,
+ * then clunked. */
 static void
 send_two_lopens(struct t9c *c)
 {
@@ -790,6 +783,16 @@ send_two_lopens(struct t9c *c)
 	assert_int_equal(t9_clunk(c, 1), 0);
 	assert_int_equal(t9_clunk(c, 2), 0);
 }
+
+/*
+ * p9srv_backend_quick: a usually-quick callback (here lopen) runs on the
+ * loop thread when nothing else is ready there; when other requests came
+ * with it, on the loop too while its type's calls there were short (a
+ * fast lopen), on a worker once they took longer (lopens of 200 us:
+ * above the engine's 50 us); one that took longer than
+ * P9SRV_QUICK_MAX_US sends its type to the workers for
+ * P9SRV_QUICK_BACKOFF_MS.
+ */
 static void
 test_quick(void **state)
 {
