@@ -88,6 +88,9 @@ static const char usage_text2[] =
 "                          serving the fewest (default, with a loop per CPU:\n"
 "                          loop i pinned to the i-th CPU, a connection to\n"
 "                          the loop of the CPU it came in on)\n"
+"      --no-dircache       list every directory from the file system (default:\n"
+"                          listings of large directories on local file systems\n"
+"                          are kept in memory while inotify reports no change)\n"
 "      --io ENGINE         how the loops wait and do their I/O: epoll or\n"
 "                          uring (io_uring; falls back to epoll where it\n"
 "                          cannot be had). Default: $P9SRV_IO, else epoll\n"
@@ -505,6 +508,7 @@ main(int argc, char **argv)
 		{ "io", required_argument, NULL, 'E' },
 		{ "spin-us", required_argument, NULL, 'Y' },
 		{ "no-pin", no_argument, NULL, 'P' },
+		{ "no-dircache", no_argument, NULL, 'D' },
 		{ "max-fids", required_argument, NULL, 'X' },
 		{ "max-inflight", required_argument, NULL, 'Q' },
 		{ "max-conns", required_argument, NULL, 'C' },
@@ -527,7 +531,7 @@ main(int argc, char **argv)
 	int listen_fds[MAX_LISTEN], lfds[MAX_LISTEN], conn_fd = -1, nlisten = 0, nlfd = 0, i, j, opt;
 	int nactivated = 0;
 	char what[64];
-	bool use_stdio = false;
+	bool use_stdio = false, no_dircache = false;
 	int rc;
 	const char *record = NULL;
 	unsigned long record_mib = RECORD_MIB;
@@ -596,6 +600,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			cfg.pin_loops = false;
+			break;
+		case 'D':
+			no_dircache = true;
 			break;
 		case 'E':
 			if (strcmp(optarg, "epoll") == 0)
@@ -691,6 +698,8 @@ main(int argc, char **argv)
 	/* The export first: its errors name the path. */
 	if ((fs = posix_new(export_path, why, sizeof(why))) == NULL)
 		die("cannot %s", why);
+	if (no_dircache)
+		(void)posix_set_dircache(fs, false);	/* turning off cannot fail */
 	if ((srv = p9srv_new(&cfg, &posix_backend, fs, why, sizeof(why))) == NULL)
 		die("%s", why);
 

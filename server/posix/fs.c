@@ -308,6 +308,10 @@ posix_new(const char *export_path, char *why, size_t whylen)
 	}
 	fs->root_fd = -1;
 	pthread_mutex_init(&fs->lock_mu, NULL);
+	if ((fs->dc = dc_new()) == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	if (strlen(export_path) >= sizeof(fs->export_path)) {
 		errno = ENAMETOOLONG;
 		goto fail;
@@ -340,6 +344,7 @@ posix_free(struct posix_fs *fs)
 	if (fs->root_fd >= 0)
 		close(fs->root_fd);
 	pthread_mutex_destroy(&fs->lock_mu);
+	dc_free(fs->dc);
 	free(fs);
 }
 
@@ -347,6 +352,21 @@ const char *
 posix_export(const struct posix_fs *fs)
 {
 	return fs->export_real;
+}
+
+int
+posix_set_dircache(struct posix_fs *fs, bool on)
+{
+	return dc_enable(fs->dc, on);
+}
+
+void
+posix_dircache_stats(struct posix_fs *fs, struct posix_dircache_stats *out)
+{
+	struct dc_stats st = dc_stats(fs->dc);
+
+	*out = (struct posix_dircache_stats){ .hits = st.hits, .kept = st.kept,
+	    .dropped = st.dropped, .bytes = st.kept_bytes };
 }
 
 /* Files: one struct pfid per fid. */
@@ -385,8 +405,7 @@ px_release(void *file)
 	if (f->open_fd >= 0)
 		lock_released(f);	/* its OFD locks die with open_fd below */
 	if (f->dir != NULL) {
-		close(f->dir->fd);	/* a dup of open_fd */
-		free(f->dir);
+		dir_close(f->fs, f->dir);
 		p9srv_acct_give(f->acct);
 	}
 	if (f->open_fd >= 0) {

@@ -477,26 +477,49 @@ dir_open(struct pfid *f)
 	}
 	pd->fd = fd;
 	pd->dev = st.st_dev;
+	pd->ino = st.st_ino;
+	pd->rec.wd = -1;
+	pd->keepable = st.st_size >= DC_MIN && dc_keepable(f->fs->dc, fd, f->atime);
 	f->dir = pd;
 	return 0;
+}
+
+/* Release a directory stream (at the fid's release). */
+void
+dir_close(struct posix_fs *fs, struct pdir *pd)
+{
+	dc_rec_end(fs->dc, &pd->rec, false);
+	dc_list_put(pd->list);
+	close(pd->fd);	/* a dup of open_fd */
+	free(pd);
 }
 
 /* The stream's next entry, or NULL at its end (*err 0) or on an error
  * (*err set). Records come from getdents64 straight into pd->buf: no
  * lock and no copy per entry, as readdir(3) and telldir(3) would cost. */
 static const struct dirent64_rec *
-dir_next(struct pdir *pd, int *err)
+dir_next(struct posix_fs *fs, struct pdir *pd, int *err)
 {
 	const struct dirent64_rec *de;
 
 	*err = 0;
+	if (pd->list != NULL) {
+		/* A kept listing (dcache.c): its records, in order. */
+		if (pd->lpos >= pd->list->len)
+			return NULL;
+		de = (const void *)((const uint8_t *)pd->list->recs + pd->lpos);
+		pd->lpos += de->d_reclen;
+		return de;
+	}
 	if (pd->pos >= pd->end) {
 		long n = syscall(SYS_getdents64, pd->fd, pd->buf, sizeof(pd->buf));
 
 		if (n <= 0) {
 			*err = n < 0 ? errno : 0;
+			dc_rec_end(fs->dc, &pd->rec, n == 0);
 			return NULL;
 		}
+		dc_rec_add(fs->dc, &pd->rec, pd->buf, (size_t)n);
 		pd->pos = 0;
 		pd->end = (uint32_t)n;
 	}
@@ -534,8 +557,31 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 		pd->pos = pd->end = 0;
 		pd->held_ok = false;
 		pd->cont = false;
-		if (lseek(pd->fd, (off_t)offset, SEEK_SET) < 0)
+		dc_rec_end(f->fs->dc, &pd->rec, false);
+		dc_list_put(pd->list);
+		pd->list = NULL;
+		pd->lpos = 0;
+		/* From the start: the kept listing if there is one, else
+		 * the kernel's, recorded to be kept. */
+		if (offset == 0 && pd->keepable)
+			pd->list = dc_get(f->fs->dc, pd->dev, pd->ino);
+		if (pd->list == NULL) {
+			if (lseek(pd->fd, (off_t)offset, SEEK_SET) < 0)
+				return errno;
+			if (offset == 0 && pd->keepable)
+				dc_rec_begin(f->fs->dc, &pd->rec, pd->fd, pd->dev, pd->ino);
+		}
+	} else if (pd->list != NULL && !dc_valid(f->fs->dc, pd->list, pd->dev, pd->ino)) {
+		/* The directory changed since its kept listing was recorded:
+		 * go on from the kernel's, at the same cookie (what was held
+		 * comes again, if it is still there). */
+		dc_list_put(pd->list);
+		pd->list = NULL;
+		pd->held_ok = false;
+		if (lseek(pd->fd, (off_t)offset, SEEK_SET) < 0) {
+			pd->cont = false;
 			return errno;
+		}
 	}
 	pd->cont = true;
 	pd->resume = offset;
@@ -548,7 +594,7 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 		pd->resume = ent.offset;
 	}
 	for (;;) {
-		de = dir_next(pd, &err);
+		de = dir_next(f->fs, pd, &err);
 		if (de == NULL) {
 			/* An error after some entries: send those; the next
 			 * Treaddir meets the error again (after a seek). */

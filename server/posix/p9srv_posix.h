@@ -10,7 +10,9 @@
 #ifndef P9SRV_POSIX_H
 #define P9SRV_POSIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "p9srv.h"
 
@@ -27,5 +29,23 @@ P9SRV_API struct posix_fs *posix_new(const char *export_path, char *why, size_t 
 P9SRV_API void posix_free(struct posix_fs *fs);
 /* The export as resolved (realpath). */
 P9SRV_API const char *posix_export(const struct posix_fs *fs);
+
+/*
+ * Listings of large directories (8 KiB and more of entries) are kept in
+ * memory while the kernel reports no change to them (inotify), on local
+ * file systems (ext2-4, xfs, btrfs, tmpfs, f2fs) and mounts that are not
+ * strictatime: a listing from the start is then served without the file
+ * system. At most 64 directories and 16 MiB, each kept at most 60 s. On
+ * by default; posix_set_dircache(fs, false) drops them and keeps none.
+ * Returns 0, or an errno when it cannot be turned on (no inotify).
+ */
+P9SRV_API int posix_set_dircache(struct posix_fs *fs, bool on);
+struct posix_dircache_stats {
+	uint64_t	 hits;		/* listings served from memory */
+	uint64_t	 kept;		/* listings recorded and kept */
+	uint64_t	 dropped;	/* kept listings dropped: a change, their age, lost events */
+	uint64_t	 bytes;		/* bytes kept now */
+};
+P9SRV_API void posix_dircache_stats(struct posix_fs *fs, struct posix_dircache_stats *out);
 
 #endif /* P9SRV_POSIX_H */

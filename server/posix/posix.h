@@ -12,9 +12,11 @@
  * one validated name relative to its parent's O_PATH descriptor, without
  * following symlinks, and ".." never leaves the export root.
  *
- * Lock order: pfid->lock, then the fs's lock table mutex (lock.c). No lock
- * is held across a blocking call except pfid->lock around a directory
- * stream (readdir), which serialises requests on that one fid.
+ * Lock order: pfid->lock, then the fs's lock table mutex (lock.c) or the
+ * directory cache's (dcache.c: held across its inotify calls, which do
+ * not wait). No lock is held across a blocking call except pfid->lock
+ * around a directory stream (readdir), which serialises requests on that
+ * one fid.
  */
 #ifndef P9D_POSIX_H
 #define P9D_POSIX_H
@@ -33,6 +35,7 @@
 #include "p9srv_posix.h"
 
 struct lockrec;
+struct dcache;
 
 struct posix_fs {
 	char		 export_path[PATH_MAX];	/* as given */
@@ -49,6 +52,7 @@ struct posix_fs {
 	pthread_mutex_t	 lock_mu;
 	struct lockrec	*lock_head;
 	unsigned	 lock_n;
+	struct dcache	*dc;		/* dcache.c: kept directory listings */
 };
 
 /* An immutable, refcounted host object. A node reached through ".." has
@@ -78,10 +82,76 @@ struct node {
  */
 #define PDIR_BUF	32768	/* getdents64's buffer: about 1000 short names */
 
+/*
+ * Directory listings (dcache.c). A listing of a large directory (its
+ * st_size and the listing's records DC_MIN bytes or more: on ext4 two
+ * blocks or more, where the hash-order index begins) from its start is recorded as getdents64 returns it and
+ * kept while an inotify watch on the directory reports no change; a
+ * stream that starts at cookie 0 then reads the kept records instead of
+ * the kernel's, which on ext4 rebuild a hash-order tree of the whole
+ * directory for every listing. The records keep the file system's
+ * cookies: a Treaddir elsewhere seeks the kernel's stream as before.
+ */
+#define DC_MIN	8192
+
+/* Records of a whole listing, as getdents64 gave them. Immutable once
+ * kept; refcounted (a stream reading it holds a reference). */
+struct dc_list {
+	atomic_uint	 refs;
+	uint32_t	 len;		/* bytes of recs */
+	uint64_t	 recs[];	/* linux_dirent64 records, 8-aligned */
+};
+
+/* A recording under way (one per stream; wd -1: none). */
+struct dc_rec {
+	int		 wd;
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 events;	/* the watch's event count when it began */
+	uint64_t	 epoch;		/* the cache's inotify instance then */
+	struct dc_list	*list;
+	size_t		 cap;		/* bytes allocated after list's header */
+};
+
+struct dc_stats {
+	uint64_t	 hits;		/* listings read from kept records */
+	uint64_t	 kept;		/* recordings kept */
+	uint64_t	 dropped;	/* kept listings dropped: a change, age, lost events */
+	size_t		 kept_bytes;	/* bytes kept now */
+};
+
+/* A cache with its own inotify instance (none, if inotify fails: then
+ * nothing is kept). NULL only when out of memory. */
+struct dcache *dc_new(void);
+void dc_free(struct dcache *dc);
+/* Off: drop everything and keep nothing more. On: again (errno if inotify
+ * cannot be had). */
+int dc_enable(struct dcache *dc, bool on);
+struct dc_stats dc_stats(struct dcache *dc);
+/* May listings of the directory open as fd (on a mount of PX_ATIME_*
+ * atime) be kept? */
+bool dc_keepable(struct dcache *dc, int fd, int atime);
+/* The kept listing of directory (dev, ino), referenced, or NULL. */
+struct dc_list *dc_get(struct dcache *dc, dev_t dev, ino_t ino);
+void dc_list_put(struct dc_list *l);
+/* Is l still the kept listing of (dev, ino): nothing changed since? */
+bool dc_valid(struct dcache *dc, const struct dc_list *l, dev_t dev, ino_t ino);
+/* Record the listing of fd (the directory dev, ino) that starts now: call
+ * before its first getdents64, add what each one returns, and end it:
+ * complete when getdents64 returned 0 after the whole directory. */
+void dc_rec_begin(struct dcache *dc, struct dc_rec *rec, int fd, dev_t dev, ino_t ino);
+void dc_rec_add(struct dcache *dc, struct dc_rec *rec, const void *recs, size_t n);
+void dc_rec_end(struct dcache *dc, struct dc_rec *rec, bool complete);
+
 struct pdir {
 	int		 fd;		/* dup(open_fd): the stream's position */
 	uint32_t	 pos, end;	/* the unread entries: buf[pos..end) */
 	dev_t		 dev;		/* the directory's, for the entries' qids */
+	ino_t		 ino;
+	bool		 keepable;	/* its listings may be kept (dcache.c) */
+	struct dc_list	*list;		/* the stream reads this kept listing */
+	uint32_t	 lpos;		/* its next record */
+	struct dc_rec	 rec;		/* the stream's recording, from cookie 0 */
 	bool		 cont;		/* the stream stands at `resume` (after `held`) */
 	bool		 held_ok;	/* held is an entry read, not sent */
 	uint64_t	 resume;	/* the cookie a continuing Treaddir brings */
@@ -175,6 +245,9 @@ int fs_reopen(const struct node *n, int host_flags);
 int fs_open_flags(uint32_t wire);
 /* A fresh node for (dir, name) after a create. */
 int fs_node_at(struct node *dir, struct p9srv_conn *acct, const char *name, struct node **out);
+
+/* io.c: release a fid's directory stream. */
+void dir_close(struct posix_fs *fs, struct pdir *pd);
 
 /* lock.c: forget f's lock records (Rgetlock's holders), whose locks the
  * kernel drops when its open descriptor closes. Called at release. */

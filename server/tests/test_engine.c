@@ -10,6 +10,7 @@
  * Under AddressSanitizer, LeakSanitizer checks at exit that starting,
  * stopping and freeing left nothing behind.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1700,6 +1701,232 @@ walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t 
 }
 
 /*
+ * Listings of a large directory kept in memory (posix_set_dircache).
+ * A listing from the start is served from memory while nothing changed,
+ * and is never stale: after each change made on the host, behind the
+ * server's back (create, unlink, rename in, out and within, a hard link,
+ * mkdir, rmdir), the next listing over 9P is exactly the host's, and the
+ * kept one was dropped. A stream that began on a kept listing goes on from
+ * the kernel's after a change, a Treaddir from another cookie seeks the
+ * kernel's stream to the same cookies, and with the cache off nothing is
+ * served from memory.
+ */
+#define DC_FILES	600
+#define DC_MAXENT	(DC_FILES + 64)
+
+struct dc_ent {
+	char		 name[64];
+	uint64_t	 cookie;
+};
+
+static int
+dc_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dc_ent *)a)->name, ((const struct dc_ent *)b)->name);
+}
+
+/* One Treaddir of fid from off into ents[*n..]: the number of entries. */
+static int
+dc_readdir(struct t9c *c, uint32_t fid, uint64_t off, uint32_t count, struct dc_ent *ents, int *n)
+{
+	struct p9_msg t = { .type = P9_TREADDIR }, r;
+	struct p9_dirent_iter it;
+	struct p9_dirent d;
+	int k = 0, rc;
+
+	t.treaddir.fid = fid;
+	t.treaddir.offset = off;
+	t.treaddir.count = count;
+	assert_int_equal(t9_rpc(c, &t, &r), 0);
+	p9_dirent_iter_init(&it, r.rreaddir.data);
+	while ((rc = p9_dirent_next(&it, &d)) == 1) {
+		assert_true(*n < DC_MAXENT);
+		assert_true(d.name.len > 0 && d.name.len < sizeof(ents[0].name));
+		memcpy(ents[*n].name, d.name.ptr, d.name.len);
+		ents[*n].name[d.name.len] = '\0';
+		ents[*n].cookie = d.offset;
+		(*n)++;
+		k++;
+	}
+	assert_int_equal(rc, 0);
+	return k;
+}
+
+/* List "big" over 9P from cookie `from` on a new fid, in Treaddirs of
+ * `count` bytes, to the end. Returns the number of entries. */
+static int
+dc_list(struct t9c *c, uint64_t from, uint32_t count, struct dc_ent *ents)
+{
+	uint64_t off = from;
+	int n = 0;
+
+	assert_int_equal(t9_walk(c, 0, 7, "big", NULL), 0);
+	assert_int_equal(t9_lopen(c, 7, 0, NULL, NULL), 0);
+	for (int rounds = 0; rounds < DC_MAXENT; rounds++) {
+		if (dc_readdir(c, 7, off, count, ents, &n) == 0) {
+			assert_int_equal(t9_clunk(c, 7), 0);
+			return n;
+		}
+		off = ents[n - 1].cookie;
+	}
+	fail_msg("readdir of big did not end");
+	return -1;
+}
+
+/* The host's listing of dir, sorted, against a 9P listing (sorted here). */
+static void
+dc_same(const char *dir, struct dc_ent *ents, int n)
+{
+	static struct dc_ent host[DC_MAXENT];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int m = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		assert_true(m < DC_MAXENT);
+		assert_true(strlen(e->d_name) < sizeof(host[0].name));
+		memcpy(host[m++].name, e->d_name, strlen(e->d_name) + 1);
+	}
+	closedir(d);
+	qsort(host, (size_t)m, sizeof(host[0]), dc_cmp);
+	qsort(ents, (size_t)n, sizeof(ents[0]), dc_cmp);
+	assert_int_equal(n, m);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(ents[i].name, host[i].name);
+}
+
+static void
+test_dircache(void **state)
+{
+	static struct dc_ent ents[DC_MAXENT], rest[DC_MAXENT];
+	struct posix_dircache_stats st0, st;
+	struct one *o = calloc(1, sizeof(*o));
+	char exp[128], big[160], p[256], q[256];
+	int n, k, i;
+
+	(void)state;
+	assert_non_null(o);
+	snprintf(base, sizeof(base), "/tmp/t9d.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	snprintf(exp, sizeof(exp), "%s/e", base);
+	snprintf(big, sizeof(big), "%s/big", exp);
+	assert_int_equal(mkdir(exp, 0755), 0);
+	assert_int_equal(mkdir(big, 0755), 0);
+	for (i = 0; i < DC_FILES; i++) {
+		snprintf(p, sizeof(p), "%s/file-%04d", big, i);
+		t9_write_file(p, "");
+	}
+	start(o, exp, false, 2, 64);
+
+	/* The first listing is recorded and kept, the next ones served from
+	 * it, in any Treaddir size. */
+	posix_dircache_stats(o->fs, &st0);
+	n = dc_list(&o->c, 0, 65536, ents);
+	dc_same(big, ents, n);
+	posix_dircache_stats(o->fs, &st);
+	assert_int_equal(st.kept, st0.kept + 1);
+	assert_true(st.bytes >= DC_MIN);
+	n = dc_list(&o->c, 0, 65536, ents);
+	dc_same(big, ents, n);
+	n = dc_list(&o->c, 0, 777, ents);
+	dc_same(big, ents, n);
+	posix_dircache_stats(o->fs, &st);
+	assert_int_equal(st.hits, st0.hits + 2);
+
+	/* Each change on the host: the next listing is the host's. */
+	for (i = 0; i < 24; i++) {
+		struct posix_dircache_stats before;
+
+		posix_dircache_stats(o->fs, &before);
+		snprintf(p, sizeof(p), "%s/file-%04d", big, i);
+		snprintf(q, sizeof(q), "%s/moved-%04d", big, i);
+		switch (i % 8) {
+		case 0: t9_write_file(q, "new"); break;				/* create */
+		case 1: assert_int_equal(unlink(p), 0); break;			/* unlink */
+		case 2: assert_int_equal(rename(p, q), 0); break;		/* rename within */
+		case 3: snprintf(q, sizeof(q), "%s/out-%04d", exp, i);	/* rename out */
+			assert_int_equal(rename(p, q), 0); break;
+		case 4: snprintf(q, sizeof(q), "%s/in-%04d", exp, i);	/* rename in */
+			t9_write_file(q, "in");
+			snprintf(p, sizeof(p), "%s/came-%04d", big, i);
+			assert_int_equal(rename(q, p), 0); break;
+		case 5: assert_int_equal(link(p, q), 0); break;			/* hard link */
+		case 6: assert_int_equal(mkdir(q, 0755), 0); break;		/* mkdir */
+		case 7: snprintf(q, sizeof(q), "%s/moved-%04d", big, i - 1);	/* rmdir */
+			assert_int_equal(rmdir(q), 0); break;
+		}
+		n = dc_list(&o->c, 0, i % 2 == 0 ? 65536 : 1000, ents);
+		dc_same(big, ents, n);
+		posix_dircache_stats(o->fs, &st);
+		assert_true(st.dropped > before.dropped);	/* the kept one went */
+		assert_int_equal(st.hits, before.hits);		/* and was not used */
+		n = dc_list(&o->c, 0, 65536, ents);		/* kept again, and used */
+		dc_same(big, ents, n);
+		posix_dircache_stats(o->fs, &st);
+		assert_int_equal(st.hits, before.hits + 1);
+	}
+
+	/* A stream that began on the kept listing, then a change: it goes on
+	 * from the kernel's at the same cookie, to the end, no name twice. */
+	(void)dc_list(&o->c, 0, 65536, ents);	/* kept */
+	n = 0;
+	assert_int_equal(t9_walk(&o->c, 0, 8, "big", NULL), 0);
+	assert_int_equal(t9_lopen(&o->c, 8, 0, NULL, NULL), 0);
+	posix_dircache_stats(o->fs, &st0);
+	assert_true(dc_readdir(&o->c, 8, 0, 2000, ents, &n) > 0);
+	posix_dircache_stats(o->fs, &st);
+	assert_int_equal(st.hits, st0.hits + 1);
+	snprintf(p, sizeof(p), "%s/late", big);
+	t9_write_file(p, "late");
+	while ((k = dc_readdir(&o->c, 8, ents[n - 1].cookie, 2000, ents, &n)) > 0)
+		assert_true(n < DC_MAXENT);
+	assert_int_equal(t9_clunk(&o->c, 8), 0);
+	qsort(ents, (size_t)n, sizeof(ents[0]), dc_cmp);
+	for (i = 1; i < n; i++)
+		assert_true(strcmp(ents[i - 1].name, ents[i].name) != 0);
+	assert_true(n >= DC_FILES - 8);
+
+	/* From a cookie of a kept listing, on a new fid: the kernel's stream
+	 * at that cookie gives the rest of the same listing. */
+	n = dc_list(&o->c, 0, 65536, ents);	/* recorded again */
+	n = dc_list(&o->c, 0, 65536, ents);	/* from memory: order as listed */
+	k = dc_list(&o->c, ents[99].cookie, 4096, rest);
+	assert_int_equal(k, n - 100);
+	for (i = 0; i < k; i++) {
+		assert_string_equal(rest[i].name, ents[100 + i].name);
+		assert_int_equal(rest[i].cookie, ents[100 + i].cookie);
+	}
+
+	/* Off: every listing from the file system, still right. */
+	assert_int_equal(posix_set_dircache(o->fs, false), 0);
+	posix_dircache_stats(o->fs, &st0);
+	assert_int_equal(st0.bytes, 0);
+	for (i = 0; i < 3; i++) {
+		n = dc_list(&o->c, 0, 65536, ents);
+		dc_same(big, ents, n);
+	}
+	posix_dircache_stats(o->fs, &st);
+	assert_int_equal(st.hits, st0.hits);
+	assert_int_equal(st.kept, st0.kept);
+	/* On again. */
+	assert_int_equal(posix_set_dircache(o->fs, true), 0);
+	(void)dc_list(&o->c, 0, 65536, ents);
+	n = dc_list(&o->c, 0, 65536, ents);
+	dc_same(big, ents, n);
+	posix_dircache_stats(o->fs, &st);
+	assert_int_equal(st.hits, st0.hits + 1);
+
+	p9srv_stop(o->s);
+	assert_int_equal(pthread_join(o->thread, NULL), 0);
+	p9srv_free(o->s);
+	posix_free(o->fs);
+	t9_close(&o->c);
+	free(o);
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
  * What p9srv_new refuses, and what the engine answers for a backend that
  * leaves callbacks unset, and the engine's own walk and xattr errors.
  */
@@ -1848,6 +2075,7 @@ main(void)
 		cmocka_unit_test(test_serve_running),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
+		cmocka_unit_test(test_dircache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
