@@ -1757,15 +1757,15 @@ dc_readdir(struct t9c *c, uint32_t fid, uint64_t off, uint32_t count, struct dc_
 	return k;
 }
 
-/* List "big" over 9P from cookie `from` on a new fid, in Treaddirs of
- * `count` bytes, to the end. Returns the number of entries. */
+/* List directory `dir` over 9P from cookie `from` on a new fid, in
+ * Treaddirs of `count` bytes, to the end. Returns the number of entries. */
 static int
-dc_list(struct t9c *c, uint64_t from, uint32_t count, struct dc_ent *ents)
+dc_list_at(struct t9c *c, const char *dir, uint64_t from, uint32_t count, struct dc_ent *ents)
 {
 	uint64_t off = from;
 	int n = 0;
 
-	assert_int_equal(t9_walk(c, 0, 7, "big", NULL), 0);
+	assert_int_equal(t9_walk(c, 0, 7, dir, NULL), 0);
 	assert_int_equal(t9_lopen(c, 7, 0, NULL, NULL), 0);
 	for (int rounds = 0; rounds < DC_MAXENT; rounds++) {
 		if (dc_readdir(c, 7, off, count, ents, &n) == 0) {
@@ -1774,8 +1774,20 @@ dc_list(struct t9c *c, uint64_t from, uint32_t count, struct dc_ent *ents)
 		}
 		off = ents[n - 1].cookie;
 	}
-	fail_msg("readdir of big did not end");
+	fail_msg("readdir of %s did not end", dir);
 	return -1;
+}
+
+static int
+dc_list(struct t9c *c, uint64_t from, uint32_t count, struct dc_ent *ents)
+{
+	return dc_list_at(c, "big", from, count, ents);
+}
+
+static int
+dc_list_dir(struct t9c *c, const char *dir, struct dc_ent *ents)
+{
+	return dc_list_at(c, dir, 0, 65536, ents);
 }
 
 /* The host's listing of dir, sorted, against a 9P listing (sorted here). */
@@ -1968,6 +1980,122 @@ test_dircache(void **state)
 }
 
 /*
+ * The cache's bounds: more large directories than it keeps (64) are all
+ * listed right, the least recently used giving way (the first directory's
+ * listing is recorded again, kept bytes stay within 16 MiB), and a listing
+ * over 1 MiB is not kept but listed whole.
+ */
+#define DCB_DIRS	70
+#define DCB_FILES	300
+
+static void
+test_dircache_bounds(void **state)
+{
+	static struct dc_ent ents[DC_MAXENT];
+	struct posix_dircache_stats st0, st;
+	struct one *o = calloc(1, sizeof(*o));
+	char exp[128], p[512], name[16];
+	char longname[201];
+	struct statfs sf;
+	bool keeps;
+	int d, i, n, fd;
+
+	(void)state;
+	assert_non_null(o);
+	snprintf(base, sizeof(base), "/tmp/t9b.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	snprintf(exp, sizeof(exp), "%s/e", base);
+	assert_int_equal(mkdir(exp, 0755), 0);
+	for (d = 0; d < DCB_DIRS; d++) {
+		snprintf(p, sizeof(p), "%s/d%02d", exp, d);
+		assert_int_equal(mkdir(p, 0755), 0);
+		for (i = 0; i < DCB_FILES; i++) {
+			snprintf(p, sizeof(p), "%s/d%02d/entry-%05d", exp, d, i);
+			assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0);
+			close(fd);
+		}
+	}
+	/* 5500 entries of 199-byte names: about 1.2 MiB of records. */
+	memset(longname, 'x', 194);
+	longname[194] = '\0';
+	snprintf(p, sizeof(p), "%s/huge", exp);
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (i = 0; i < 5500; i++) {
+		snprintf(p, sizeof(p), "%s/huge/%s%05d", exp, longname, i);
+		assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0);
+		close(fd);
+	}
+	assert_int_equal(statfs(exp, &sf), 0);
+	keeps = sf.f_type == 0xEF53 || sf.f_type == 0x58465342 || sf.f_type == 0x9123683E ||
+	    sf.f_type == 0x01021994 || sf.f_type == 0xF2F52010;
+	start(o, exp, false, 2, 64);
+
+	posix_dircache_stats(o->fs, &st0);
+	for (d = 0; d < DCB_DIRS; d++) {
+		snprintf(name, sizeof(name), "d%02d", d);
+		n = dc_list_dir(&o->c, name, ents);
+		snprintf(p, sizeof(p), "%s/%s", exp, name);
+		dc_same(p, ents, n);
+		assert_int_equal(n, DCB_FILES + 2);
+	}
+	posix_dircache_stats(o->fs, &st);
+	KEEPS_EQ(st.kept, st0.kept + DCB_DIRS);
+	KEEPS_TRUE(st.bytes <= 16u << 20);
+	/* d00 gave way: recorded again, not served from memory. */
+	n = dc_list_dir(&o->c, "d00", ents);
+	assert_int_equal(n, DCB_FILES + 2);
+	posix_dircache_stats(o->fs, &st0);
+	KEEPS_EQ(st0.kept, st.kept + 1);
+	KEEPS_EQ(st0.hits, st.hits);
+	/* d69 did not: from memory. */
+	n = dc_list_dir(&o->c, "d69", ents);
+	assert_int_equal(n, DCB_FILES + 2);
+	posix_dircache_stats(o->fs, &st);
+	KEEPS_EQ(st.hits, st0.hits + 1);
+
+	/* Over 1 MiB: listed whole, twice, never kept. */
+	for (i = 0; i < 2; i++) {
+		uint64_t off = 0;
+		int m = 0;
+
+		assert_int_equal(t9_walk(&o->c, 0, 7, "huge", NULL), 0);
+		assert_int_equal(t9_lopen(&o->c, 7, 0, NULL, NULL), 0);
+		for (int rounds = 0; rounds < 5600; rounds++) {
+			struct p9_msg t = { .type = P9_TREADDIR }, r;
+			struct p9_dirent_iter it;
+			struct p9_dirent de;
+			int k = 0;
+
+			t.treaddir.fid = 7;
+			t.treaddir.offset = off;
+			t.treaddir.count = 65536;
+			assert_int_equal(t9_rpc(&o->c, &t, &r), 0);
+			p9_dirent_iter_init(&it, r.rreaddir.data);
+			while (p9_dirent_next(&it, &de) == 1) {
+				assert_true(m++ < 5600);
+				off = de.offset;
+				k++;
+			}
+			if (k == 0)
+				break;
+		}
+		assert_int_equal(t9_clunk(&o->c, 7), 0);
+		assert_int_equal(m, 5502);
+	}
+	posix_dircache_stats(o->fs, &st0);
+	KEEPS_EQ(st0.kept, st.kept);
+	KEEPS_EQ(st0.hits, st.hits);
+
+	p9srv_stop(o->s);
+	assert_int_equal(pthread_join(o->thread, NULL), 0);
+	p9srv_free(o->s);
+	posix_free(o->fs);
+	t9_close(&o->c);
+	free(o);
+	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
  * What p9srv_new refuses, and what the engine answers for a backend that
  * leaves callbacks unset, and the engine's own walk and xattr errors.
  */
@@ -2117,6 +2245,7 @@ main(void)
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
 		cmocka_unit_test(test_dircache),
+		cmocka_unit_test(test_dircache_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
