@@ -33,7 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
-#include <sys/vfs.h>
 
 #include "posix.h"
 
@@ -46,8 +45,8 @@
 
 /* f_type of the file systems a listing is kept for: local ones, whose
  * every change goes through this kernel's fsnotify. */
-static bool
-local_fs(long type)
+bool
+dc_local_fs(long type)
 {
 	switch ((unsigned long)type) {
 	case 0xEF53:		/* ext2, ext3, ext4 */
@@ -272,15 +271,6 @@ dc_valid(struct dcache *dc, const struct dc_list *l, dev_t dev, ino_t ino)
 	return ok;
 }
 
-bool
-dc_keepable(struct dcache *dc, int fd, int atime)
-{
-	struct statfs sf;
-
-	(void)dc;
-	return atime != PX_ATIME_ALWAYS && fstatfs(fd, &sf) == 0 &&
-	    local_fs((long)sf.f_type);
-}
 
 void
 dc_rec_begin(struct dcache *dc, struct dc_rec *rec, int fd, dev_t dev, ino_t ino)

@@ -51,14 +51,17 @@ open_fd(struct pfid *f)
 }
 
 /* PX_ATIME_* of the mount fd is on (posix.h): from statfs's mount flags;
- * unknown counts as always. */
+ * unknown counts as always. *keeps: whether listings of directories on
+ * that file system may be kept (dcache.c). */
 static int
-mount_atime(int fd)
+mount_atime(int fd, bool *keeps)
 {
 	struct statfs sfs;
 
+	*keeps = false;
 	if (fstatfs(fd, &sfs) != 0)
 		return PX_ATIME_ALWAYS;
+	*keeps = dc_local_fs((long)sfs.f_type);
 	if (sfs.f_flags & (ST_NOATIME | ST_RDONLY))
 		return PX_ATIME_NEVER;
 	return sfs.f_flags & ST_RELATIME ? PX_ATIME_RELATIME : PX_ATIME_ALWAYS;
@@ -72,6 +75,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 	struct node *n = pfid_node(f);
 	struct stat st;
 	int fd, atime, err = 0;
+	bool keeps;
 
 	(void)r;
 	if (!p9srv_acct_take(f->acct)) {
@@ -93,7 +97,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 		p9srv_acct_give(f->acct);
 		goto out;
 	}
-	atime = mount_atime(fd);
+	atime = mount_atime(fd, &keeps);
 	/* Another Tlopen/Tlcreate on the fid may have committed meanwhile:
 	 * the first wins. */
 	pthread_mutex_lock(&f->lock);
@@ -103,6 +107,7 @@ px_lopen(struct p9srv_req *r, void *file, const struct p9_tlopen *in, struct p9_
 		f->open_fd = fd;
 		f->open_flags = in->flags;
 		f->atime = (uint8_t)atime;
+		f->keeps = keeps;
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0) {
@@ -223,7 +228,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 	char name[NAME_MAX + 1];
 	struct stat st;
 	int fd = -1, atime, err;
-	bool charged = false;
+	bool charged = false, keeps;
 
 	(void)r;
 	err = fs_name(in->name, name);
@@ -239,7 +244,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 		err = create_or_open(dir, f->acct, name, in, &fd, &nn, &st);
 	if (err != 0)
 		goto fail;
-	atime = mount_atime(fd);
+	atime = mount_atime(fd, &keeps);
 	/* Switch node and open state in one critical section, so nobody sees
 	 * the new file unopened; whoever changed the fid first wins. */
 	pthread_mutex_lock(&f->lock);
@@ -251,6 +256,7 @@ px_lcreate(struct p9srv_req *r, void *file, const struct p9_tlcreate *in, struct
 		f->open_fd = fd;
 		f->open_flags = in->flags;
 		f->atime = (uint8_t)atime;
+		f->keeps = keeps;
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (err != 0)
@@ -479,7 +485,7 @@ dir_open(struct pfid *f)
 	pd->dev = st.st_dev;
 	pd->ino = st.st_ino;
 	pd->rec.wd = -1;
-	pd->keepable = st.st_size >= DC_MIN && dc_keepable(f->fs->dc, fd, f->atime);
+	pd->keepable = st.st_size >= DC_MIN && f->keeps && f->atime != PX_ATIME_ALWAYS;
 	f->dir = pd;
 	return 0;
 }

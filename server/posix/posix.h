@@ -128,9 +128,9 @@ void dc_free(struct dcache *dc);
  * cannot be had). */
 int dc_enable(struct dcache *dc, bool on);
 struct dc_stats dc_stats(struct dcache *dc);
-/* May listings of the directory open as fd (on a mount of PX_ATIME_*
- * atime) be kept? */
-bool dc_keepable(struct dcache *dc, int fd, int atime);
+/* May listings of directories on a file system of statfs f_type be kept
+ * (every change to it passes through this kernel)? */
+bool dc_local_fs(long f_type);
 /* The kept listing of directory (dev, ino), referenced, or NULL. */
 struct dc_list *dc_get(struct dcache *dc, dev_t dev, ino_t ino);
 void dc_list_put(struct dc_list *l);
@@ -201,6 +201,7 @@ struct pfid {
 	int		 open_fd;	/* -1 until Tlopen/Tlcreate; then set once */
 	uint32_t	 open_flags;	/* wire flags of that open */
 	uint8_t		 atime;		/* PX_ATIME_*: the mount's, learned at the open */
+	bool		 keeps;		/* its file system's listings may be kept (dc_local_fs) */
 	struct pdir	*dir;		/* readdir stream, lazily made */
 	struct p9srv_conn *acct;	/* whose budget open_fd and dir count against */
 	struct posix_fs	*fs;

@@ -1901,6 +1901,57 @@ test_dircache(void **state)
 		KEEPS_EQ(st.hits, before.hits + 1);
 	}
 
+	/* Changes made through p9d itself, and on the host, in a random
+	 * order (fixed seed), each followed by a listing from memory or not:
+	 * every listing is the host's. */
+	srand(9);
+	assert_int_equal(t9_walk(&o->c, 0, 10, "big", NULL), 0);	/* the directory's fid */
+	for (i = 0; i < 60; i++) {
+		struct p9_msg t = { .type = P9_TUNLINKAT }, r;
+		int pick = rand() % 40, what = rand() % 5;
+		char nm[16];
+
+		snprintf(nm, sizeof(nm), "p9-%04d", pick);
+		snprintf(p, sizeof(p), "%s/%s", big, nm);
+		switch (what) {
+		case 0:	/* Tlcreate (or it exists), then clunk the opened fid */
+			assert_int_equal(t9_walk(&o->c, 10, 11, "", NULL), 0);
+			if (t9_lcreate(&o->c, 11, nm, 1 /* O_WRONLY */, 0644, NULL) == 0)
+				assert_int_equal(access(p, F_OK), 0);
+			assert_int_equal(t9_clunk(&o->c, 11), 0);
+			break;
+		case 1:	/* Tmkdir, or EEXIST */
+			(void)t9_mkdir(&o->c, 10, nm, 0755, NULL);
+			break;
+		case 2:	/* Tunlinkat of a file or a directory, or ENOENT */
+			t.tunlinkat.dirfid = 10;
+			t.tunlinkat.name = (struct p9_str){ nm, (uint16_t)strlen(nm) };
+			t.tunlinkat.flags = 0;
+			if (t9_rpc(&o->c, &t, &r) == EISDIR) {
+				t.tunlinkat.flags = P9_AT_REMOVEDIR;
+				assert_int_equal(t9_rpc(&o->c, &t, &r), 0);
+			}
+			break;
+		case 3: {	/* on the host: a file of the same kind of name */
+			int hfd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+			if (hfd >= 0)
+				close(hfd);
+			break;
+		}
+		default:	/* on the host: remove it, whatever it is */
+			(void)remove(p);
+			break;
+		}
+		n = dc_list(&o->c, 0, rand() % 2 == 0 ? 65536 : 3000, ents);
+		dc_same(big, ents, n);
+		if (rand() % 2 == 0) {	/* and again, from memory where kept */
+			n = dc_list(&o->c, 0, 65536, ents);
+			dc_same(big, ents, n);
+		}
+	}
+	assert_int_equal(t9_clunk(&o->c, 10), 0);
+
 	/* A stream that began on the kept listing, then a change: it goes on
 	 * from the kernel's at the same cookie, to the end, no name twice. */
 	(void)dc_list(&o->c, 0, 65536, ents);	/* kept */
