@@ -88,6 +88,17 @@ start(struct one *o, const char *export, bool readonly, unsigned threads, unsign
 	assert_int_equal(t9_attach(&o->c, 0, "", (uint32_t)geteuid(), NULL), 0);
 }
 
+/* Stop on request (the client still connected), free, disconnect. */
+static void
+stop(struct one *o)
+{
+	p9srv_stop(o->s);
+	assert_int_equal(pthread_join(o->thread, NULL), 0);
+	p9srv_free(o->s);
+	posix_free(o->fs);
+	t9_close(&o->c);
+}
+
 static void
 read_is(struct t9c *c, uint32_t fid, const char *path, const char *want)
 {
@@ -186,11 +197,7 @@ test_two_servers(void **state)
 	read_is(&a->c, 1, "new", "made");
 	err = t9_walk(&a->c, 0, 2, "only-a", NULL);
 	assert_int_equal(err, ENOENT);
-	p9srv_stop(a->s);
-	assert_int_equal(pthread_join(a->thread, NULL), 0);
-	p9srv_free(a->s);
-	posix_free(a->fs);
-	t9_close(&a->c);
+	stop(a);
 
 	free(a);
 	free(b);
@@ -2021,11 +2028,7 @@ test_dircache(void **state)
 	posix_dircache_stats(o->fs, &st);
 	KEEPS_EQ(st.hits, st0.hits + 1);
 
-	p9srv_stop(o->s);
-	assert_int_equal(pthread_join(o->thread, NULL), 0);
-	p9srv_free(o->s);
-	posix_free(o->fs);
-	t9_close(&o->c);
+	stop(o);
 	free(o);
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -2137,11 +2140,7 @@ test_dircache_bounds(void **state)
 	KEEPS_EQ(st0.kept, st.kept);
 	KEEPS_EQ(st0.hits, st.hits);
 
-	p9srv_stop(o->s);
-	assert_int_equal(pthread_join(o->thread, NULL), 0);
-	p9srv_free(o->s);
-	posix_free(o->fs);
-	t9_close(&o->c);
+	stop(o);
 	free(o);
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
