@@ -1722,6 +1722,24 @@ walk_raw(struct t9c *c, uint32_t fid, uint32_t newfid, const char *name, size_t 
 #define DC_FILES	600
 #define DC_MAXENT	(DC_FILES + 64)
 
+/* Teardown of the listing tests, which keep their server in *state
+ * while it runs: after a failure too, stop it and remove the export. */
+static int
+dc_teardown(void **state)
+{
+	struct one *o = *state;
+
+	if (o != NULL) {
+		stop(o);
+		free(o);
+		*state = NULL;
+	}
+	if (base[0] != '\0')
+		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	base[0] = '\0';
+	return 0;
+}
+
 /* Checks of what was kept, where listings are kept at all. */
 #define KEEPS_EQ(a, b)	do { if (keeps) assert_int_equal((a), (b)); } while (0)
 #define KEEPS_TRUE(a)	do { if (keeps) assert_true(a); } while (0)
@@ -1830,7 +1848,6 @@ test_dircache(void **state)
 	int n, k, i;
 	bool keeps = false;
 
-	(void)state;
 	assert_non_null(o);
 	snprintf(base, sizeof(base), "/tmp/t9d.XXXXXX");
 	assert_non_null(mkdtemp(base));
@@ -1843,6 +1860,7 @@ test_dircache(void **state)
 		t9_write_file(p, "");
 	}
 	start(o, exp, false, 2, 64);
+	*state = o;	/* dc_teardown stops it */
 	/* Listings are kept only on local file systems: elsewhere (an
 	 * overlayfs /tmp in a container) only what is listed is checked. */
 	{
@@ -2028,9 +2046,7 @@ test_dircache(void **state)
 	posix_dircache_stats(o->fs, &st);
 	KEEPS_EQ(st.hits, st0.hits + 1);
 
-	stop(o);
-	free(o);
-	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)dc_teardown(state);
 }
 
 /*
@@ -2054,7 +2070,6 @@ test_dircache_bounds(void **state)
 	bool keeps;
 	int d, i, n, fd;
 
-	(void)state;
 	assert_non_null(o);
 	snprintf(base, sizeof(base), "/tmp/t9b.XXXXXX");
 	assert_non_null(mkdtemp(base));
@@ -2083,6 +2098,7 @@ test_dircache_bounds(void **state)
 	keeps = sf.f_type == 0xEF53 || sf.f_type == 0x58465342 || sf.f_type == 0x9123683E ||
 	    sf.f_type == 0x01021994 || sf.f_type == 0xF2F52010;
 	start(o, exp, false, 2, 64);
+	*state = o;	/* dc_teardown stops it */
 
 	posix_dircache_stats(o->fs, &st0);
 	for (d = 0; d < DCB_DIRS; d++) {
@@ -2140,9 +2156,7 @@ test_dircache_bounds(void **state)
 	KEEPS_EQ(st0.kept, st.kept);
 	KEEPS_EQ(st0.hits, st.hits);
 
-	stop(o);
-	free(o);
-	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	(void)dc_teardown(state);
 }
 
 /*
@@ -2294,8 +2308,8 @@ main(void)
 		cmocka_unit_test(test_serve_running),
 		cmocka_unit_test(test_io_engines),
 		cmocka_unit_test(test_reply_fd),
-		cmocka_unit_test(test_dircache),
-		cmocka_unit_test(test_dircache_bounds),
+		cmocka_unit_test_teardown(test_dircache, dc_teardown),
+		cmocka_unit_test_teardown(test_dircache_bounds, dc_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
