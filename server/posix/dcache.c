@@ -28,7 +28,6 @@
  * under way; the least recently used listing goes first.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,6 +230,17 @@ slot_of_dir(struct dcache *dc, dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/* The slot of directory (dev, ino) once every queued event has been read
+ * (what it keeps is then current), or NULL. With dc->mu held. */
+static struct dc_slot *
+current_slot(struct dcache *dc, dev_t dev, ino_t ino)
+{
+	if (dc->ifd < 0)
+		return NULL;
+	drain(dc);
+	return slot_of_dir(dc, dev, ino);
+}
+
 struct dc_list *
 dc_get(struct dcache *dc, dev_t dev, ino_t ino)
 {
@@ -238,19 +248,16 @@ dc_get(struct dcache *dc, dev_t dev, ino_t ino)
 	struct dc_slot *s;
 
 	pthread_mutex_lock(&dc->mu);
-	if (dc->ifd >= 0) {
-		drain(dc);
-		s = slot_of_dir(dc, dev, ino);
-		if (s != NULL && s->list != NULL && time(NULL) - s->made >= DC_AGE_S) {
-			dc->st.dropped++;
-			drop_list(dc, s);
-		}
-		if (s != NULL && s->list != NULL) {
-			l = s->list;
-			atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
-			s->used = ++dc->tick;
-			dc->st.hits++;
-		}
+	s = current_slot(dc, dev, ino);
+	if (s != NULL && s->list != NULL && time(NULL) - s->made >= DC_AGE_S) {
+		dc->st.dropped++;
+		drop_list(dc, s);
+	}
+	if (s != NULL && s->list != NULL) {
+		l = s->list;
+		atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+		s->used = ++dc->tick;
+		dc->st.hits++;
 	}
 	pthread_mutex_unlock(&dc->mu);
 	return l;
@@ -260,15 +267,28 @@ bool
 dc_valid(struct dcache *dc, const struct dc_list *l, dev_t dev, ino_t ino)
 {
 	struct dc_slot *s;
-	bool ok = false;
+	bool ok;
 
 	pthread_mutex_lock(&dc->mu);
-	if (dc->ifd >= 0) {
-		drain(dc);
-		ok = (s = slot_of_dir(dc, dev, ino)) != NULL && s->list == l;
-	}
+	ok = (s = current_slot(dc, dev, ino)) != NULL && s->list == l;
 	pthread_mutex_unlock(&dc->mu);
 	return ok;
+}
+
+/* The least recently used slot in use (with a kept listing, if
+ * `kept`), or NULL. With dc->mu held. */
+static struct dc_slot *
+lru_slot(struct dcache *dc, bool kept)
+{
+	struct dc_slot *lru = NULL;
+
+	for (unsigned i = 0; i < DC_SLOTS; i++) {
+		struct dc_slot *s = &dc->slot[i];
+
+		if (s->wd >= 0 && (!kept || s->list != NULL) && (lru == NULL || s->used < lru->used))
+			lru = s;
+	}
+	return lru;
 }
 
 
@@ -276,7 +296,7 @@ void
 dc_rec_begin(struct dcache *dc, struct dc_rec *rec, int fd, dev_t dev, ino_t ino)
 {
 	char path[FS_FDPATH_LEN];
-	struct dc_slot *s, *lru = NULL;
+	struct dc_slot *s;
 	int wd;
 
 	memset(rec, 0, sizeof(*rec));
@@ -291,19 +311,12 @@ dc_rec_begin(struct dcache *dc, struct dc_rec *rec, int fd, dev_t dev, ino_t ino
 	drain(dc);
 	if ((s = slot_of_wd(dc, wd)) != NULL && (s->dev != dev || s->ino != ino))
 		slot_free(dc, s, false);	/* a wd handed out again: not that slot's */
-	if (s == NULL || s->wd < 0) {
-		for (unsigned i = 0; i < DC_SLOTS && (s == NULL || s->wd >= 0); i++) {
-			if (dc->slot[i].wd < 0)
-				s = &dc->slot[i];
-			else if (lru == NULL || dc->slot[i].used < lru->used)
-				lru = &dc->slot[i];
-		}
-		if (s == NULL || s->wd >= 0) {
-			s = lru;	/* every slot in use: the least recently used goes */
-			slot_free(dc, s, true);
-		}
-		*s = (struct dc_slot){ .wd = wd, .dev = dev, .ino = ino };
+	if (s == NULL && (s = slot_of_wd(dc, -1)) == NULL) {
+		s = lru_slot(dc, false);	/* every slot in use: the least recently used goes */
+		slot_free(dc, s, true);
 	}
+	if (s->wd < 0)
+		*s = (struct dc_slot){ .wd = wd, .dev = dev, .ino = ino };
 	s->used = ++dc->tick;
 	rec->wd = wd;
 	rec->dev = dev;
@@ -352,7 +365,7 @@ void
 dc_rec_end(struct dcache *dc, struct dc_rec *rec, bool complete)
 {
 	struct dc_list *l = rec->list, *shrunk;
-	struct dc_slot *s;
+	struct dc_slot *s, *old;
 	int wd = rec->wd;
 
 	if (wd < 0)
@@ -375,16 +388,8 @@ dc_rec_end(struct dcache *dc, struct dc_rec *rec, bool complete)
 		if ((shrunk = realloc(l, sizeof(*l) + l->len)) != NULL)
 			l = shrunk;
 		drop_list(dc, s);
-		while (dc->kept + l->len > DC_MAX_ALL) {
-			struct dc_slot *lru = NULL;
-
-			for (unsigned i = 0; i < DC_SLOTS; i++)
-				if (dc->slot[i].list != NULL && (lru == NULL || dc->slot[i].used < lru->used))
-					lru = &dc->slot[i];
-			if (lru == NULL)
-				break;	/* none left (l alone is below DC_MAX_ALL) */
-			drop_list(dc, lru);
-		}
+		while (dc->kept + l->len > DC_MAX_ALL && (old = lru_slot(dc, true)) != NULL)
+			drop_list(dc, old);
 		atomic_init(&l->refs, 1);
 		s->list = l;
 		s->made = time(NULL);

@@ -490,12 +490,21 @@ dir_open(struct pfid *f)
 	return 0;
 }
 
+/* The stream no longer records its listing nor reads a kept one. */
+static void
+dir_unkeep(struct posix_fs *fs, struct pdir *pd)
+{
+	dc_rec_end(fs->dc, &pd->rec, false);
+	dc_list_put(pd->list);
+	pd->list = NULL;
+	pd->lpos = 0;
+}
+
 /* Release a directory stream (at the fid's release). */
 void
 dir_close(struct posix_fs *fs, struct pdir *pd)
 {
-	dc_rec_end(fs->dc, &pd->rec, false);
-	dc_list_put(pd->list);
+	dir_unkeep(fs, pd);
 	close(pd->fd);	/* a dup of open_fd */
 	free(pd);
 }
@@ -563,10 +572,7 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 		pd->pos = pd->end = 0;
 		pd->held_ok = false;
 		pd->cont = false;
-		dc_rec_end(f->fs->dc, &pd->rec, false);
-		dc_list_put(pd->list);
-		pd->list = NULL;
-		pd->lpos = 0;
+		dir_unkeep(f->fs, pd);
 		/* From the start: the kept listing if there is one, else
 		 * the kernel's, recorded to be kept. */
 		if (offset == 0 && pd->keepable)
@@ -581,8 +587,7 @@ dir_fill(struct pfid *f, uint64_t offset, uint8_t *buf, uint32_t room, uint32_t 
 		/* The directory changed since its kept listing was recorded:
 		 * go on from the kernel's, at the same cookie (what was held
 		 * comes again, if it is still there). */
-		dc_list_put(pd->list);
-		pd->list = NULL;
+		dir_unkeep(f->fs, pd);
 		pd->held_ok = false;
 		if (lseek(pd->fd, (off_t)offset, SEEK_SET) < 0) {
 			pd->cont = false;

@@ -46,7 +46,7 @@ mkdir "$exp"
 # --- --help, --version, the man page ---------------------------------------
 
 longopts="export listen listen-fd fd stdio read-only allsquash squashuser msize
-threads active loops no-pin io spin-us max-fids max-inflight max-conns debug foreground
+threads active loops no-pin no-dircache io spin-us max-fids max-inflight max-conns debug foreground
 no-auth help version"
 
 "$p9d" --help >"$tmp/help" 2>"$tmp/help.err"
@@ -198,6 +198,7 @@ good "--loops 1 and 64" --loops 1 --loops 64
 good "--active 1 and 1024" --active 1 --active 1024
 good "--spin-us 0 and 10000" --spin-us 0 --spin-us 10000
 good "--no-pin" --no-pin
+good "--no-dircache" --no-dircache
 
 # The descriptor limit: too low for one connection is a start-up error;
 # too low for --max-conns lowers it, with a notice, and p9d serves.

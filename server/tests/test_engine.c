@@ -1175,7 +1175,7 @@ test_gather_early(void **state)
  * connection's loop: three connections to a server of three loops are
  * served by three different threads, none of them p9srv_run's for the
  * second and third. p9srv_new refuses more than P9SRV_MAX_LOOPS; the
- * default is one per online CPU.
+ * default is one per CPU the process may run on.
  */
 
 static void
@@ -2052,8 +2052,9 @@ test_dircache(void **state)
 /*
  * The cache's bounds: more large directories than it keeps (64) are all
  * listed right, the least recently used giving way (the first directory's
- * listing is recorded again, kept bytes stay within 16 MiB), and a listing
- * over 1 MiB is not kept but listed whole.
+ * listing is recorded again), and a listing over 1 MiB is not kept but
+ * listed whole. (The 16 MiB bound on all kept listings would take more
+ * than 16 directories of 1 MiB: not reached here.)
  */
 #define DCB_DIRS	70
 #define DCB_FILES	300
@@ -2110,7 +2111,6 @@ test_dircache_bounds(void **state)
 	}
 	posix_dircache_stats(o->fs, &st);
 	KEEPS_EQ(st.kept, st0.kept + DCB_DIRS);
-	KEEPS_TRUE(st.bytes <= 16u << 20);
 	/* d00 gave way: recorded again, not served from memory. */
 	n = dc_list_dir(&o->c, "d00", ents);
 	assert_int_equal(n, DCB_FILES + 2);
